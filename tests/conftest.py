@@ -1,0 +1,220 @@
+"""Fixtures: ``app`` (on SQLite and on PostgreSQL), ``client``, ``runner``, ``world`` (orgs and
+users of every role) and ``auth`` (web sign-in and API tokens).
+
+PostgreSQL is a real server (VIR_TEST_POSTGRES_URL, default the local one with trust auth). If
+it cannot be reached the PostgreSQL half of the suite errors: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from vir import create_app
+from vir.accounts import operations as account_ops
+
+PG_ADMIN_URL = os.environ.get(
+    "VIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ["sqlite", "postgresql"]
+PASSWORD = "correct horse battery staple"
+
+
+def _config(database_url: str, data_dir: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "VIR_DATA_DIR": str(data_dir),
+        "VIR_TASKS_IMMEDIATE": True,
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "VIR_BASE_URL": "http://localhost",
+        **extra,
+    }
+
+
+def migrate_to_head(database_url: str, data_dir: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_config(database_url, data_dir))
+    with app.app_context():
+        upgrade()
+        from vir.core.db import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (cheaper than migrating again)."""
+    base = tmp_path_factory.mktemp("sqlite-template")
+    path = base / "template.sqlite3"
+    migrate_to_head(f"sqlite:///{path}", base)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated to head, dropped at the end."""
+    name = f"vir_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - depends on the machine
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}", pytrace=False)
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
+        hide_password=False)
+    migrate_to_head(url, tmp_path_factory.mktemp("pg"))
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version'")).scalars().all()
+        if tables:
+            conn.execute(sa.text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "vir.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        _truncate_pg(url)
+        yield url
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra settings for one test: override this fixture, or update it before ``app``."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    # Full-strength Argon2 costs ~60 ms a hash; tests hash hundreds of times.
+    monkeypatch.setattr(account_ops, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    app = create_app(_config(database_url, tmp_path / "data", **app_config))
+    yield app
+    with app.app_context():
+        from vir.core.db import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@dataclass
+class World:
+    """Organisations and one user per role. ``own`` is Cardiff; ``other`` is Swansea."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    folders: dict[tuple[str, str], int] = field(default_factory=dict)
+    own: str = "cardiff"
+    other: str = "swansea"
+
+    def email(self, role: str) -> str:
+        return f"{role.replace('_', '-')}@test.example"
+
+
+ROLE_ORG = {
+    "provider_editor": "cardiff",
+    "provider_viewer": "cardiff",
+    "partner": "csc",
+    "inspector": "estyn",
+    "coordinator": "estyn",
+    "auditor": "audit-wales",
+    "admin": "estyn",
+}
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug, create_org
+    from vir.rooms.operations import create_folder, room_for
+
+    w = World()
+    with app.app_context():
+        create_org("estyn", "Estyn", "inspectorate")
+        csc = create_org("csc", "Central South Consortium", "consortium",
+                         name_cy="Consortiwm Canolbarth y De")
+        create_org("cardiff", "Cardiff Council", "local_authority", name_cy="Cyngor Caerdydd",
+                   consortium=csc)
+        create_org("swansea", "City and County of Swansea", "local_authority",
+                   name_cy="Dinas a Sir Abertawe")
+        create_org("audit-wales", "Audit Wales", "partner", name_cy="Archwilio Cymru")
+        for role, org in ROLE_ORG.items():
+            assign = [by_slug("cardiff")] if role in ("inspector", "auditor") else []
+            user = account_ops.create_user(w.email(role), role.title(), by_slug(org), [role],
+                                           password=PASSWORD, assign=assign)
+            w.users[role] = user.id
+        # A user for admin actions to act upon, so the matrix never disables a signed-in role.
+        victim = account_ops.create_user("victim@test.example", "Victim", by_slug("cardiff"),
+                                         ["provider_viewer"], password=PASSWORD)
+        w.users["victim"] = victim.id
+        for slug in ("cardiff", "swansea"):
+            room = room_for(by_slug(slug))
+            for area in ("provider", "inspectors"):
+                w.folders[(slug, area)] = create_folder(room, area, "Improvement conference").id
+        db.session.commit()
+    return w
+
+
+class Auth:
+    def __init__(self, client: FlaskClient, world: World) -> None:
+        self.client = client
+        self.world = world
+
+    def login(self, role: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/sign-in", data={"email": self.world.email(role),
+                                                  "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/sign-out")
+
+    def token(self, role: str) -> dict[str, str]:
+        r = self.client.post("/api/v1/tokens", json={"email": self.world.email(role),
+                                                     "password": PASSWORD})
+        assert r.status_code == 201, r.get_json()
+        return {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+
+@pytest.fixture
+def auth(client: FlaskClient, world: World) -> Auth:
+    return Auth(client, world)

@@ -1,0 +1,48 @@
+"""VIR, the virtual inspection room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from vir import config as vir_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: defaults, then the environment, or the test config."""
+    app = Flask(
+        __name__,
+        template_folder=str(vir_config.ROOT / "templates"),
+        static_folder=str(vir_config.ROOT / "static"),
+    )
+    app.config.from_mapping(vir_config.from_environment())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    vir_config.check(app.config)
+
+    if app.config.get("VIR_PROXY_COUNT"):
+        n = int(app.config["VIR_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    from vir import api, cli
+    from vir.accounts import views as accounts_views
+    from vir.admin import views as admin_views
+    from vir.audit import views as audit_views
+    from vir.core import db, errors, i18n, security, tasks, templating
+    from vir.rooms import views as rooms_views
+    from vir.web import views as web_views
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    tasks.init_app(app)
+    cli.init_app(app)
+
+    for module in (web_views, accounts_views, rooms_views, audit_views, admin_views):
+        app.register_blueprint(module.bp)
+    api.init_app(app)
+    return app

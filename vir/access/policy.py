@@ -1,0 +1,163 @@
+"""The one access policy.
+
+Access is inherited room -> area -> folder -> document: a folder (and later a document) is as
+visible as the area that holds it, and an area's rights come from the user's roles, organisation
+and assignments. Anything not granted here is refused. What a user may not read is answered
+404, never 403, so that another provider's room or the Link Inspectors area does not even
+show that it exists; 403 is kept for "you can see this, but not change it".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import abort, g, has_request_context
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from vir.accounts.models import Role, User
+from vir.core.db import db
+from vir.orgs.models import Assignment, Organisation
+from vir.rooms.models import Area, Folder, Room
+
+READ = "read"
+WRITE = "write"
+
+_NONE: dict[str, frozenset[str]] = {}
+_RO = frozenset({READ})
+_RW = frozenset({READ, WRITE})
+
+
+def _assigned(user: User, provider_id: int) -> bool:
+    return any(a.provider_id == provider_id for a in user.assignments)
+
+
+def _compute(user: User, room: Room) -> dict[str, frozenset[str]]:
+    if not user.is_authenticated or not user.active:
+        return _NONE
+    perms: dict[str, set[str]] = {}
+
+    def grant(area: str, rights: frozenset[str]) -> None:
+        perms.setdefault(area, set()).update(rights)
+
+    roles = user.roles
+    own = user.org_id == room.provider_id
+    if own and Role.PROVIDER_EDITOR in roles:
+        grant(Area.PROVIDER, _RW)
+    if own and Role.PROVIDER_VIEWER in roles:
+        grant(Area.PROVIDER, _RO)
+    if Role.COORDINATOR in roles or (Role.INSPECTOR in roles and _assigned(user, room.provider_id)):
+        grant(Area.PROVIDER, _RO)
+        grant(Area.INSPECTORS, _RW)
+    if Role.AUDITOR in roles and _assigned(user, room.provider_id):
+        grant(Area.PROVIDER, _RO)
+    # partner and admin get nothing inside rooms.
+    return {area: frozenset(r) for area, r in perms.items()}
+
+
+def area_permissions(user: User, room: Room) -> dict[str, frozenset[str]]:
+    """Rights per area for this user in this room, memoised for the request."""
+    if not has_request_context():
+        return _compute(user, room)
+    cache: dict[tuple[Any, int], dict[str, frozenset[str]]] = g.setdefault("_vir_access", {})
+    key = (getattr(user, "id", None), room.id)
+    if key not in cache:
+        cache[key] = _compute(user, room)
+    return cache[key]
+
+
+def can(user: User, right: str, room: Room, area: str) -> bool:
+    if right not in (READ, WRITE):
+        raise ValueError(f"unknown right {right!r}")  # never allow by accident
+    return right in area_permissions(user, room).get(area, frozenset())
+
+
+def can_see_room(user: User, room: Room) -> bool:
+    return bool(area_permissions(user, room))
+
+
+def readable_areas(user: User, room: Room) -> list[str]:
+    perms = area_permissions(user, room)
+    return [a for a in (Area.PROVIDER, Area.INSPECTORS) if READ in perms.get(a, ())]
+
+
+def can_admin(user: User) -> bool:
+    return user.is_authenticated and user.active and user.has_role(Role.ADMIN)
+
+
+def can_view_audit(user: User) -> bool:
+    return user.is_authenticated and user.active and user.has_role(Role.COORDINATOR)
+
+
+def visible_rooms(user: User) -> Select[tuple[Room]]:
+    """The rooms this user can open, as a query (used for lists and, later, search filters)."""
+    stmt = select(Room).join(Organisation, Room.provider_id == Organisation.id)
+    if not user.is_authenticated or not user.active:
+        return stmt.where(False)
+    roles = user.roles
+    if Role.COORDINATOR in roles:
+        return stmt.order_by(Organisation.name_en)
+    conditions = []
+    if roles & {Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER}:
+        conditions.append(Room.provider_id == user.org_id)
+    if roles & {Role.INSPECTOR, Role.AUDITOR}:
+        conditions.append(
+            Room.provider_id.in_(select(Assignment.provider_id).where(Assignment.user_id == user.id))
+        )
+    if not conditions:
+        return stmt.where(False)
+    return stmt.where(or_(*conditions)).order_by(Organisation.name_en)
+
+
+# --- loaders: load, then authorise, in one call so views cannot forget the check ---------------
+
+
+def _deny(status: int, action: str, *, provider_id: int | None, object_type: str,
+          object_id: Any) -> None:
+    from vir.audit.operations import record_denied
+
+    record_denied(action, object_type=object_type, object_id=object_id, provider_id=provider_id)
+    abort(status)
+
+
+def require(allowed: bool, action: str = "access", *, status: int = 403,
+            provider_id: int | None = None, object_type: str = "", object_id: Any = "") -> None:
+    """Abort (and audit the denial) unless ``allowed``."""
+    if not allowed:
+        _deny(status, action, provider_id=provider_id, object_type=object_type,
+              object_id=object_id)
+
+
+def load_room(slug: str, area: str | None = None, right: str = READ) -> Room:
+    """The room of provider ``slug`` if the current user may ``right`` it (or one area of it)."""
+    room = db.session.scalar(
+        select(Room).join(Organisation).where(Organisation.slug == slug)
+    )
+    if room is None:
+        abort(404)
+    if area is not None and area not in (Area.PROVIDER, Area.INSPECTORS):
+        abort(404)
+    areas: Iterable[str] = [area] if area else [Area.PROVIDER, Area.INSPECTORS]
+    if not any(can(current_user, READ, room, a) for a in areas):
+        _deny(404, "room.view", provider_id=room.provider_id, object_type="room",
+              object_id=slug)
+    if right == WRITE and not any(can(current_user, WRITE, room, a) for a in areas):
+        _deny(403, "room.write", provider_id=room.provider_id, object_type="room",
+              object_id=slug)
+    return room
+
+
+def load_folder(folder_id: int, right: str = READ) -> Folder:
+    """A folder the current user may ``right``: unreadable is 404, read-only is 403 for writes."""
+    folder = db.session.get(Folder, folder_id)
+    if folder is None:
+        abort(404)
+    room = folder.room
+    if not can(current_user, READ, room, folder.area):
+        _deny(404, "folder.view", provider_id=room.provider_id, object_type="folder",
+              object_id=folder_id)
+    if right == WRITE and not can(current_user, WRITE, room, folder.area):
+        _deny(403, "folder.write", provider_id=room.provider_id, object_type="folder",
+              object_id=folder_id)
+    return folder

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in (password + optional TOTP), server-side sessions and API tokens."""

@@ -1,0 +1,353 @@
+"""Account writes: users, passwords, sessions, tokens, throttling and the second factor."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from vir.accounts.models import ApiToken, LoginThrottle, Role, User, UserRole, UserSession
+from vir.audit.operations import record, record_now
+from vir.core.db import db, utcnow
+from vir.orgs.models import Assignment, Organisation, OrgKind
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 12
+
+# Which organisation kinds each role may belong to (DOMAIN.md, "Who uses it").
+ROLE_ORG_KINDS: dict[str, set[str]] = {
+    Role.PROVIDER_EDITOR: {OrgKind.LOCAL_AUTHORITY, OrgKind.CONSORTIUM},
+    Role.PROVIDER_VIEWER: {OrgKind.LOCAL_AUTHORITY, OrgKind.CONSORTIUM},
+    Role.PARTNER: {OrgKind.CONSORTIUM, OrgKind.PARTNER},
+    Role.INSPECTOR: {OrgKind.INSPECTORATE},
+    Role.COORDINATOR: {OrgKind.INSPECTORATE},
+    Role.AUDITOR: {OrgKind.PARTNER},
+    Role.ADMIN: set(OrgKind),
+}
+ASSIGNABLE_ROLES = {Role.INSPECTOR, Role.AUDITOR}
+SECOND_FACTOR_ROLES = {Role.INSPECTOR, Role.COORDINATOR, Role.ADMIN}
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    try:
+        if user is None or not user.password_hash:
+            _hasher.verify(_DUMMY_HASH, password)
+            return False
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def create_user(email: str, name: str, org: Organisation, roles: list[str],
+                password: str | None = None, assign: list[Organisation] | None = None) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"{email!r} is not an email address.")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise AccountError(f"A user with the email {email} already exists.")
+    if not roles:
+        raise AccountError("Give the user at least one role.")
+    for role in roles:
+        if role not in set(Role):
+            raise AccountError(f"Unknown role {role!r}.")
+        if org.kind not in ROLE_ORG_KINDS[role]:
+            raise AccountError(f"A {org.kind} user cannot have the role {role}.")
+    user = User(email=email, name=name.strip(), org_id=org.id, organisation=org,
+                password_hash=hash_password(password) if password else None)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    for provider in assign or []:
+        assign_provider(user, provider)
+    record("user.create", object_type="user", object_id=user.id, email=email,
+           roles=",".join(sorted(set(roles))))
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    revoke_all(user)  # a new password ends every other sign-in
+    record("user.password", object_type="user", object_id=user.id)
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        revoke_all(user)
+    record("user.enable" if active else "user.disable", object_type="user", object_id=user.id)
+
+
+def assign_provider(user: User, provider: Organisation) -> Assignment:
+    from vir.rooms.operations import room_for
+
+    if not user.roles & ASSIGNABLE_ROLES:
+        raise AccountError("Only inspectors and auditors are assigned to providers.")
+    if room_for(provider) is None:
+        raise AccountError(f"{provider.name_en} has no room to be assigned to.")
+    existing = next((a for a in user.assignments if a.provider_id == provider.id), None)
+    if existing:
+        return existing
+    assignment = Assignment(user_id=user.id, provider_id=provider.id, provider=provider)
+    user.assignments.append(assignment)
+    record("assignment.create", object_type="user", object_id=user.id, provider_id=provider.id)
+    return assignment
+
+
+def unassign_provider(user: User, provider: Organisation) -> None:
+    user.assignments = [a for a in user.assignments if a.provider_id != provider.id]
+    record("assignment.delete", object_type="user", object_id=user.id, provider_id=provider.id)
+
+
+# --- throttling ------------------------------------------------------------------------------
+
+
+@dataclass
+class Throttled:
+    retry_after: int  # seconds
+
+
+def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
+    cfg = current_app.config
+    return [
+        (f"email:{normalise_email(email)}", cfg["VIR_LOGIN_FREE_ATTEMPTS"]),
+        (f"ip:{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"]),
+    ]
+
+
+def throttle_check(email: str, ip: str) -> Throttled | None:
+    now = utcnow()
+    waits = []
+    for key, _free in _throttle_keys(email, ip):
+        row = db.session.get(LoginThrottle, key)
+        if row and row.locked_until and row.locked_until > now:
+            waits.append(math.ceil((row.locked_until - now).total_seconds()))
+    return Throttled(max(waits)) if waits else None
+
+
+def throttle_fail(email: str, ip: str) -> None:
+    """Count a failure; past the free attempts each further one doubles the wait."""
+    now = utcnow()
+    cap = current_app.config["VIR_LOGIN_MAX_DELAY_SECONDS"]
+    for key, free in _throttle_keys(email, ip):
+        row = db.session.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
+        db.session.add(row)
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= free:
+            delay = min(cap, 2 ** (row.failures - free))
+            row.locked_until = now + timedelta(seconds=delay)
+    db.session.commit()
+
+
+def throttle_reset(email: str) -> None:
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key == f"email:{normalise_email(email)}")
+    )
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+class SignInResult:
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    THROTTLED = "throttled"
+    OTP_REQUIRED = "otp_required"
+    OTP_INVALID = "otp_invalid"
+    ENROL_REQUIRED = "enrol_required"
+
+
+@dataclass
+class SignIn:
+    result: str
+    user: User | None = None
+    retry_after: int = 0
+
+
+def second_factor_required(user: User) -> bool:
+    return bool(
+        current_app.config["VIR_REQUIRE_2FA"] and user.roles & SECOND_FACTOR_ROLES
+    )
+
+
+def authenticate(email: str, password: str, ip: str) -> SignIn:
+    """Check email and password (not the second factor), with throttling and auditing."""
+    email = normalise_email(email)
+    throttled = throttle_check(email, ip)
+    if throttled:
+        record_now("login.throttled", email=email)
+        return SignIn(SignInResult.THROTTLED, retry_after=throttled.retry_after)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if not check_password(user, password) or user is None or not user.active:
+        throttle_fail(email, ip)
+        record_now("login.failed", outcome="denied", email=email)
+        return SignIn(SignInResult.BAD_CREDENTIALS)
+    return SignIn(SignInResult.OK, user=user)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Accept a current code once; the step is remembered so the same code cannot be replayed."""
+    if not user.totp_secret:
+        return False
+    code = "".join(ch for ch in code if ch.isdigit())
+    totp = pyotp.TOTP(user.totp_secret)
+    now = utcnow()
+    for offset in (0, -1, 1):  # one step of clock drift either way
+        at = now + timedelta(seconds=30 * offset)
+        step = totp.timecode(at)
+        if step > user.totp_last_step and secrets.compare_digest(totp.at(at), code):
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def new_totp_secret(user: User) -> str:
+    user.totp_secret = pyotp.random_base32()
+    user.totp_enabled = False
+    return user.totp_secret
+
+
+def totp_uri(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(
+        name=user.email, issuer_name="VIR (Estyn)"
+    )
+
+
+def enable_totp(user: User, code: str) -> bool:
+    if verify_totp(user, code):
+        user.totp_enabled = True
+        record("user.totp_enabled", object_type="user", object_id=user.id, user=user)
+        return True
+    return False
+
+
+def disable_totp(user: User) -> None:
+    user.totp_enabled = False
+    user.totp_secret = None
+    record("user.totp_disabled", object_type="user", object_id=user.id)
+
+
+# --- sessions and tokens ---------------------------------------------------------------------
+
+
+def open_session(user: User, ip: str, user_agent: str) -> str:
+    """Start a server-side session; returns the key for the cookie (only its hash is stored)."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(key_hash=_digest(key), user_id=user.id, ip=ip,
+                               user_agent=user_agent[:255]))
+    throttle_reset(user.email)
+    record("login", object_type="user", object_id=user.id, user=user)
+    user.session_key = key
+    return key
+
+
+def resume_session(key: str) -> User | None:
+    """The user of a live session, or None if it was revoked, idle or too old."""
+    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    idle = timedelta(minutes=cfg["VIR_SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=cfg["VIR_SESSION_ABSOLUTE_HOURS"])
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.revoked_at = now
+        db.session.commit()
+        return None
+    # Writing last_seen on every request would serialise SQLite; a minute's precision is enough.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+        db.session.commit()
+    row.user.session_key = key
+    return row.user
+
+
+def close_session(key: str | None) -> None:
+    if not key:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.key_hash == _digest(key), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all(user: User) -> None:
+    now = utcnow()
+    db.session.execute(update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = "vir_" + secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=_digest(token), user_id=user.id,
+                   expires_at=utcnow() + timedelta(hours=current_app.config["VIR_TOKEN_HOURS"]))
+    db.session.add(row)
+    throttle_reset(user.email)
+    record("token.create", object_type="user", object_id=user.id, user=user)
+    return token, row
+
+
+def resolve_token(token: str) -> tuple[User, ApiToken] | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not row.user.active:
+        return None
+    return row.user, row
+
+
+def revoke_token(row: ApiToken) -> None:
+    row.revoked_at = utcnow()
+    record("token.revoke", object_type="user", object_id=row.user_id)
+
+
+def purge_expired(before: datetime | None = None) -> int:
+    """Delete sessions and tokens that can no longer be used; returns how many went."""
+    now = before or utcnow()
+    cfg = current_app.config
+    cutoff = now - timedelta(hours=cfg["VIR_SESSION_ABSOLUTE_HOURS"])
+    n = db.session.execute(delete(UserSession).where(
+        (UserSession.revoked_at.is_not(None)) | (UserSession.created_at < cutoff))).rowcount
+    n += db.session.execute(delete(ApiToken).where(
+        (ApiToken.revoked_at.is_not(None)) | (ApiToken.expires_at < now))).rowcount
+    db.session.commit()
+    return n or 0

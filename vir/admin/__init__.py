@@ -1,0 +1,1 @@
+"""Administration: organisations, users and assignments (web, API and CLI share operations)."""

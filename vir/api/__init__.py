@@ -1,0 +1,60 @@
+"""The JSON API under /api/v1, with its OpenAPI document generated from the same marshmallow
+schemas that validate requests (flask-smorest)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Flask
+from flask_smorest import Api
+
+from vir.core.security import csrf
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"example": "not_found"})
+    message = ma.fields.String(required=True)
+    details = ma.fields.Dict(metadata={"description": "field -> messages, for validation errors"})
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBody, required=True)
+
+
+class VirApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        # vir.core.errors handles every error, API and web alike, in one place.
+        return None
+
+
+api = VirApi(spec_kwargs={
+    "info": {"description": "VIR: documents shared between providers and Estyn inspectors. "
+                            "Authenticate with POST /api/v1/tokens, then send "
+                            "'Authorization: Bearer <token>'."},
+    "servers": [{"url": "/"}],
+})
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="VIR",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+
+    from vir.accounts import api as accounts_api
+    from vir.admin import api as admin_api
+    from vir.audit import api as audit_api
+    from vir.rooms import api as rooms_api
+
+    for module in (accounts_api, rooms_api, audit_api, admin_api):
+        csrf.exempt(module.blp)  # bearer tokens, never cookies: CSRF cannot apply
+        api.register_blueprint(module.blp)

@@ -1,0 +1,47 @@
+"""/api/v1/audit: the audit trail for co-ordinators, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, stream_with_context
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from vir.access import can_view_audit, require
+from vir.audit import queries
+from vir.audit.schemas import AuditPage, AuditQuery
+from vir.core.db import db
+
+blp = Blueprint("api_audit", __name__, url_prefix="/api/v1", description="Audit trail")
+
+
+def export_csv(stmt: Any) -> Response:
+    rows = db.session.execute(stmt.execution_options(yield_per=500))
+    return Response(
+        stream_with_context(queries.csv_lines(iter(rows))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="vir-audit.csv"'},
+    )
+
+
+@blp.get("/audit")
+@login_required
+@blp.arguments(AuditQuery, location="query")
+@blp.response(200, AuditPage)
+@blp.alt_response(200, content_type="text/csv", description="with format=csv",
+                  success=True)
+def audit(args: dict[str, Any]) -> Any:
+    """Who did what, when and from where (co-ordinators only); format=csv for a file."""
+    require(can_view_audit(current_user), "audit.view")
+    stmt = queries.filtered(provider=args["provider"], action=args["action"],
+                            since=args["since"], until=args["until"], actor=args["actor"])
+    if args["format"] == "csv":
+        return export_csv(stmt)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = db.session.execute(
+        stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+    )
+    return {"total": total, "page": args["page"],
+            "results": [queries.as_dict(e, slug) for e, slug in page]}

@@ -1,0 +1,266 @@
+"""The ``vir`` command: database, organisations, users, demo data, and running the service."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from vir.config import data_dir, persistent_secret_key
+
+
+def _create_app() -> Flask:
+    from vir import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """VIR, the virtual inspection room."""
+
+
+def main() -> None:
+    # The embedded installation keeps a random key in its data directory so the CLI, the web
+    # server and the worker agree; gunicorn (vir.wsgi) insists on VIR_SECRET_KEY instead.
+    if not os.environ.get("VIR_SECRET_KEY"):
+        os.environ["VIR_SECRET_KEY"] = persistent_secret_key(data_dir())
+    cli.main(prog_name="vir")
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+# --- orgs ------------------------------------------------------------------------------------
+
+
+@click.group("orgs")
+def orgs_cli() -> None:
+    """Organisations."""
+
+
+@orgs_cli.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="Name in English.")
+@click.option("--name-cy", help="Name in Welsh (defaults to the English name).")
+@click.option("--kind", required=True,
+              type=click.Choice(["inspectorate", "local_authority", "consortium", "partner"]))
+@click.option("--consortium", "consortium_slug", help="The consortium serving this authority.")
+@click.option("--room/--no-room", default=None,
+              help="Open a room (default: yes for local authorities).")
+@with_appcontext
+def orgs_add(slug: str, name: str, name_cy: str | None, kind: str,
+             consortium_slug: str | None, room: bool | None) -> None:
+    """Add an organisation."""
+    from vir.core.db import db
+    from vir.orgs import operations as ops
+
+    consortium = None
+    if consortium_slug:
+        consortium = ops.by_slug(consortium_slug)
+        if consortium is None:
+            _fail(f"There is no organisation called {consortium_slug}.")
+    try:
+        org = ops.create_org(slug, name, kind, name_cy=name_cy, consortium=consortium,
+                             with_room=room)
+    except ops.OrgError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Added {org.slug} ({org.kind}).")
+
+
+@orgs_cli.command("list")
+@with_appcontext
+def orgs_list() -> None:
+    """List organisations."""
+    from sqlalchemy import select
+
+    from vir.core.db import db
+    from vir.orgs.models import Organisation
+
+    for org in db.session.scalars(select(Organisation).order_by(Organisation.kind,
+                                                                Organisation.slug)):
+        extra = f" (consortium: {org.consortium.slug})" if org.consortium else ""
+        click.echo(f"{org.slug:28} {org.kind:16} {org.name_en}{extra}")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_cli() -> None:
+    """User accounts."""
+
+
+@users_cli.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--org", "org_slug", required=True, help="Organisation slug.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["provider_editor", "provider_viewer", "partner", "inspector",
+                                 "coordinator", "auditor", "admin"]))
+@click.option("--assign", "assign", multiple=True, help="Provider slug (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_add(email: str, name: str, org_slug: str, roles: tuple[str, ...],
+              assign: tuple[str, ...], password_stdin: bool) -> None:
+    """Add a user. Without --password-stdin, prints a one-time link to set a password."""
+    from vir.accounts import operations as ops
+    from vir.accounts.links import set_password_url
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug
+
+    org = by_slug(org_slug)
+    if org is None:
+        _fail(f"There is no organisation called {org_slug}.")
+    providers = []
+    for slug in assign:
+        provider = by_slug(slug)
+        if provider is None:
+            _fail(f"There is no organisation called {slug}.")
+        providers.append(provider)
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user = ops.create_user(email, name, org, list(roles), password=password,
+                               assign=providers)
+    except ops.AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Added {user.email}.")
+    if not password:
+        click.echo(f"One-time link to set the password (valid 72 hours): {set_password_url(user)}")
+
+
+def _user_or_fail(email: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from vir.accounts.models import User
+    from vir.accounts.operations import normalise_email
+    from vir.core.db import db
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        _fail(f"There is no user {email}.")
+    return user
+
+
+@users_cli.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable(email: str) -> None:
+    """Disable a user and end their sessions and tokens."""
+    from vir.accounts.operations import set_active
+    from vir.core.db import db
+
+    set_active(_user_or_fail(email), False)
+    db.session.commit()
+    click.echo(f"Disabled {email}.")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+@with_appcontext
+def users_enable(email: str) -> None:
+    """Enable a disabled user."""
+    from vir.accounts.operations import set_active
+    from vir.core.db import db
+
+    set_active(_user_or_fail(email), True)
+    db.session.commit()
+    click.echo(f"Enabled {email}.")
+
+
+@users_cli.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users."""
+    from sqlalchemy import select
+
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    for u in db.session.scalars(select(User).order_by(User.email)):
+        state = "" if u.active else " [disabled]"
+        click.echo(f"{u.email:40} {u.organisation.slug:20} {','.join(sorted(u.roles))}{state}")
+
+
+@click.command("assign")
+@click.argument("email")
+@click.argument("provider")
+@with_appcontext
+def assign_cmd(email: str, provider: str) -> None:
+    """Assign an inspector or auditor to a provider."""
+    from vir.accounts import operations as ops
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug
+
+    org = by_slug(provider)
+    if org is None:
+        _fail(f"There is no organisation called {provider}.")
+    try:
+        ops.assign_provider(_user_or_fail(email), org)
+    except ops.AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Assigned {email} to {provider}.")
+
+
+@click.command("demo")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the demo users' password from standard input (default: a random one).")
+@with_appcontext
+def demo_cmd(password_stdin: bool) -> None:
+    """Load the Welsh local authorities, consortia, Estyn, partners and demo users."""
+    from vir.orgs.demo import load_demo
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    logins, password = load_demo(password, progress=click.progressbar)
+    click.echo("\nDemo sign-ins (password for all: " + password + "):")
+    for email, role in logins:
+        click.echo(f"  {email:36} {role}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_cmd(host: str, port: int, threads: int) -> None:
+    """Run the portal with its task worker in one process (embedded mode)."""
+    from waitress import serve
+
+    from vir.core.tasks import consumer, huey
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = None
+    if not huey.immediate:
+        worker = consumer(workers=2)
+        threading.Thread(target=worker.start, daemon=True, name="vir-worker").start()
+    click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="VIR")
+    finally:
+        if worker is not None:
+            worker.stop(graceful=True)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def worker_cmd(workers: int) -> None:
+    """Run the task worker (production runs it beside gunicorn)."""
+    from vir.core.tasks import consumer
+
+    consumer(workers=workers).run()
+
+
+def init_app(app: Flask) -> None:
+    for command in (orgs_cli, users_cli, assign_cmd, demo_cmd, serve_cmd, worker_cmd):
+        app.cli.add_command(command)

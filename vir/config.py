@@ -1,0 +1,99 @@
+"""Configuration from ``VIR_...`` environment variables, with safe embedded defaults.
+
+Everything the embedded installation keeps (SQLite database, filesystem storage, search index,
+task queue) lives under one data directory, so one folder is the whole installation.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("VIR_DATA_DIR", "./instance")).resolve()
+
+
+def persistent_secret_key(directory: Path) -> str:
+    """A random key kept in the data directory, for the embedded run command only.
+
+    Production must set VIR_SECRET_KEY; this never gives two installations the same key.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def from_environment() -> dict[str, Any]:
+    """Read the whole configuration; see the README for every variable."""
+    base = data_dir()
+    database_url = os.environ.get("VIR_DATABASE_URL") or f"sqlite:///{base / 'vir.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    debug = _bool(os.environ.get("VIR_DEBUG"), False)
+    cfg: dict[str, Any] = {
+        "VIR_DATA_DIR": str(base),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": os.environ.get("VIR_SECRET_KEY") or None,
+        "DEBUG": debug,
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("VIR_COOKIE_SECURE"), True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "vir_session",
+        "VIR_SESSION_IDLE_MINUTES": _int("VIR_SESSION_IDLE_MINUTES", 30),
+        "VIR_SESSION_ABSOLUTE_HOURS": _int("VIR_SESSION_ABSOLUTE_HOURS", 12),
+        "VIR_TOKEN_HOURS": _int("VIR_TOKEN_HOURS", 8),
+        "VIR_REQUIRE_2FA": _bool(os.environ.get("VIR_REQUIRE_2FA"), False),
+        "VIR_LOGIN_FREE_ATTEMPTS": _int("VIR_LOGIN_FREE_ATTEMPTS", 5),
+        "VIR_LOGIN_FREE_ATTEMPTS_PER_IP": _int("VIR_LOGIN_FREE_ATTEMPTS_PER_IP", 30),
+        "VIR_LOGIN_MAX_DELAY_SECONDS": _int("VIR_LOGIN_MAX_DELAY_SECONDS", 900),
+        "VIR_BASE_URL": os.environ.get("VIR_BASE_URL", "http://127.0.0.1:5000"),
+        "VIR_TASKS_IMMEDIATE": _bool(os.environ.get("VIR_TASKS_IMMEDIATE"), False),
+        "VIR_REDIS_URL": os.environ.get("VIR_REDIS_URL") or None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/London",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("VIR_SESSION_ABSOLUTE_HOURS", 12)),
+    }
+    return cfg
+
+
+def check(app_config: dict[str, Any]) -> None:
+    """Refuse to start with settings that must never reach production."""
+    if not app_config.get("SECRET_KEY"):
+        if app_config.get("TESTING") or app_config.get("DEBUG"):
+            app_config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        else:
+            raise ConfigError(
+                "VIR_SECRET_KEY is not set. Set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )

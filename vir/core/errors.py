@@ -1,0 +1,99 @@
+"""One error handler: JSON ``{"error": {code, message}}`` under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from vir.core.db import db
+from vir.core.security import is_api_request
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def default_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Sign in to continue."),
+        403: _("You do not have permission to do that."),
+        404: _("Page not found. If you typed the web address, check it is correct."),
+        405: _("That action is not available here."),
+        409: _("That conflicts with the current state of the record."),
+        413: _("The file is too large."),
+        415: _("That kind of request body is not accepted."),
+        422: _("Some of the information given is not valid."),
+        429: _("Too many attempts. Wait a moment and try again."),
+        500: _("Sorry, something went wrong. Nothing you sent has been lost; try again."),
+        503: _("The service is unavailable. Try again later."),
+    }
+    return messages.get(status, _("The request could not be completed."))
+
+
+def error_payload(status: int, code: str | None = None, message: str | None = None,
+                  details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": code or CODES.get(status, "error"),
+        "message": message or default_message(status),
+    }
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, dict]:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, CSRFError):
+        message = _("This form has expired or was sent from elsewhere. Go back, reload the page "
+                    "and try again; nothing has been changed.")
+    else:
+        message = data.get("message")
+    if status >= 500:
+        db.session.rollback()
+    if is_api_request():
+        details = data.get("errors") or data.get("messages")
+        if isinstance(details, dict) and set(details) <= {"json", "form", "files", "query"}:
+            # webargs nests validation messages by location; the location is noise to callers.
+            flat: dict[str, Any] = {}
+            for part in details.values():
+                flat.update(part)
+            details = flat
+        payload = error_payload(status, data.get("code"), message, details)
+        return jsonify(payload), status, headers
+    page = render_template("errors.html", status=status,
+                           message=message or default_message(status))
+    return page, status, headers
+
+
+def handle_unexpected(error: Exception) -> tuple[Response | str, int, dict]:
+    log.exception("unhandled error")
+    db.session.rollback()
+    return handle_http_exception(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    if not app.config.get("TESTING"):
+        # In tests an unexpected exception must fail the test loudly, not become a page.
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,70 @@
+"""The task queue (huey): SQLite under the data directory by default, Redis when configured.
+
+`vir serve` runs a consumer beside the web server; production runs `vir worker`. Tests run tasks
+immediately, in-process, so what a task writes is visible as soon as the request returns.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Configured by init_app; until then it is an in-memory immediate queue that touches no disk.
+huey = Huey("vir", immediate=True)
+_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    global _app
+    _app = app
+    cfg = app.config
+    if cfg.get("VIR_TASKS_IMMEDIATE"):
+        huey.immediate = True
+        return
+    huey._immediate = False
+    if cfg.get("VIR_REDIS_URL"):
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": cfg["VIR_REDIS_URL"]}
+    else:
+        path = Path(cfg["VIR_DATA_DIR"]) / "tasks.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(path)}
+    huey.storage = huey.create_storage()
+
+
+def with_app(func: F) -> F:
+    """Run a task inside the application context (the database session is cleaned after)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flask import has_app_context
+
+        if has_app_context():  # immediate mode, called from a request or a test
+            return func(*args, **kwargs)
+        if _app is None:
+            raise RuntimeError("the task queue was used before create_app()")
+        with _app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def consumer(workers: int = 2) -> Any:
+    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+
+
+@huey.periodic_task(crontab(minute="7"))
+@with_app
+def purge_expired_sessions() -> int:
+    from vir.accounts.operations import purge_expired
+
+    return purge_expired()

@@ -1,0 +1,35 @@
+"""Jinja set-up: our templates first, then GOV.UK Frontend's macros; date filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from vir.config import ROOT
+from vir.core import labels
+
+
+def local_datetime(value: datetime | None, fmt: str = "d MMMM y, HH:mm") -> str:
+    """An instant shown in Europe/London, in the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    labels.register(app)
+    app.jinja_env.filters["local_datetime"] = local_datetime

@@ -1,0 +1,1 @@
+"""Organisations (Estyn, local authorities, consortia, partners) and inspector assignments."""

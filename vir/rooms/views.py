@@ -1,0 +1,58 @@
+"""Room pages: both areas as the user may see them, their folders, and adding folders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from vir.access import READ, WRITE, can, load_folder, load_room, readable_areas
+from vir.core.db import db
+from vir.rooms import operations as ops
+from vir.rooms.forms import FolderForm
+from vir.rooms.models import Area
+
+bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+
+
+@bp.get("/<slug>")
+@login_required
+def room(slug: str) -> str:
+    room = load_room(slug)
+    areas = [(a, ops.folders_in(room, a), can(current_user, WRITE, room, a))
+             for a in readable_areas(current_user, room)]
+    return render_template("rooms/room.html", room=room, areas=areas)
+
+
+@bp.get("/folders/<int:folder_id>")
+@login_required
+def folder(folder_id: int) -> str:
+    folder = load_folder(folder_id, READ)
+    return render_template("rooms/folder.html", folder=folder, room=folder.room,
+                           writable=can(current_user, WRITE, folder.room, folder.area))
+
+
+@bp.route("/<slug>/<area>/folders/new", methods=["GET", "POST"])
+@login_required
+def new_folder(slug: str, area: str) -> Any:
+    if area not in set(Area):
+        abort(404)
+    room = load_room(slug, area=area, right=WRITE)
+    form = FolderForm()
+    top = ops.folders_in(room, area)
+    form.parent_id.choices = [(0, _("Top level of the area"))] + [(f.id, f.name) for f in top]
+    if form.validate_on_submit():
+        parent = next((f for f in top if f.id == form.parent_id.data), None)
+        try:
+            folder = ops.create_folder(room, area, form.name.data or "", parent=parent,
+                                       description=form.description.data or "",
+                                       user=current_user)
+        except ops.FolderError as exc:
+            form.name.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Folder “%(name)s” created.", name=folder.name), "success")
+            return redirect(url_for("rooms.folder", folder_id=folder.id))
+    return render_template("rooms/new_folder.html", form=form, room=room, area=area)

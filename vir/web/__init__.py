@@ -1,0 +1,1 @@
+"""Pages that belong to no one capability: home, language switch, health."""

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, session
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from vir.access import can_admin, can_view_audit, readable_areas, visible_rooms
+from vir.accounts.forms import EmptyForm
+from vir.accounts.views import safe_next
+from vir.core.db import db
+from vir.core.i18n import LOCALES
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+@login_required
+def home() -> str:
+    rooms = [(room, readable_areas(current_user, room))
+             for room in db.session.scalars(visible_rooms(current_user))]
+    return render_template("home.html", rooms=rooms, is_admin=can_admin(current_user),
+                           can_audit=can_view_audit(current_user))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """Switch language and stay on the same page; remembered for the user."""
+    form = EmptyForm()
+    chosen = request.form.get("locale", "")
+    if not form.validate_on_submit() or chosen not in LOCALES:
+        abort(400)
+    session["locale"] = chosen
+    if current_user.is_authenticated:
+        current_user.locale = chosen
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/health")
+def health() -> tuple[dict[str, Any], int]:
+    """For load balancers: is the database reachable?"""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not healthy"; the reason is in the log
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}, 200
