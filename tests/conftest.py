@@ -75,8 +75,7 @@ def pg_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:  # pragma: no cover - depends on the machine
         pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}", pytrace=False)
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False)
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     migrate_to_head(url, tmp_path_factory.mktemp("pg"))
     yield url
     with admin.connect() as conn:
@@ -87,12 +86,22 @@ def pg_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _truncate_pg(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'")).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
-            conn.execute(sa.text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
     engine.dispose()
 
 
@@ -115,11 +124,13 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app(
+    database_url: str, tmp_path: Path, app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     # Full-strength Argon2 costs ~60 ms a hash; tests hash hundreds of times.
-    monkeypatch.setattr(account_ops, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        account_ops, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     app = create_app(_config(database_url, tmp_path / "data", **app_config))
     yield app
     with app.app_context():
@@ -172,21 +183,37 @@ def world(app: Flask) -> World:
     w = World()
     with app.app_context():
         create_org("estyn", "Estyn", "inspectorate")
-        csc = create_org("csc", "Central South Consortium", "consortium",
-                         name_cy="Consortiwm Canolbarth y De")
-        create_org("cardiff", "Cardiff Council", "local_authority", name_cy="Cyngor Caerdydd",
-                   consortium=csc)
-        create_org("swansea", "City and County of Swansea", "local_authority",
-                   name_cy="Dinas a Sir Abertawe")
+        csc = create_org(
+            "csc", "Central South Consortium", "consortium", name_cy="Consortiwm Canolbarth y De"
+        )
+        create_org(
+            "cardiff",
+            "Cardiff Council",
+            "local_authority",
+            name_cy="Cyngor Caerdydd",
+            consortium=csc,
+        )
+        create_org(
+            "swansea",
+            "City and County of Swansea",
+            "local_authority",
+            name_cy="Dinas a Sir Abertawe",
+        )
         create_org("audit-wales", "Audit Wales", "partner", name_cy="Archwilio Cymru")
         for role, org in ROLE_ORG.items():
             assign = [by_slug("cardiff")] if role in ("inspector", "auditor") else []
-            user = account_ops.create_user(w.email(role), role.title(), by_slug(org), [role],
-                                           password=PASSWORD, assign=assign)
+            user = account_ops.create_user(
+                w.email(role), role.title(), by_slug(org), [role], password=PASSWORD, assign=assign
+            )
             w.users[role] = user.id
         # A user for admin actions to act upon, so the matrix never disables a signed-in role.
-        victim = account_ops.create_user("victim@test.example", "Victim", by_slug("cardiff"),
-                                         ["provider_viewer"], password=PASSWORD)
+        victim = account_ops.create_user(
+            "victim@test.example",
+            "Victim",
+            by_slug("cardiff"),
+            ["provider_viewer"],
+            password=PASSWORD,
+        )
         w.users["victim"] = victim.id
         for slug in ("cardiff", "swansea"):
             room = room_for(by_slug(slug))
@@ -202,15 +229,17 @@ class Auth:
         self.world = world
 
     def login(self, role: str, password: str = PASSWORD) -> Any:
-        return self.client.post("/sign-in", data={"email": self.world.email(role),
-                                                  "password": password})
+        return self.client.post(
+            "/sign-in", data={"email": self.world.email(role), "password": password}
+        )
 
     def logout(self) -> Any:
         return self.client.post("/sign-out")
 
     def token(self, role: str) -> dict[str, str]:
-        r = self.client.post("/api/v1/tokens", json={"email": self.world.email(role),
-                                                     "password": PASSWORD})
+        r = self.client.post(
+            "/api/v1/tokens", json={"email": self.world.email(role), "password": PASSWORD}
+        )
         assert r.status_code == 201, r.get_json()
         return {"Authorization": f"Bearer {r.get_json()['token']}"}
 

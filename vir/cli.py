@@ -19,8 +19,13 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def cli() -> None:
     """VIR, the virtual inspection room."""
 
@@ -50,14 +55,24 @@ def orgs_cli() -> None:
 @click.argument("slug")
 @click.option("--name", required=True, help="Name in English.")
 @click.option("--name-cy", help="Name in Welsh (defaults to the English name).")
-@click.option("--kind", required=True,
-              type=click.Choice(["inspectorate", "local_authority", "consortium", "partner"]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["inspectorate", "local_authority", "consortium", "partner"]),
+)
 @click.option("--consortium", "consortium_slug", help="The consortium serving this authority.")
-@click.option("--room/--no-room", default=None,
-              help="Open a room (default: yes for local authorities).")
+@click.option(
+    "--room/--no-room", default=None, help="Open a room (default: yes for local authorities)."
+)
 @with_appcontext
-def orgs_add(slug: str, name: str, name_cy: str | None, kind: str,
-             consortium_slug: str | None, room: bool | None) -> None:
+def orgs_add(
+    slug: str,
+    name: str,
+    name_cy: str | None,
+    kind: str,
+    consortium_slug: str | None,
+    room: bool | None,
+) -> None:
     """Add an organisation."""
     from vir.core.db import db
     from vir.orgs import operations as ops
@@ -68,8 +83,9 @@ def orgs_add(slug: str, name: str, name_cy: str | None, kind: str,
         if consortium is None:
             _fail(f"There is no organisation called {consortium_slug}.")
     try:
-        org = ops.create_org(slug, name, kind, name_cy=name_cy, consortium=consortium,
-                             with_room=room)
+        org = ops.create_org(
+            slug, name, kind, name_cy=name_cy, consortium=consortium, with_room=room
+        )
     except ops.OrgError as exc:
         _fail(str(exc))
     db.session.commit()
@@ -85,8 +101,9 @@ def orgs_list() -> None:
     from vir.core.db import db
     from vir.orgs.models import Organisation
 
-    for org in db.session.scalars(select(Organisation).order_by(Organisation.kind,
-                                                                Organisation.slug)):
+    for org in db.session.scalars(
+        select(Organisation).order_by(Organisation.kind, Organisation.slug)
+    ):
         extra = f" (consortium: {org.consortium.slug})" if org.consortium else ""
         click.echo(f"{org.slug:28} {org.kind:16} {org.name_en}{extra}")
 
@@ -103,14 +120,34 @@ def users_cli() -> None:
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--org", "org_slug", required=True, help="Organisation slug.")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["provider_editor", "provider_viewer", "partner", "inspector",
-                                 "coordinator", "auditor", "admin"]))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(
+        [
+            "provider_editor",
+            "provider_viewer",
+            "partner",
+            "inspector",
+            "coordinator",
+            "auditor",
+            "admin",
+        ]
+    ),
+)
 @click.option("--assign", "assign", multiple=True, help="Provider slug (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def users_add(email: str, name: str, org_slug: str, roles: tuple[str, ...],
-              assign: tuple[str, ...], password_stdin: bool) -> None:
+def users_add(
+    email: str,
+    name: str,
+    org_slug: str,
+    roles: tuple[str, ...],
+    assign: tuple[str, ...],
+    password_stdin: bool,
+) -> None:
     """Add a user. Without --password-stdin, prints a one-time link to set a password."""
     from vir.accounts import operations as ops
     from vir.accounts.links import set_password_url
@@ -128,8 +165,7 @@ def users_add(email: str, name: str, org_slug: str, roles: tuple[str, ...],
         providers.append(provider)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
-        user = ops.create_user(email, name, org, list(roles), password=password,
-                               assign=providers)
+        user = ops.create_user(email, name, org, list(roles), password=password, assign=providers)
     except ops.AccountError as exc:
         _fail(str(exc))
     db.session.commit()
@@ -213,8 +249,11 @@ def assign_cmd(email: str, provider: str) -> None:
 
 
 @click.command("demo")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the demo users' password from standard input (default: a random one).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the demo users' password from standard input (default: a random one).",
+)
 @with_appcontext
 def demo_cmd(password_stdin: bool) -> None:
     """Load the Welsh local authorities, consortia, Estyn, partners and demo users."""

@@ -103,7 +103,9 @@ def visible_rooms(user: User) -> Select[tuple[Room]]:
         conditions.append(Room.provider_id == user.org_id)
     if roles & {Role.INSPECTOR, Role.AUDITOR}:
         conditions.append(
-            Room.provider_id.in_(select(Assignment.provider_id).where(Assignment.user_id == user.id))
+            Room.provider_id.in_(
+                select(Assignment.provider_id).where(Assignment.user_id == user.id)
+            )
         )
     if not conditions:
         return stmt.where(False)
@@ -113,38 +115,41 @@ def visible_rooms(user: User) -> Select[tuple[Room]]:
 # --- loaders: load, then authorise, in one call so views cannot forget the check ---------------
 
 
-def _deny(status: int, action: str, *, provider_id: int | None, object_type: str,
-          object_id: Any) -> None:
+def _deny(
+    status: int, action: str, *, provider_id: int | None, object_type: str, object_id: Any
+) -> None:
     from vir.audit.operations import record_denied
 
     record_denied(action, object_type=object_type, object_id=object_id, provider_id=provider_id)
     abort(status)
 
 
-def require(allowed: bool, action: str = "access", *, status: int = 403,
-            provider_id: int | None = None, object_type: str = "", object_id: Any = "") -> None:
+def require(
+    allowed: bool,
+    action: str = "access",
+    *,
+    status: int = 403,
+    provider_id: int | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+) -> None:
     """Abort (and audit the denial) unless ``allowed``."""
     if not allowed:
-        _deny(status, action, provider_id=provider_id, object_type=object_type,
-              object_id=object_id)
+        _deny(status, action, provider_id=provider_id, object_type=object_type, object_id=object_id)
 
 
 def load_room(slug: str, area: str | None = None, right: str = READ) -> Room:
     """The room of provider ``slug`` if the current user may ``right`` it (or one area of it)."""
-    room = db.session.scalar(
-        select(Room).join(Organisation).where(Organisation.slug == slug)
-    )
+    room = db.session.scalar(select(Room).join(Organisation).where(Organisation.slug == slug))
     if room is None:
         abort(404)
     if area is not None and area not in (Area.PROVIDER, Area.INSPECTORS):
         abort(404)
     areas: Iterable[str] = [area] if area else [Area.PROVIDER, Area.INSPECTORS]
     if not any(can(current_user, READ, room, a) for a in areas):
-        _deny(404, "room.view", provider_id=room.provider_id, object_type="room",
-              object_id=slug)
+        _deny(404, "room.view", provider_id=room.provider_id, object_type="room", object_id=slug)
     if right == WRITE and not any(can(current_user, WRITE, room, a) for a in areas):
-        _deny(403, "room.write", provider_id=room.provider_id, object_type="room",
-              object_id=slug)
+        _deny(403, "room.write", provider_id=room.provider_id, object_type="room", object_id=slug)
     return room
 
 
@@ -155,9 +160,19 @@ def load_folder(folder_id: int, right: str = READ) -> Folder:
         abort(404)
     room = folder.room
     if not can(current_user, READ, room, folder.area):
-        _deny(404, "folder.view", provider_id=room.provider_id, object_type="folder",
-              object_id=folder_id)
+        _deny(
+            404,
+            "folder.view",
+            provider_id=room.provider_id,
+            object_type="folder",
+            object_id=folder_id,
+        )
     if right == WRITE and not can(current_user, WRITE, room, folder.area):
-        _deny(403, "folder.write", provider_id=room.provider_id, object_type="folder",
-              object_id=folder_id)
+        _deny(
+            403,
+            "folder.write",
+            provider_id=room.provider_id,
+            object_type="folder",
+            object_id=folder_id,
+        )
     return folder

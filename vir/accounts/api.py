@@ -25,8 +25,11 @@ def me_dict(user: Any) -> dict[str, Any]:
         "id": user.id,
         "email": user.email,
         "name": user.name,
-        "organisation": {"slug": user.organisation.slug, "name": user.organisation.name(loc),
-                         "kind": user.organisation.kind},
+        "organisation": {
+            "slug": user.organisation.slug,
+            "name": user.organisation.name(loc),
+            "kind": user.organisation.kind,
+        },
         "roles": sorted(user.roles),
         "assignments": sorted(a.provider.slug for a in user.assignments),
         "locale": user.locale,
@@ -42,9 +45,14 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
     """Exchange email, password (and TOTP code) for a bearer token."""
     outcome = ops.authenticate(args["email"], args["password"], request.remote_addr or "")
     if outcome.result == SignInResult.THROTTLED:
-        fail(429, _("Too many failed sign-in attempts. Try again in %(n)d seconds.",
-                    n=outcome.retry_after),
-             headers={"Retry-After": str(outcome.retry_after)})
+        fail(
+            429,
+            _(
+                "Too many failed sign-in attempts. Try again in %(n)d seconds.",
+                n=outcome.retry_after,
+            ),
+            headers={"Retry-After": str(outcome.retry_after)},
+        )
     if outcome.result != SignInResult.OK or outcome.user is None:
         fail(401, _("The email address or password is not right."))
     user = outcome.user
@@ -56,8 +64,11 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
             ops.throttle_fail(user.email, request.remote_addr or "")
             fail(401, _("That code is not right, or was already used."), code="otp_invalid")
     elif ops.second_factor_required(user):
-        fail(403, _("Set up two-step verification in the web service before using the API."),
-             code="second_factor_enrolment_required")
+        fail(
+            403,
+            _("Set up two-step verification in the web service before using the API."),
+            code="second_factor_enrolment_required",
+        )
     token, row = ops.issue_token(user)
     db.session.commit()
     return {"token": token, "expires_at": row.expires_at}

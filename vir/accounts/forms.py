@@ -8,31 +8,46 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), widget=GovTextInput(),
-                       validators=[DataRequired(_l("Enter your email address")),
-                                   Length(max=254)])
-    password = PasswordField(_l("Password"), widget=GovPasswordInput(),
-                             validators=[DataRequired(_l("Enter your password")),
-                                         Length(max=1024)])
+    email = EmailField(
+        _l("Email address"),
+        widget=GovTextInput(),
+        validators=[DataRequired(_l("Enter your email address")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        widget=GovPasswordInput(),
+        validators=[DataRequired(_l("Enter your password")), Length(max=1024)],
+    )
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"), widget=GovTextInput(),
-                       validators=[DataRequired(_l("Enter the 6-digit code")),
-                                   Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
-                                          message=_l("The code is 6 digits, like 123456"))])
+    code = StringField(
+        _l("Code from your authenticator app"),
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(_l("Enter the 6-digit code")),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code is 6 digits, like 123456")),
+        ],
+    )
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), widget=GovPasswordInput(),
-                            validators=[DataRequired(_l("Enter your current password"))])
-    new = PasswordField(_l("New password"), widget=GovPasswordInput(),
-                        description=_l("At least 12 characters. A few unrelated words work well."),
-                        validators=[DataRequired(_l("Enter a new password")),
-                                    Length(min=12, max=1024,
-                                           message=_l("Use at least 12 characters"))])
+    current = PasswordField(
+        _l("Current password"),
+        widget=GovPasswordInput(),
+        validators=[DataRequired(_l("Enter your current password"))],
+    )
+    new = PasswordField(
+        _l("New password"),
+        widget=GovPasswordInput(),
+        description=_l("At least 12 characters. A few unrelated words work well."),
+        validators=[
+            DataRequired(_l("Enter a new password")),
+            Length(min=12, max=1024, message=_l("Use at least 12 characters")),
+        ],
+    )
     submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
 
 
@@ -41,9 +56,13 @@ class EmptyForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    new = PasswordField(_l("New password"), widget=GovPasswordInput(),
-                        description=_l("At least 12 characters. A few unrelated words work well."),
-                        validators=[DataRequired(_l("Enter a new password")),
-                                    Length(min=12, max=1024,
-                                           message=_l("Use at least 12 characters"))])
+    new = PasswordField(
+        _l("New password"),
+        widget=GovPasswordInput(),
+        description=_l("At least 12 characters. A few unrelated words work well."),
+        validators=[
+            DataRequired(_l("Enter a new password")),
+            Length(min=12, max=1024, message=_l("Use at least 12 characters")),
+        ],
+    )
     submit = SubmitField(_l("Set password"), widget=GovSubmitInput())

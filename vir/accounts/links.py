@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from vir.accounts.models import User
@@ -27,8 +27,11 @@ def make_token(user: User) -> str:
 
 
 def set_password_url(user: User) -> str:
+    # Built from VIR_BASE_URL, not the request, so the CLI and a proxied request agree.
     base = current_app.config["VIR_BASE_URL"].rstrip("/")
-    return base + url_for("accounts.set_password", token=make_token(user))
+    path = current_app.url_map.bind("").build("accounts.set_password",
+                                               {"token": make_token(user)})
+    return base + path
 
 
 def user_for_token(token: str) -> User | None:

@@ -12,6 +12,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from vir.accounts.models import ApiToken, LoginThrottle, Role, User, UserRole, UserSession
@@ -56,7 +57,9 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
     return _hasher.hash(password)
 
 
@@ -73,29 +76,49 @@ def check_password(user: User | None, password: str) -> bool:
     return True
 
 
-def create_user(email: str, name: str, org: Organisation, roles: list[str],
-                password: str | None = None, assign: list[Organisation] | None = None) -> User:
+def create_user(
+    email: str,
+    name: str,
+    org: Organisation,
+    roles: list[str],
+    password: str | None = None,
+    assign: list[Organisation] | None = None,
+) -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address.")
+        raise AccountError(_("%(email)s is not an email address.", email=email))
     if db.session.scalar(select(User).where(User.email == email)):
-        raise AccountError(f"A user with the email {email} already exists.")
+        raise AccountError(
+            _("A user with the email address %(email)s already exists.", email=email)
+        )
     if not roles:
-        raise AccountError("Give the user at least one role.")
+        raise AccountError(_("Give the user at least one role."))
     for role in roles:
         if role not in set(Role):
-            raise AccountError(f"Unknown role {role!r}.")
+            raise AccountError(_("Unknown role: %(role)s.", role=role))
         if org.kind not in ROLE_ORG_KINDS[role]:
-            raise AccountError(f"A {org.kind} user cannot have the role {role}.")
-    user = User(email=email, name=name.strip(), org_id=org.id, organisation=org,
-                password_hash=hash_password(password) if password else None)
+            raise AccountError(
+                _("People in %(org)s cannot have the role %(role)s.", org=org.name_en, role=role)
+            )
+    user = User(
+        email=email,
+        name=name.strip(),
+        org_id=org.id,
+        organisation=org,
+        password_hash=hash_password(password) if password else None,
+    )
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
     for provider in assign or []:
         assign_provider(user, provider)
-    record("user.create", object_type="user", object_id=user.id, email=email,
-           roles=",".join(sorted(set(roles))))
+    record(
+        "user.create",
+        object_type="user",
+        object_id=user.id,
+        email=email,
+        roles=",".join(sorted(set(roles))),
+    )
     return user
 
 
@@ -116,9 +139,9 @@ def assign_provider(user: User, provider: Organisation) -> Assignment:
     from vir.rooms.operations import room_for
 
     if not user.roles & ASSIGNABLE_ROLES:
-        raise AccountError("Only inspectors and auditors are assigned to providers.")
+        raise AccountError(_("Only inspectors and auditors are assigned to providers."))
     if room_for(provider) is None:
-        raise AccountError(f"{provider.name_en} has no room to be assigned to.")
+        raise AccountError(_("%(name)s has no room to be assigned to.", name=provider.name_en))
     existing = next((a for a in user.assignments if a.provider_id == provider.id), None)
     if existing:
         return existing
@@ -200,9 +223,7 @@ class SignIn:
 
 
 def second_factor_required(user: User) -> bool:
-    return bool(
-        current_app.config["VIR_REQUIRE_2FA"] and user.roles & SECOND_FACTOR_ROLES
-    )
+    return bool(current_app.config["VIR_REQUIRE_2FA"] and user.roles & SECOND_FACTOR_ROLES)
 
 
 def authenticate(email: str, password: str, ip: str) -> SignIn:
@@ -268,8 +289,9 @@ def disable_totp(user: User) -> None:
 def open_session(user: User, ip: str, user_agent: str) -> str:
     """Start a server-side session; returns the key for the cookie (only its hash is stored)."""
     key = secrets.token_urlsafe(32)
-    db.session.add(UserSession(key_hash=_digest(key), user_id=user.id, ip=ip,
-                               user_agent=user_agent[:255]))
+    db.session.add(
+        UserSession(key_hash=_digest(key), user_id=user.id, ip=ip, user_agent=user_agent[:255])
+    )
     throttle_reset(user.email)
     record("login", object_type="user", object_id=user.id, user=user)
     user.session_key = key
@@ -309,16 +331,25 @@ def close_session(key: str | None) -> None:
 
 def revoke_all(user: User) -> None:
     now = utcnow()
-    db.session.execute(update(UserSession).where(
-        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)).values(revoked_at=now))
-    db.session.execute(update(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
     token = "vir_" + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=_digest(token), user_id=user.id,
-                   expires_at=utcnow() + timedelta(hours=current_app.config["VIR_TOKEN_HOURS"]))
+    row = ApiToken(
+        token_hash=_digest(token),
+        user_id=user.id,
+        expires_at=utcnow() + timedelta(hours=current_app.config["VIR_TOKEN_HOURS"]),
+    )
     db.session.add(row)
     throttle_reset(user.email)
     record("token.create", object_type="user", object_id=user.id, user=user)
@@ -345,9 +376,13 @@ def purge_expired(before: datetime | None = None) -> int:
     now = before or utcnow()
     cfg = current_app.config
     cutoff = now - timedelta(hours=cfg["VIR_SESSION_ABSOLUTE_HOURS"])
-    n = db.session.execute(delete(UserSession).where(
-        (UserSession.revoked_at.is_not(None)) | (UserSession.created_at < cutoff))).rowcount
-    n += db.session.execute(delete(ApiToken).where(
-        (ApiToken.revoked_at.is_not(None)) | (ApiToken.expires_at < now))).rowcount
+    n = db.session.execute(
+        delete(UserSession).where(
+            (UserSession.revoked_at.is_not(None)) | (UserSession.created_at < cutoff)
+        )
+    ).rowcount
+    n += db.session.execute(
+        delete(ApiToken).where((ApiToken.revoked_at.is_not(None)) | (ApiToken.expires_at < now))
+    ).rowcount
     db.session.commit()
     return n or 0

@@ -5,8 +5,9 @@ import marshmallow as ma
 
 class TokenRequest(ma.Schema):
     email = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=254))
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=ma.validate.Length(max=1024))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(max=1024)
+    )
     otp = ma.fields.String(load_default=None, metadata={"description": "TOTP code, if enrolled"})
 
 

@@ -7,8 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -60,26 +59,36 @@ def login() -> Any:
     form = LoginForm()
     next_url = request.args.get("next")
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
-        outcome = ops.authenticate(form.email.data or "", form.password.data or "",
-                                   request.remote_addr or "")
+        outcome = ops.authenticate(
+            form.email.data or "", form.password.data or "", request.remote_addr or ""
+        )
         if outcome.result == SignInResult.THROTTLED:
-            form.password.errors = [_("Too many failed sign-in attempts. Try again in "
-                                      "%(n)d seconds.", n=outcome.retry_after)]
+            form.password.errors = [
+                _(
+                    "Too many failed sign-in attempts. Try again in %(n)d seconds.",
+                    n=outcome.retry_after,
+                )
+            ]
             status = 429
+            headers["Retry-After"] = str(outcome.retry_after)
         elif outcome.result != SignInResult.OK or outcome.user is None:
             form.password.errors = [_("The email address or password is not right.")]
             status = 200
         else:
             user = outcome.user
             if user.totp_enabled or ops.second_factor_required(user):
-                session["pending_login"] = {"uid": user.id, "at": time.time(),
-                                            "next": safe_next(next_url)}
+                session["pending_login"] = {
+                    "uid": user.id,
+                    "at": time.time(),
+                    "next": safe_next(next_url),
+                }
                 return redirect(url_for("accounts.second_factor"))
             return _finish(user, next_url)
     elif form.errors:
         status = 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -101,13 +110,19 @@ def second_factor() -> Any:
         if ok:
             return _finish(user, next_url)
         ops.throttle_fail(user.email, request.remote_addr or "")
-        form.code.errors = [_("That code is not right, or was already used. Wait for a new "
-                              "code and try again.")]
+        form.code.errors = [
+            _("That code is not right, or was already used. Wait for a new code and try again.")
+        ]
     qr = None
     if enrolling:
         qr = segno.make(ops.totp_uri(user), error="m").svg_inline(scale=4)
-    return render_template("accounts/second_factor.html", form=form, enrolling=enrolling,
-                           secret=user.totp_secret if enrolling else None, qr=qr)
+    return render_template(
+        "accounts/second_factor.html",
+        form=form,
+        enrolling=enrolling,
+        secret=user.totp_secret if enrolling else None,
+        qr=qr,
+    )
 
 
 @bp.post("/sign-out")
@@ -144,8 +159,12 @@ def account() -> Any:
                 db.session.commit()
                 flash(_("Your password has been changed."), "success")
                 return _finish(current_user._get_current_object(), url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, empty=EmptyForm(),
-                           second_factor_required=ops.second_factor_required(current_user))
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        empty=EmptyForm(),
+        second_factor_required=ops.second_factor_required(current_user),
+    )
 
 
 @bp.post("/account/two-step/reset")

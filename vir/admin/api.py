@@ -13,8 +13,7 @@ from vir.access import can_admin, require
 from vir.accounts import operations as account_ops
 from vir.accounts.links import set_password_url
 from vir.accounts.models import User
-from vir.admin.schemas import (AssignIn, OrganisationIn, OrganisationOut, UserIn, UserOut,
-                               UserPatch)
+from vir.admin.schemas import AssignIn, OrganisationIn, OrganisationOut, UserIn, UserOut, UserPatch
 from vir.api.common import fail
 from vir.core.db import db
 from vir.orgs import operations as org_ops
@@ -51,9 +50,14 @@ def create_organisation(args: dict[str, Any]) -> Organisation:
     """Add an organisation (local authorities get a room)."""
     consortium = _org(args["consortium"], "consortium") if args["consortium"] else None
     try:
-        org = org_ops.create_org(args["slug"], args["name_en"], args["kind"],
-                                 name_cy=args["name_cy"], consortium=consortium,
-                                 with_room=args["room"])
+        org = org_ops.create_org(
+            args["slug"],
+            args["name_en"],
+            args["kind"],
+            name_cy=args["name_cy"],
+            consortium=consortium,
+            with_room=args["room"],
+        )
     except org_ops.OrgError as exc:
         fail(422, str(exc), slug=[str(exc)])
     db.session.commit()
@@ -75,8 +79,9 @@ def create_user(args: dict[str, Any]) -> Any:
     org = _org(args["org"], "org")
     providers = [_org(slug, "assign") for slug in args["assign"]]
     try:
-        user = account_ops.create_user(args["email"], args["name"], org, args["roles"],
-                                       assign=providers)
+        user = account_ops.create_user(
+            args["email"], args["name"], org, args["roles"], assign=providers
+        )
     except account_ops.AccountError as exc:
         fail(422, str(exc), email=[str(exc)])
     db.session.commit()

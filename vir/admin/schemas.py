@@ -12,8 +12,9 @@ class OrganisationIn(ma.Schema):
     name_cy = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in OrgKind]))
     consortium = ma.fields.String(load_default=None, metadata={"description": "consortium slug"})
-    room = ma.fields.Boolean(load_default=None,
-                             metadata={"description": "open a room (default: local authorities)"})
+    room = ma.fields.Boolean(
+        load_default=None, metadata={"description": "open a room (default: local authorities)"}
+    )
 
 
 class OrganisationOut(ma.Schema):
@@ -28,8 +29,11 @@ class UserIn(ma.Schema):
     email = ma.fields.Email(required=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     org = ma.fields.String(required=True, metadata={"description": "organisation slug"})
-    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf([r.value for r in Role])),
-                           required=True, validate=ma.validate.Length(min=1))
+    roles = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf([r.value for r in Role])),
+        required=True,
+        validate=ma.validate.Length(min=1),
+    )
     assign = ma.fields.List(ma.fields.String(), load_default=list)
 
 

@@ -16,6 +16,7 @@ from vir.accounts.links import set_password_url
 from vir.accounts.models import Role, User
 from vir.admin.forms import AssignForm, OrganisationForm, UserForm
 from vir.core.db import db
+from vir.core.forms import options
 from vir.core.i18n import locale
 from vir.core.labels import ROLE_LABELS
 from vir.orgs import operations as org_ops
@@ -36,9 +37,13 @@ def _orgs() -> list[Organisation]:
 
 
 def _providers() -> list[Organisation]:
-    return list(db.session.scalars(
-        select(Organisation).join(Room, Room.provider_id == Organisation.id)
-        .order_by(Organisation.name_en)))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Room, Room.provider_id == Organisation.id)
+            .order_by(Organisation.name_en)
+        )
+    )
 
 
 @bp.get("/")
@@ -50,14 +55,19 @@ def index() -> str:
 def organisations() -> Any:
     form = OrganisationForm()
     loc = locale()
-    form.consortium.choices = [("", _("None"))] + [
-        (o.slug, o.name(loc)) for o in _orgs() if o.kind == OrgKind.CONSORTIUM]
+    form.consortium.choices = options(
+        [("", _("None"))] + [(o.slug, o.name(loc)) for o in _orgs() if o.kind == OrgKind.CONSORTIUM]
+    )
     if form.validate_on_submit():
         consortium = org_ops.by_slug(form.consortium.data) if form.consortium.data else None
         try:
-            org = org_ops.create_org(form.slug.data or "", form.name_en.data or "",
-                                     form.kind.data or "", name_cy=form.name_cy.data,
-                                     consortium=consortium)
+            org = org_ops.create_org(
+                form.slug.data or "",
+                form.name_en.data or "",
+                form.kind.data or "",
+                name_cy=form.name_cy.data,
+                consortium=consortium,
+            )
         except org_ops.OrgError as exc:
             form.slug.errors = [str(exc)]
         else:
@@ -71,22 +81,25 @@ def organisations() -> Any:
 def users() -> Any:
     form = UserForm()
     loc = locale()
-    form.org.choices = [("", _("Choose an organisation"))] + [
-        (o.slug, o.name(loc)) for o in _orgs()]
-    form.roles.choices = [(r.value, ROLE_LABELS[r.value]) for r in Role]
+    form.org.choices = options(
+        [("", _("Choose an organisation"))] + [(o.slug, o.name(loc)) for o in _orgs()]
+    )
+    form.roles.choices = options([(r.value, ROLE_LABELS[r.value]) for r in Role])
     if form.validate_on_submit():
         org = org_ops.by_slug(form.org.data or "")
         try:
             if org is None:
                 raise account_ops.AccountError(_("Choose an organisation"))
-            user = account_ops.create_user(form.email.data or "", form.name.data or "", org,
-                                           list(form.roles.data or []))
+            user = account_ops.create_user(
+                form.email.data or "", form.name.data or "", org, list(form.roles.data or [])
+            )
         except account_ops.AccountError as exc:
             form.email.errors = [str(exc)]
         else:
             db.session.commit()
-            return render_template("admin/password_link.html", user=user,
-                                   link=set_password_url(user))
+            return render_template(
+                "admin/password_link.html", user=user, link=set_password_url(user)
+            )
     all_users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", form=form, users=all_users)
 
@@ -103,10 +116,16 @@ def user(user_id: int) -> str:
     u = _user(user_id)
     form = AssignForm()
     loc = locale()
-    form.provider.choices = [("", _("Choose a provider"))] + [
-        (o.slug, o.name(loc)) for o in _providers()]
-    return render_template("admin/user.html", user=u, form=form, empty=EmptyForm(),
-                           assignable=bool(u.roles & account_ops.ASSIGNABLE_ROLES))
+    form.provider.choices = options(
+        [("", _("Choose a provider"))] + [(o.slug, o.name(loc)) for o in _providers()]
+    )
+    return render_template(
+        "admin/user.html",
+        user=u,
+        form=form,
+        empty=EmptyForm(),
+        assignable=bool(u.roles & account_ops.ASSIGNABLE_ROLES),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -120,8 +139,10 @@ def set_active(user_id: int) -> Any:
     else:
         account_ops.set_active(u, active)
         db.session.commit()
-        flash(_("Account enabled.") if active else _("Account disabled; its sessions ended."),
-              "success")
+        flash(
+            _("Account enabled.") if active else _("Account disabled; its sessions ended."),
+            "success",
+        )
     return redirect(url_for("admin.user", user_id=u.id))
 
 
@@ -129,7 +150,7 @@ def set_active(user_id: int) -> Any:
 def assign(user_id: int) -> Any:
     u = _user(user_id)
     form = AssignForm()
-    form.provider.choices = [(o.slug, o.slug) for o in _providers()]
+    form.provider.choices = options([(o.slug, o.slug) for o in _providers()])
     if form.validate_on_submit():
         provider = org_ops.by_slug(form.provider.data or "")
         try:

@@ -28,12 +28,16 @@ class VirApi(Api):
         return None
 
 
-api = VirApi(spec_kwargs={
-    "info": {"description": "VIR: documents shared between providers and Estyn inspectors. "
-                            "Authenticate with POST /api/v1/tokens, then send "
-                            "'Authorization: Bearer <token>'."},
-    "servers": [{"url": "/"}],
-})
+api = VirApi(
+    spec_kwargs={
+        "info": {
+            "description": "VIR: documents shared between providers and Estyn inspectors. "
+            "Authenticate with POST /api/v1/tokens, then send "
+            "'Authorization: Bearer <token>'."
+        },
+        "servers": [{"url": "/"}],
+    }
+)
 
 
 def init_app(app: Flask) -> None:
@@ -45,9 +49,7 @@ def init_app(app: Flask) -> None:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer"}
-    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
 
     from vir.accounts import api as accounts_api

@@ -30,18 +30,25 @@ def export_csv(stmt: Any) -> Response:
 @login_required
 @blp.arguments(AuditQuery, location="query")
 @blp.response(200, AuditPage)
-@blp.alt_response(200, content_type="text/csv", description="with format=csv",
-                  success=True)
+@blp.alt_response(200, content_type="text/csv", description="with format=csv", success=True)
 def audit(args: dict[str, Any]) -> Any:
     """Who did what, when and from where (co-ordinators only); format=csv for a file."""
     require(can_view_audit(current_user), "audit.view")
-    stmt = queries.filtered(provider=args["provider"], action=args["action"],
-                            since=args["since"], until=args["until"], actor=args["actor"])
+    stmt = queries.filtered(
+        provider=args["provider"],
+        action=args["action"],
+        since=args["since"],
+        until=args["until"],
+        actor=args["actor"],
+    )
     if args["format"] == "csv":
         return export_csv(stmt)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = db.session.execute(
         stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
     )
-    return {"total": total, "page": args["page"],
-            "results": [queries.as_dict(e, slug) for e, slug in page]}
+    return {
+        "total": total,
+        "page": args["page"],
+        "results": [queries.as_dict(e, slug) for e, slug in page],
+    }

@@ -25,8 +25,16 @@ def _actor(user: Any = None) -> dict[str, Any]:
     return {"user_id": user.id, "actor": user.email, "organisation": user.organisation.slug}
 
 
-def _values(action: str, *, object_type: str, object_id: Any, provider_id: int | None,
-            outcome: str, user: Any, detail: dict[str, Any]) -> dict[str, Any]:
+def _values(
+    action: str,
+    *,
+    object_type: str,
+    object_id: Any,
+    provider_id: int | None,
+    outcome: str,
+    user: Any,
+    detail: dict[str, Any],
+) -> dict[str, Any]:
     return {
         **_actor(user),
         "at": utcnow(),
@@ -40,22 +48,51 @@ def _values(action: str, *, object_type: str, object_id: Any, provider_id: int |
     }
 
 
-def record(action: str, *, object_type: str = "", object_id: Any = "",
-           provider_id: int | None = None, user: Any = None, **detail: Any) -> AuditEvent:
+def record(
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: Any = "",
+    provider_id: int | None = None,
+    user: Any = None,
+    **detail: Any,
+) -> AuditEvent:
     """Record an allowed action as part of the current transaction."""
-    event = AuditEvent(**_values(action, object_type=object_type, object_id=object_id,
-                                 provider_id=provider_id, outcome="allowed", user=user,
-                                 detail=detail))
+    event = AuditEvent(
+        **_values(
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            provider_id=provider_id,
+            outcome="allowed",
+            user=user,
+            detail=detail,
+        )
+    )
     db.session.add(event)
     return event
 
 
-def record_now(action: str, *, outcome: str = "denied", object_type: str = "",
-               object_id: Any = "", provider_id: int | None = None, user: Any = None,
-               **detail: Any) -> None:
+def record_now(
+    action: str,
+    *,
+    outcome: str = "denied",
+    object_type: str = "",
+    object_id: Any = "",
+    provider_id: int | None = None,
+    user: Any = None,
+    **detail: Any,
+) -> None:
     """Record an event in its own transaction, surviving the caller's rollback."""
-    values = _values(action, object_type=object_type, object_id=object_id,
-                     provider_id=provider_id, outcome=outcome, user=user, detail=detail)
+    values = _values(
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        provider_id=provider_id,
+        outcome=outcome,
+        user=user,
+        detail=detail,
+    )
     try:
         with db.engine.begin() as conn:
             conn.execute(insert(AuditEvent).values(**values))

@@ -12,13 +12,28 @@ from sqlalchemy import Select, select
 from vir.audit.models import AuditEvent
 from vir.orgs.models import Organisation
 
-CSV_COLUMNS = ["at", "actor", "organisation", "action", "object_type", "object_id",
-               "provider", "ip", "outcome", "detail"]
+CSV_COLUMNS = [
+    "at",
+    "actor",
+    "organisation",
+    "action",
+    "object_type",
+    "object_id",
+    "provider",
+    "ip",
+    "outcome",
+    "detail",
+]
 
 
-def filtered(*, provider: str | None = None, action: str | None = None,
-             since: datetime | None = None, until: datetime | None = None,
-             actor: str | None = None) -> Select[tuple[AuditEvent, str | None]]:
+def filtered(
+    *,
+    provider: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: str | None = None,
+) -> Select[tuple[AuditEvent, str | None]]:
     stmt = (
         select(AuditEvent, Organisation.slug)
         .outerjoin(Organisation, AuditEvent.provider_id == Organisation.id)
@@ -73,7 +88,5 @@ def csv_lines(rows: Iterator[tuple[AuditEvent, str | None]]) -> Iterator[str]:
         d = as_dict(event, slug)
         d["detail"] = "; ".join(f"{k}={v}" for k, v in sorted(d["detail"].items()))
         # Cells starting with = + - @ would run as formulas in a spreadsheet.
-        writer.writerow(
-            ["'" + str(d[c]) if str(d[c])[:1] in "=+-@" else d[c] for c in CSV_COLUMNS]
-        )
+        writer.writerow(["'" + str(d[c]) if str(d[c])[:1] in "=+-@" else d[c] for c in CSV_COLUMNS])
         yield flush()

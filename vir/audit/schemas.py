@@ -7,8 +7,9 @@ class AuditQuery(ma.Schema):
     provider = ma.fields.String(load_default=None)
     action = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
     actor = ma.fields.String(load_default=None)
-    since = ma.fields.AwareDateTime(load_default=None,
-                                    metadata={"description": "ISO 8601 with offset"})
+    since = ma.fields.AwareDateTime(
+        load_default=None, metadata={"description": "ISO 8601 with offset"}
+    )
     until = ma.fields.AwareDateTime(load_default=None)
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(["json", "csv"]))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))

@@ -37,8 +37,7 @@ def index() -> str | Response:
     require(can_view_audit(current_user), "audit.view")
     errors: list[str] = []
     since, until = local_day_range(_date("since", errors), _date("until", errors))
-    args = {k: (request.args.get(k) or "").strip() or None
-            for k in ("provider", "action", "actor")}
+    args = {k: (request.args.get(k) or "").strip() or None for k in ("provider", "action", "actor")}
     stmt = queries.filtered(since=since, until=until, **args)
     if request.args.get("format") == "csv" and not errors:
         return export_csv(stmt)
@@ -46,6 +45,13 @@ def index() -> str | Response:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     providers = db.session.scalars(select(Organisation).order_by(Organisation.name_en)).all()
-    return render_template("audit/index.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), errors=errors,
-                           providers=providers, args=request.args)
+    return render_template(
+        "audit/index.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        errors=errors,
+        providers=providers,
+        args=request.args,
+    )

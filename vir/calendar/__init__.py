@@ -14,8 +14,9 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
 
 
-def local_day_range(first: date | None, last: date | None) -> tuple[datetime | None,
-                                                                     datetime | None]:
+def local_day_range(
+    first: date | None, last: date | None
+) -> tuple[datetime | None, datetime | None]:
     """[start of ``first``, start of the day after ``last``) as UTC instants."""
     start = local_midnight(first) if first else None
     end = local_midnight(last + timedelta(days=1)) if last else None

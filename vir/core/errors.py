@@ -49,8 +49,9 @@ def default_message(status: int) -> str:
     return messages.get(status, _("The request could not be completed."))
 
 
-def error_payload(status: int, code: str | None = None, message: str | None = None,
-                  details: Any = None) -> dict[str, Any]:
+def error_payload(
+    status: int, code: str | None = None, message: str | None = None, details: Any = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "code": code or CODES.get(status, "error"),
         "message": message or default_message(status),
@@ -65,8 +66,10 @@ def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, di
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
     if isinstance(error, CSRFError):
-        message = _("This form has expired or was sent from elsewhere. Go back, reload the page "
-                    "and try again; nothing has been changed.")
+        message = _(
+            "This form has expired or was sent from elsewhere. Go back, reload the page "
+            "and try again; nothing has been changed."
+        )
     else:
         message = data.get("message")
     if status >= 500:
@@ -76,13 +79,15 @@ def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, di
         if isinstance(details, dict) and set(details) <= {"json", "form", "files", "query"}:
             # webargs nests validation messages by location; the location is noise to callers.
             flat: dict[str, Any] = {}
-            for part in details.values():
-                flat.update(part)
+            for location, part in details.items():
+                if isinstance(part, dict):
+                    flat.update(part)
+                else:  # e.g. {"json": ["Invalid JSON body."]}
+                    flat[location] = part
             details = flat
         payload = error_payload(status, data.get("code"), message, details)
         return jsonify(payload), status, headers
-    page = render_template("errors.html", status=status,
-                           message=message or default_message(status))
+    page = render_template("errors.html", status=status, message=message or default_message(status))
     return page, status, headers
 
 

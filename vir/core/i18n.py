@@ -44,9 +44,6 @@ def _template_context() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "vir" / "translations")
-    )
-    babel.init_app(app, locale_selector=select_locale,
-                   timezone_selector=lambda: "Europe/London")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "vir" / "translations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/London")
     app.context_processor(_template_context)

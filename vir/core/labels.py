@@ -33,6 +33,7 @@ def role_labels(user: object) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, KIND_LABELS=KIND_LABELS,
-                                 AREA_LABELS=AREA_LABELS)
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS, KIND_LABELS=KIND_LABELS, AREA_LABELS=AREA_LABELS
+    )
     app.jinja_env.filters["role_labels"] = role_labels

@@ -36,18 +36,38 @@ AUTHORITIES = [
     ("carmarthenshire", "Carmarthenshire County Council", "Cyngor Sir Gâr", "partneriaeth"),
     ("pembrokeshire", "Pembrokeshire County Council", "Cyngor Sir Penfro", "partneriaeth"),
     ("swansea", "City and County of Swansea", "Dinas a Sir Abertawe", "partneriaeth"),
-    ("bridgend", "Bridgend County Borough Council",
-     "Cyngor Bwrdeistref Sirol Pen-y-bont ar Ogwr", "csc"),
+    (
+        "bridgend",
+        "Bridgend County Borough Council",
+        "Cyngor Bwrdeistref Sirol Pen-y-bont ar Ogwr",
+        "csc",
+    ),
     ("cardiff", "Cardiff Council", "Cyngor Caerdydd", "csc"),
-    ("merthyr-tydfil", "Merthyr Tydfil County Borough Council",
-     "Cyngor Bwrdeistref Sirol Merthyr Tudful", "csc"),
-    ("rhondda-cynon-taf", "Rhondda Cynon Taf County Borough Council",
-     "Cyngor Bwrdeistref Sirol Rhondda Cynon Taf", "csc"),
+    (
+        "merthyr-tydfil",
+        "Merthyr Tydfil County Borough Council",
+        "Cyngor Bwrdeistref Sirol Merthyr Tudful",
+        "csc",
+    ),
+    (
+        "rhondda-cynon-taf",
+        "Rhondda Cynon Taf County Borough Council",
+        "Cyngor Bwrdeistref Sirol Rhondda Cynon Taf",
+        "csc",
+    ),
     ("vale-of-glamorgan", "Vale of Glamorgan Council", "Cyngor Bro Morgannwg", "csc"),
-    ("blaenau-gwent", "Blaenau Gwent County Borough Council",
-     "Cyngor Bwrdeistref Sirol Blaenau Gwent", "eas"),
-    ("caerphilly", "Caerphilly County Borough Council",
-     "Cyngor Bwrdeistref Sirol Caerffili", "eas"),
+    (
+        "blaenau-gwent",
+        "Blaenau Gwent County Borough Council",
+        "Cyngor Bwrdeistref Sirol Blaenau Gwent",
+        "eas",
+    ),
+    (
+        "caerphilly",
+        "Caerphilly County Borough Council",
+        "Cyngor Bwrdeistref Sirol Caerffili",
+        "eas",
+    ),
     ("monmouthshire", "Monmouthshire County Council", "Cyngor Sir Fynwy", "eas"),
     ("newport", "Newport City Council", "Cyngor Dinas Casnewydd", "eas"),
     ("torfaen", "Torfaen County Borough Council", "Cyngor Bwrdeistref Sirol Torfaen", "eas"),
@@ -60,8 +80,7 @@ PARTNERS = [
     ("estyn", "Estyn", "Estyn", "inspectorate"),
     ("audit-wales", "Audit Wales", "Archwilio Cymru", "partner"),
     ("welsh-government", "Welsh Government", "Llywodraeth Cymru", "partner"),
-    ("wlga", "Welsh Local Government Association", "Cymdeithas Llywodraeth Leol Cymru",
-     "partner"),
+    ("wlga", "Welsh Local Government Association", "Cymdeithas Llywodraeth Leol Cymru", "partner"),
     ("ciw", "Care Inspectorate Wales", "Arolygiaeth Gofal Cymru", "partner"),
 ]
 
@@ -69,8 +88,7 @@ PARTNERS = [
 USERS = [
     ("admin@vir.example", "Alex Admin", "estyn", ["admin"], []),
     ("coordinator@estyn.example", "Catrin Co-ordinator", "estyn", ["coordinator"], []),
-    ("inspector@estyn.example", "Iwan Inspector", "estyn", ["inspector"],
-     ["cardiff", "swansea"]),
+    ("inspector@estyn.example", "Iwan Inspector", "estyn", ["inspector"], ["cardiff", "swansea"]),
     ("editor@cardiff.example", "Eleri Editor", "cardiff", ["provider_editor"], []),
     ("viewer@cardiff.example", "Vaughan Viewer", "cardiff", ["provider_viewer"], []),
     ("editor@swansea.example", "Siân Editor", "swansea", ["provider_editor"], []),
@@ -78,22 +96,26 @@ USERS = [
     ("auditor@audit-wales.example", "Aled Auditor", "audit-wales", ["auditor"], ["cardiff"]),
 ]
 
-DEMO_FOLDERS = [("cardiff", Area.PROVIDER, "Improvement conference"),
-                ("cardiff", Area.INSPECTORS, "Improvement conference"),
-                ("swansea", Area.PROVIDER, "Improvement conference"),
-                ("swansea", Area.INSPECTORS, "Improvement conference")]
+DEMO_FOLDERS = [
+    ("cardiff", Area.PROVIDER, "Improvement conference"),
+    ("cardiff", Area.INSPECTORS, "Improvement conference"),
+    ("swansea", Area.PROVIDER, "Improvement conference"),
+    ("swansea", Area.INSPECTORS, "Improvement conference"),
+]
 
 
-def _ensure_org(slug: str, name_en: str, name_cy: str, kind: str,
-                consortium: Organisation | None = None) -> Organisation:
+def _ensure_org(
+    slug: str, name_en: str, name_cy: str, kind: str, consortium: Organisation | None = None
+) -> Organisation:
     org = by_slug(slug)
     if org is None:
         org = create_org(slug, name_en, kind, name_cy=name_cy, consortium=consortium)
     return org
 
 
-def load_demo(password: str | None = None,
-              progress: Callable[..., Any] | None = None) -> tuple[list[tuple[str, str]], str]:
+def load_demo(
+    password: str | None = None, progress: Callable[..., Any] | None = None
+) -> tuple[list[tuple[str, str]], str]:
     """Load (or refresh) the demo; returns the sign-ins and their shared password."""
     password = password or secrets.token_urlsafe(12)
     steps: list[tuple[str, Any]] = (
@@ -138,8 +160,11 @@ def _step(kind: str, item: Any, password: str) -> None:
     elif kind == "folder":
         slug, area, name = item
         room = room_for(by_slug(slug))
-        exists = db.session.scalar(select(Folder).where(
-            Folder.room_id == room.id, Folder.area == area, Folder.name == name))
+        exists = db.session.scalar(
+            select(Folder).where(
+                Folder.room_id == room.id, Folder.area == area, Folder.name == name
+            )
+        )
         if exists is None:
             create_folder(room, area, name)
     db.session.flush()

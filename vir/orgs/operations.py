@@ -22,9 +22,15 @@ def by_slug(slug: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
-def create_org(slug: str, name_en: str, kind: str, *, name_cy: str | None = None,
-               consortium: Organisation | None = None, with_room: bool | None = None
-               ) -> Organisation:
+def create_org(
+    slug: str,
+    name_en: str,
+    kind: str,
+    *,
+    name_cy: str | None = None,
+    consortium: Organisation | None = None,
+    with_room: bool | None = None,
+) -> Organisation:
     """Add an organisation; local authorities (and consortia asked for) get a room."""
     from vir.rooms.operations import open_room
 
@@ -40,8 +46,13 @@ def create_org(slug: str, name_en: str, kind: str, *, name_cy: str | None = None
             raise OrgError(_("Only a local authority is served by a consortium."))
         if consortium.kind != OrgKind.CONSORTIUM:
             raise OrgError(_("%(slug)s is not a consortium.", slug=consortium.slug))
-    org = Organisation(slug=slug, name_en=name_en.strip(), name_cy=(name_cy or name_en).strip(),
-                       kind=kind, consortium=consortium)
+    org = Organisation(
+        slug=slug,
+        name_en=name_en.strip(),
+        name_cy=(name_cy or name_en).strip(),
+        kind=kind,
+        consortium=consortium,
+    )
     db.session.add(org)
     db.session.flush()
     record("org.create", object_type="organisation", object_id=slug, kind=kind)

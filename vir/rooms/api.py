@@ -26,8 +26,12 @@ def providers() -> list[dict[str, Any]]:
     """The providers whose rooms you may open."""
     loc = locale()
     return [
-        {"slug": room.provider.slug, "name": room.provider.name(loc), "kind": room.provider.kind,
-         "areas": readable_areas(current_user, room)}
+        {
+            "slug": room.provider.slug,
+            "name": room.provider.name(loc),
+            "kind": room.provider.kind,
+            "areas": readable_areas(current_user, room),
+        }
         for room in db.session.scalars(visible_rooms(current_user))
     ]
 
@@ -63,8 +67,14 @@ def create_folder(args: dict[str, Any], slug: str) -> Folder:
             msg = _("The parent folder must be in the same area of the same room.")
             fail(422, msg, parent_id=[msg])
     try:
-        folder = ops.create_folder(room, args["area"], args["name"], parent=parent,
-                                   description=args.get("description", ""), user=current_user)
+        folder = ops.create_folder(
+            room,
+            args["area"],
+            args["name"],
+            parent=parent,
+            description=args.get("description", ""),
+            user=current_user,
+        )
     except ops.FolderError as exc:
         fail(422, str(exc), name=[str(exc)])
     db.session.commit()

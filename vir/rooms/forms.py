@@ -8,12 +8,17 @@ from wtforms.validators import DataRequired, Length, Optional
 
 
 class FolderForm(FlaskForm):
-    name = StringField(_l("Folder name"), widget=GovTextInput(),
-                       description=_l("For example, Improvement conference March 2027"),
-                       validators=[DataRequired(_l("Enter a name for the folder")),
-                                   Length(max=120, message=_l("Use 120 characters or fewer"))])
-    parent_id = SelectField(_l("Inside"), widget=GovSelect(), coerce=int,
-                            validators=[Optional()])
-    description = TextAreaField(_l("Description (optional)"), widget=GovTextArea(),
-                                validators=[Length(max=2000)])
+    name = StringField(
+        _l("Folder name"),
+        widget=GovTextInput(),
+        description=_l("For example, Improvement conference March 2027"),
+        validators=[
+            DataRequired(_l("Enter a name for the folder")),
+            Length(max=120, message=_l("Use 120 characters or fewer")),
+        ],
+    )
+    parent_id = SelectField(_l("Inside"), widget=GovSelect(), coerce=int, validators=[Optional()])
+    description = TextAreaField(
+        _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=2000)]
+    )
     submit = SubmitField(_l("Create folder"), widget=GovSubmitInput())

@@ -43,8 +43,15 @@ def clean_name(name: str) -> str:
     return " ".join(name.split())
 
 
-def create_folder(room: Room, area: str, name: str, *, parent: Folder | None = None,
-                  description: str = "", user: object = None) -> Folder:
+def create_folder(
+    room: Room,
+    area: str,
+    name: str,
+    *,
+    parent: Folder | None = None,
+    description: str = "",
+    user: object = None,
+) -> Folder:
     name = clean_name(name)
     if area not in set(Area):
         raise FolderError(_("Choose the Provider Area or the Link Inspectors area."))
@@ -57,23 +64,43 @@ def create_folder(room: Room, area: str, name: str, *, parent: Folder | None = N
             raise FolderError(_("The parent folder must be in the same area of the same room."))
         if parent.parent_id is not None:
             raise FolderError(_("Folders can be nested one level deep only."))
-    siblings = db.session.scalars(select(Folder.name).where(
-        Folder.room_id == room.id, Folder.area == area,
-        Folder.parent_id.is_(None) if parent is None else Folder.parent_id == parent.id))
+    siblings = db.session.scalars(
+        select(Folder.name).where(
+            Folder.room_id == room.id,
+            Folder.area == area,
+            Folder.parent_id.is_(None) if parent is None else Folder.parent_id == parent.id,
+        )
+    )
     if name.casefold() in {s.casefold() for s in siblings}:
         raise FolderError(_("There is already a folder called “%(name)s” here.", name=name))
-    folder = Folder(room_id=room.id, room=room, area=area, name=name, parent=parent,
-                    description=description.strip(),
-                    created_by_id=getattr(user, "id", None))
+    folder = Folder(
+        room_id=room.id,
+        room=room,
+        area=area,
+        name=name,
+        parent=parent,
+        description=description.strip(),
+        created_by_id=getattr(user, "id", None),
+    )
     db.session.add(folder)
     db.session.flush()
-    record("folder.create", object_type="folder", object_id=folder.id,
-           provider_id=room.provider_id, area=area, name=name)
+    record(
+        "folder.create",
+        object_type="folder",
+        object_id=folder.id,
+        provider_id=room.provider_id,
+        area=area,
+        name=name,
+    )
     return folder
 
 
 def folders_in(room: Room, area: str) -> list[Folder]:
     """Top-level folders of one area, children loaded with them."""
-    return list(db.session.scalars(
-        select(Folder).where(Folder.room_id == room.id, Folder.area == area,
-                             Folder.parent_id.is_(None)).order_by(Folder.name)))
+    return list(
+        db.session.scalars(
+            select(Folder)
+            .where(Folder.room_id == room.id, Folder.area == area, Folder.parent_id.is_(None))
+            .order_by(Folder.name)
+        )
+    )

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from vir.access import READ, WRITE, can, load_folder, load_room, readable_areas
 from vir.core.db import db
+from vir.core.forms import options
 from vir.rooms import operations as ops
 from vir.rooms.forms import FolderForm
 from vir.rooms.models import Area
@@ -21,8 +22,10 @@ bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 @login_required
 def room(slug: str) -> str:
     room = load_room(slug)
-    areas = [(a, ops.folders_in(room, a), can(current_user, WRITE, room, a))
-             for a in readable_areas(current_user, room)]
+    areas = [
+        (a, ops.folders_in(room, a), can(current_user, WRITE, room, a))
+        for a in readable_areas(current_user, room)
+    ]
     return render_template("rooms/room.html", room=room, areas=areas)
 
 
@@ -30,8 +33,12 @@ def room(slug: str) -> str:
 @login_required
 def folder(folder_id: int) -> str:
     folder = load_folder(folder_id, READ)
-    return render_template("rooms/folder.html", folder=folder, room=folder.room,
-                           writable=can(current_user, WRITE, folder.room, folder.area))
+    return render_template(
+        "rooms/folder.html",
+        folder=folder,
+        room=folder.room,
+        writable=can(current_user, WRITE, folder.room, folder.area),
+    )
 
 
 @bp.route("/<slug>/<area>/folders/new", methods=["GET", "POST"])
@@ -42,13 +49,20 @@ def new_folder(slug: str, area: str) -> Any:
     room = load_room(slug, area=area, right=WRITE)
     form = FolderForm()
     top = ops.folders_in(room, area)
-    form.parent_id.choices = [(0, _("Top level of the area"))] + [(f.id, f.name) for f in top]
+    form.parent_id.choices = options(
+        [(0, _("Top level of the area"))] + [(f.id, f.name) for f in top]
+    )
     if form.validate_on_submit():
         parent = next((f for f in top if f.id == form.parent_id.data), None)
         try:
-            folder = ops.create_folder(room, area, form.name.data or "", parent=parent,
-                                       description=form.description.data or "",
-                                       user=current_user)
+            folder = ops.create_folder(
+                room,
+                area,
+                form.name.data or "",
+                parent=parent,
+                description=form.description.data or "",
+                user=current_user,
+            )
         except ops.FolderError as exc:
             form.name.errors = [str(exc)]
         else:

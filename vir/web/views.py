@@ -19,10 +19,16 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @login_required
 def home() -> str:
-    rooms = [(room, readable_areas(current_user, room))
-             for room in db.session.scalars(visible_rooms(current_user))]
-    return render_template("home.html", rooms=rooms, is_admin=can_admin(current_user),
-                           can_audit=can_view_audit(current_user))
+    rooms = [
+        (room, readable_areas(current_user, room))
+        for room in db.session.scalars(visible_rooms(current_user))
+    ]
+    return render_template(
+        "home.html",
+        rooms=rooms,
+        is_admin=can_admin(current_user),
+        can_audit=can_view_audit(current_user),
+    )
 
 
 @bp.post("/language")

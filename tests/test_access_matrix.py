@@ -1,0 +1,270 @@
+"""Every registered route x every role x own/other provider x both areas: no unexpected success.
+
+The expectations below are written out independently of vir.access, from the role table in
+the foundation issue. A new route is covered without editing this file: its URL parameters are
+filled from PARAMS, and what it should allow follows from those parameters (a room, a folder)
+or from its blueprint (admin, audit). A new *kind* of parameter fails loudly until PARAMS
+knows how to fill it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import PASSWORD, World
+
+ROLES = [
+    "provider_editor",
+    "provider_viewer",
+    "partner",
+    "inspector",
+    "coordinator",
+    "auditor",
+    "admin",
+]
+TARGETS = [
+    ("own", "provider"),
+    ("own", "inspectors"),
+    ("other", "provider"),
+    ("other", "inspectors"),
+]
+
+# (own|other, area) -> rights, from the foundation issue's role table.
+RIGHTS: dict[str, dict[tuple[str, str], str]] = {
+    "provider_editor": {("own", "provider"): "rw"},
+    "provider_viewer": {("own", "provider"): "r"},
+    "partner": {},
+    "inspector": {("own", "provider"): "r", ("own", "inspectors"): "rw"},
+    "coordinator": {
+        ("own", "provider"): "r",
+        ("own", "inspectors"): "rw",
+        ("other", "provider"): "r",
+        ("other", "inspectors"): "rw",
+    },
+    "auditor": {("own", "provider"): "r"},
+    "admin": {},
+}
+
+# Endpoints anyone may reach without signing in.
+PUBLIC = {
+    "accounts.login",
+    "accounts.second_factor",
+    "accounts.set_password",
+    "web.health",
+    "web.language",
+    "api_accounts.create_token",
+    "api-docs.openapi_json",
+}
+# Calls that end the caller's own session or token: sign in again afterwards.
+SESSION_ENDING = {"accounts.logout", "api_accounts.revoke_current_token", "accounts.account"}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def param_values(world: World, who: str, area: str) -> dict[str, Callable[[], Any]]:
+    slug = world.own if who == "own" else world.other
+    return {
+        "slug": lambda: slug,
+        "area": lambda: area,
+        "folder_id": lambda: world.folders[(slug, area)],
+        "user_id": lambda: world.users["victim"],
+        "token": lambda: "not-a-real-token",
+    }
+
+
+def classify(endpoint: str, arguments: set[str]) -> str:
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint.startswith(("admin.", "api_admin.")):
+        return "admin"
+    if endpoint.startswith(("audit.", "api_audit.")):
+        return "audit"
+    if arguments & {"slug", "folder_id", "area"}:
+        return "room"
+    return "signed_in"
+
+
+def expected(
+    kind: str, role: str | None, who: str, area: str, method: str, arguments: set[str]
+) -> bool:
+    if kind == "public":
+        return True
+    if role is None:
+        return False
+    if kind == "admin":
+        return role == "admin"
+    if kind == "audit":
+        return role == "coordinator"
+    if kind == "signed_in":
+        return True
+    rights = RIGHTS[role]
+    if method in WRITE_METHODS:
+        return "w" in rights.get((who, area), "")
+    if arguments & {"folder_id", "area"}:
+        return "r" in rights.get((who, area), "")
+    # A room page or list shows every area the user may read.
+    return any("r" in rights.get((who, a), "") for a in ("provider", "inspectors"))
+
+
+def body_for(endpoint: str, area: str) -> dict[str, Any]:
+    """A plausible body, so an allowed call can succeed and a refused one is refused for access
+    rather than for bad input."""
+    return {"name": f"Matrix {endpoint} {area}", "area": area, "parent_id": 0, "description": ""}
+
+
+def is_success(response: Any) -> bool:
+    if 200 <= response.status_code < 300:
+        return True
+    if 300 <= response.status_code < 400:
+        return "/sign-in" not in response.headers.get("Location", "")
+    return False
+
+
+def routes(app: Flask) -> list[tuple[str, str, str, set[str]]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.rule, rule.endpoint, method, set(rule.arguments)))
+    return found
+
+
+@pytest.fixture
+def signed_in(app: Flask, world: World):  # type: ignore[no-untyped-def]
+    """A web client and an API header for each role, renewed when a call ends them."""
+    cache: dict[str, tuple[Any, dict[str, str]]] = {}
+
+    def get(role: str, renew: bool = False) -> tuple[Any, dict[str, str]]:
+        if renew or role not in cache:
+            web = app.test_client()
+            r = web.post("/sign-in", data={"email": world.email(role), "password": PASSWORD})
+            assert r.status_code == 302, role
+            api = app.test_client()
+            t = api.post("/api/v1/tokens", json={"email": world.email(role), "password": PASSWORD})
+            assert t.status_code == 201, (role, t.get_json())
+            cache[role] = (web, {"Authorization": f"Bearer {t.get_json()['token']}"})
+        return cache[role]
+
+    return get
+
+
+def test_every_route_every_role(app: Flask, world: World, signed_in) -> None:  # type: ignore[no-untyped-def]
+    problems: list[str] = []
+    checked = 0
+    for rule, endpoint, method, arguments in routes(app):
+        kind = classify(endpoint, arguments)
+        targets = TARGETS if kind == "room" else [("own", "provider")]
+        for who, area in targets:
+            values = param_values(world, who, area)
+            missing = arguments - set(values)
+            assert not missing, f"{rule}: teach the matrix how to fill {missing}"
+            url = rule
+            for name in arguments:
+                url = url.replace(f"<{name}>", str(values[name]()))
+                url = url.replace(f"<int:{name}>", str(values[name]()))
+            for role in [None, *ROLES]:
+                is_api = url.startswith("/api/")
+                if role is None:
+                    client, headers = app.test_client(), {}
+                else:
+                    client, headers = signed_in(role)
+                    if is_api:
+                        client = app.test_client()
+                    else:
+                        headers = {}
+                body = body_for(endpoint, area) if method in WRITE_METHODS else None
+                kwargs: dict[str, Any] = {"headers": headers}
+                if body is not None:
+                    kwargs["json" if is_api else "data"] = body
+                response = client.open(url, method=method, **kwargs)
+                checked += 1
+                label = f"{method} {url} as {role or 'anonymous'} ({who} {area})"
+                if response.status_code >= 500:
+                    problems.append(f"{label}: {response.status_code}")
+                allowed = expected(kind, role, who, area, method, arguments)
+                if is_success(response) and not allowed:
+                    problems.append(f"{label}: unexpected {response.status_code}")
+                if role is not None and endpoint in SESSION_ENDING:
+                    signed_in(role, renew=True)
+    assert checked > 200
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_knows_every_role() -> None:
+    from vir.accounts.models import Role
+
+    assert set(ROLES) == {r.value for r in Role}
+
+
+def _without_per_request_tokens(html: bytes) -> bytes:
+    return re.sub(rb'(nonce|value)="[^"]*"', rb'\1=""', html)
+
+
+def test_inspectors_area_never_reaches_provider_users(client, auth, world) -> None:  # type: ignore[no-untyped-def]
+    """The Link Inspectors area is invisible to provider users on every path, including
+    existence: the same 404 as a folder that does not exist."""
+    folder = world.folders[("cardiff", "inspectors")]
+    for role in ("provider_editor", "provider_viewer", "partner", "auditor", "admin"):
+        auth.login(role)
+        page = client.get(f"/rooms/folders/{folder}")
+        missing = client.get("/rooms/folders/999999")
+        assert page.status_code == missing.status_code == 404
+        assert _without_per_request_tokens(page.data) == _without_per_request_tokens(missing.data)
+        room = client.get("/rooms/cardiff")
+        assert b"Improvement conference" not in room.data or b"Link Inspectors" not in room.data
+        auth.logout()
+        headers = auth.token(role)
+        listing = client.get("/api/v1/providers/cardiff/folders", headers=headers)
+        if listing.status_code == 200:
+            assert all(f["area"] == "provider" for f in listing.get_json())
+        only = client.get("/api/v1/providers/cardiff/folders?area=inspectors", headers=headers)
+        assert only.status_code == 404
+        assert only.get_json()["error"]["code"] == "not_found"
+
+
+def test_other_providers_room_is_404_not_403(client, auth, world) -> None:  # type: ignore[no-untyped-def]
+    auth.login("provider_editor")
+    assert client.get("/rooms/swansea").status_code == 404
+    assert client.get("/rooms/no-such-place").status_code == 404
+    headers = auth.token("provider_editor")
+    r = client.get("/api/v1/providers/swansea/folders", headers=headers)
+    assert r.status_code == 404
+
+
+def test_revoked_assignment_takes_effect_on_next_request(app, client, auth, world) -> None:  # type: ignore[no-untyped-def]
+    headers = auth.token("inspector")
+    assert client.get("/api/v1/providers/cardiff/folders", headers=headers).status_code == 200
+    admin = auth.token("admin")
+    r = client.delete(
+        f"/api/v1/users/{world.users['inspector']}/assignments/cardiff", headers=admin
+    )
+    assert r.status_code == 204
+    assert client.get("/api/v1/providers/cardiff/folders", headers=headers).status_code == 404
+    assert client.get("/api/v1/providers", headers=headers).get_json() == []
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("provider_editor", ["cardiff"]),
+        ("provider_viewer", ["cardiff"]),
+        ("partner", []),
+        ("inspector", ["cardiff"]),
+        ("coordinator", ["cardiff", "swansea"]),
+        ("auditor", ["cardiff"]),
+        ("admin", []),
+    ],
+)
+def test_provider_list_shows_only_visible_rooms(client, auth, world, role, expected) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/providers", headers=auth.token(role))
+    assert sorted(p["slug"] for p in r.get_json()) == expected
+    areas = {p["slug"]: p["areas"] for p in r.get_json()}
+    if role in ("inspector", "coordinator"):
+        assert areas["cardiff"] == ["provider", "inspectors"]
+    elif expected:
+        assert areas["cardiff"] == ["provider"]
