@@ -18,9 +18,8 @@ blp = Blueprint("api_audit", __name__, url_prefix="/api/v1", description="Audit 
 
 
 def export_csv(stmt: Any) -> Response:
-    rows = db.session.execute(stmt.execution_options(yield_per=500))
     return Response(
-        stream_with_context(queries.csv_lines(iter(rows))),
+        stream_with_context(queries.csv_lines(stmt)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="vir-audit.csv"'},
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 
 from vir.audit.models import AuditEvent
+from vir.core.db import db
 from vir.orgs.models import Organisation
 
 CSV_COLUMNS = [
@@ -71,8 +72,9 @@ def as_dict(event: AuditEvent, provider_slug: str | None) -> dict:
     }
 
 
-def csv_lines(rows: Iterator[tuple[AuditEvent, str | None]]) -> Iterator[str]:
-    """Stream CSV a line at a time; an FOI export can be large."""
+def csv_lines(stmt: Select[tuple[AuditEvent, str | None]], batch: int = 500) -> Iterator[str]:
+    """Stream CSV in batches; an FOI export can be large. Queries run as the response streams,
+    so no ORM object outlives the session that loaded it."""
     buf = io.StringIO()
     writer = csv.writer(buf)
 
@@ -84,9 +86,18 @@ def csv_lines(rows: Iterator[tuple[AuditEvent, str | None]]) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    for event, slug in rows:
-        d = as_dict(event, slug)
-        d["detail"] = "; ".join(f"{k}={v}" for k, v in sorted(d["detail"].items()))
-        # Cells starting with = + - @ would run as formulas in a spreadsheet.
-        writer.writerow(["'" + str(d[c]) if str(d[c])[:1] in "=+-@" else d[c] for c in CSV_COLUMNS])
+    offset = 0
+    while True:
+        rows = db.session.execute(stmt.limit(batch).offset(offset)).all()
+        for event, slug in rows:
+            d = as_dict(event, slug)
+            d["detail"] = "; ".join(f"{k}={v}" for k, v in sorted(d["detail"].items()))
+            # Cells starting with = + - @ would run as formulas in a spreadsheet.
+            writer.writerow(
+                ["'" + str(d[c]) if str(d[c])[:1] in "=+-@" else d[c] for c in CSV_COLUMNS]
+            )
         yield flush()
+        if len(rows) < batch:
+            return
+        offset += batch
+        db.session.expunge_all()

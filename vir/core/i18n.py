@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -18,6 +18,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI and the worker speak the default language
+        return "en"
     forced = g.get("vir_locale")
     if forced in LOCALES:
         return forced

@@ -1,0 +1,46 @@
+# The two commands in the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export VIR_DATA_DIR ?= $(CURDIR)/instance
+
+.PHONY: run test lint install system-deps assets translations clean
+
+$(BIN)/vir: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/vir
+
+## Run the portal on embedded defaults (SQLite, files on disk, local index) with demo data.
+run: $(BIN)/vir
+	$(BIN)/vir db upgrade
+	$(BIN)/vir demo
+	VIR_COOKIE_SECURE=0 VIR_BASE_URL=http://127.0.0.1:5000 $(BIN)/vir serve --host 127.0.0.1 --port 5000
+
+## Install everything the tests need (Debian packages too), lint, and run the whole suite.
+test: $(BIN)/vir system-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+system-deps:
+	bash scripts/system-deps
+
+lint: $(BIN)/vir
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check vir tests
+
+## Maintainers: rebuild static/ (needs Node.js) and the compiled Welsh catalogue.
+assets:
+	bash scripts/build-assets
+
+translations: $(BIN)/vir
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project VIR -o vir/translations/messages.pot .
+	$(BIN)/pybabel update -i vir/translations/messages.pot -d vir/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d vir/translations --statistics
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
