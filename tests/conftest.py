@@ -7,6 +7,7 @@ it cannot be reached the PostgreSQL half of the suite errors: it is never skippe
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
@@ -21,6 +22,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from tests import files
 from vir import create_app
 from vir.accounts import operations as account_ops
 
@@ -41,6 +43,9 @@ def _config(database_url: str, data_dir: Path, **extra: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "VIR_BASE_URL": "http://localhost",
+        "VIR_STORAGE": "fs",
+        "VIR_STORAGE_DIR": str(data_dir / "files"),
+        "VIR_ZIP_MAX_UNCOMPRESSED_MB": 16,
         **extra,
     }
 
@@ -156,6 +161,7 @@ class World:
 
     users: dict[str, int] = field(default_factory=dict)
     folders: dict[tuple[str, str], int] = field(default_factory=dict)
+    documents: dict[tuple[str, str], int] = field(default_factory=dict)
     own: str = "cardiff"
     other: str = "swansea"
 
@@ -220,6 +226,16 @@ def world(app: Flask) -> World:
             for area in ("provider", "inspectors"):
                 w.folders[(slug, area)] = create_folder(room, area, "Improvement conference").id
         db.session.commit()
+        from vir.accounts.models import User
+        from vir.documents.operations import upload_document
+        from vir.rooms.models import Folder
+
+        editor = db.session.get(User, w.users["provider_editor"])
+        for (slug, area), folder_id in w.folders.items():
+            folder = db.session.get(Folder, folder_id)
+            doc = upload_document(folder, io.BytesIO(files.pdf(f"{slug} {area}")),
+                                  f"{slug}-{area}.pdf", user=editor, category="improvement_plan")
+            w.documents[(slug, area)] = doc.document.id
     return w
 
 
@@ -247,3 +263,59 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient, world: World) -> Auth:
     return Auth(client, world)
+
+
+# --- real services: S3 (Ceph RGW, or the MinIO you point at), clamd ----------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """Ceph RGW started for this run, or an S3 server you supply with VIR_TEST_S3_ENDPOINT,
+    VIR_TEST_S3_ACCESS_KEY and VIR_TEST_S3_SECRET_KEY (e.g. MinIO from minio-compose.yml)."""
+    from tests.services.ceph import S3Server, ceph_rgw
+
+    endpoint = os.environ.get("VIR_TEST_S3_ENDPOINT")
+    if endpoint:
+        yield S3Server(endpoint, os.environ["VIR_TEST_S3_ACCESS_KEY"],
+                       os.environ["VIR_TEST_S3_SECRET_KEY"], Path("."))
+        return
+    with ceph_rgw() as server:
+        yield server
+
+
+def s3_client(server: Any) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key, region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"},
+                      request_checksum_calculation="when_required",
+                      response_checksum_validation="when_required"))
+
+
+@pytest.fixture(params=["fs", "s3"])
+def storage_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Run a test on both storage back ends: a directory, and a fresh bucket on real S3."""
+    if request.param == "fs":
+        return {"VIR_STORAGE": "fs"}
+    server = request.getfixturevalue("s3_server")
+    bucket = f"vir-test-{uuid.uuid4().hex[:12]}"
+    s3_client(server).create_bucket(Bucket=bucket)
+    return {
+        "VIR_STORAGE": "s3",
+        "VIR_S3_ENDPOINT_URL": server.endpoint,
+        "VIR_S3_BUCKET": bucket,
+        "VIR_S3_ACCESS_KEY": server.access_key,
+        "VIR_S3_SECRET_KEY": server.secret_key,
+        "VIR_S3_ADDRESSING_STYLE": "path",
+    }
+
+
+@pytest.fixture(scope="session")
+def clamd_socket() -> Iterator[Path]:
+    from tests.services.clamd import clamd
+
+    with clamd() as sock:
+        yield sock

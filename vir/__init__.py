@@ -31,7 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.admin import views as admin_views
     from vir.audit import views as audit_views
     from vir.core import db, errors, i18n, security, tasks, templating
+    from vir.documents import views as documents_views
     from vir.rooms import views as rooms_views
+    from vir.storage import init_app as init_storage
     from vir.web import views as web_views
 
     db.init_app(app)
@@ -40,9 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     tasks.init_app(app)
+    init_storage(app)
     cli.init_app(app)
 
-    for module in (web_views, accounts_views, rooms_views, audit_views, admin_views):
+    for module in (web_views, accounts_views, rooms_views, documents_views, audit_views,
+                   admin_views):
         app.register_blueprint(module.bp)
     api.init_app(app)
     return app

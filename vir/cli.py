@@ -300,6 +300,83 @@ def worker_cmd(workers: int) -> None:
     consumer(workers=workers).run()
 
 
+@click.group("storage")
+def storage_cli() -> None:
+    """The document store."""
+
+
+@storage_cli.command("check")
+@with_appcontext
+def storage_check() -> None:
+    """Verify the connection to the store and its bucket or directory."""
+    from vir.storage import StorageError, get_storage
+
+    try:
+        click.echo(get_storage().check())
+    except StorageError as exc:
+        _fail(str(exc))
+
+
+@storage_cli.command("reconcile")
+@click.option("--fix", is_flag=True, help="Remove orphan objects (older than the grace period).")
+@click.option("--no-verify", is_flag=True, help="Skip re-hashing every object.")
+@click.option("--grace-minutes", type=int, default=None,
+              help="Objects younger than this may be uploads still committing (default: "
+                   "VIR_ORPHAN_GRACE_MINUTES).")
+@with_appcontext
+def storage_reconcile(fix: bool, no_verify: bool, grace_minutes: int | None) -> None:
+    """Find objects without rows, rows without objects, and objects whose hash changed."""
+    from vir.documents.reconcile import reconcile
+
+    def bar(items):  # type: ignore[no-untyped-def]
+        return click.progressbar(items, label="Verifying SHA-256", show_pos=True)
+
+    def run(items):  # type: ignore[no-untyped-def]
+        with bar(items) as b:
+            yield from b
+
+    report = reconcile(fix=fix, verify=not no_verify, grace_minutes=grace_minutes,
+                       progress=run)
+    click.echo(f"checked {report.checked} objects")
+    for title, keys in (("orphan objects (no row)", report.orphans),
+                        ("recent objects without rows (left alone)", report.young_orphans),
+                        ("rows whose object is missing", report.missing),
+                        ("objects whose SHA-256 does not match", report.mismatched),
+                        ("removed", report.removed)):
+        click.echo(f"{title}: {len(keys)}")
+        for key in keys:
+            click.echo(f"  {key}")
+    if report.missing or report.mismatched or (report.orphans and not fix):
+        sys.exit(2)
+
+
+@click.group("documents")
+def documents_cli() -> None:
+    """Documents."""
+
+
+@documents_cli.command("purge")
+@click.option("--older-than-days", type=int, default=None,
+              help="Default: VIR_TRASH_RETENTION_DAYS.")
+@with_appcontext
+def documents_purge(older_than_days: int | None) -> None:
+    """Remove for good documents that have been in the trash past the retention period."""
+    from datetime import timedelta
+
+    from vir.core.db import utcnow
+    from vir.documents.operations import purge
+
+    cutoff = utcnow() - timedelta(days=older_than_days) if older_than_days is not None else None
+
+    def run(items):  # type: ignore[no-untyped-def]
+        with click.progressbar(items, label="Purging") as b:
+            yield from b
+
+    n = purge(cutoff, progress=run)
+    click.echo(f"purged {n} document(s)")
+
+
 def init_app(app: Flask) -> None:
-    for command in (orgs_cli, users_cli, assign_cmd, demo_cmd, serve_cmd, worker_cmd):
+    for command in (orgs_cli, users_cli, assign_cmd, demo_cmd, serve_cmd, worker_cmd,
+                    storage_cli, documents_cli):
         app.cli.add_command(command)

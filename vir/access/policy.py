@@ -10,7 +10,7 @@ show that it exists; 403 is kept for "you can see this, but not change it".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, g, has_request_context
 from flask_login import current_user
@@ -20,6 +20,9 @@ from vir.accounts.models import Role, User
 from vir.core.db import db
 from vir.orgs.models import Assignment, Organisation
 from vir.rooms.models import Area, Folder, Room
+
+if TYPE_CHECKING:
+    from vir.documents.models import Document
 
 READ = "read"
 WRITE = "write"
@@ -176,3 +179,38 @@ def load_folder(folder_id: int, right: str = READ) -> Folder:
             object_id=folder_id,
         )
     return folder
+
+
+def can_restore(user: User, room: Room, area: str) -> bool:
+    """Trash is managed by the area's editors, and by co-ordinators in any area."""
+    if can(user, WRITE, room, area):
+        return True
+    return (
+        user.is_authenticated
+        and user.active
+        and user.has_role(Role.COORDINATOR)
+        and can(user, READ, room, area)
+    )
+
+
+def load_document(document_id: int, right: str = READ, *, trashed: bool = False) -> Document:
+    """A document, inheriting its folder's protection. A trashed document exists only for
+    those who may restore it, and only when asked for with ``trashed=True``."""
+    from vir.documents.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    folder = document.folder
+    room = folder.room
+    if not can(current_user, READ, room, folder.area):
+        _deny(404, "document.view", provider_id=room.provider_id, object_type="document",
+              object_id=document_id)
+    if document.deleted_at is not None and not (
+        trashed and can_restore(current_user, room, folder.area)
+    ):
+        abort(404)
+    if right == WRITE and not can(current_user, WRITE, room, folder.area):
+        _deny(403, "document.write", provider_id=room.provider_id, object_type="document",
+              object_id=document_id)
+    return document

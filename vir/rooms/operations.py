@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from vir.audit.operations import record
 from vir.core.db import db
+from vir.core.text import clean_name
 from vir.orgs.models import Organisation, OrgKind
 from vir.rooms.models import Area, Folder, Room
 
@@ -34,13 +33,6 @@ def open_room(org: Organisation) -> Room:
         db.session.flush()
         record("room.create", object_type="room", object_id=org.slug, provider_id=org.id)
     return room
-
-
-def clean_name(name: str) -> str:
-    """NFC, no control or bidi-override characters, collapsed spaces."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    return " ".join(name.split())
 
 
 def create_folder(

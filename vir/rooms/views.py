@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vir.access import READ, WRITE, can, load_folder, load_room, readable_areas
+from vir.access import READ, WRITE, can, can_restore, load_folder, load_room, readable_areas
 from vir.core.db import db
 from vir.core.forms import options
 from vir.rooms import operations as ops
@@ -32,12 +32,18 @@ def room(slug: str) -> str:
 @bp.get("/folders/<int:folder_id>")
 @login_required
 def folder(folder_id: int) -> str:
+    from vir.documents.forms import UploadForm
+    from vir.documents.queries import in_folder
+
     folder = load_folder(folder_id, READ)
     return render_template(
         "rooms/folder.html",
         folder=folder,
         room=folder.room,
         writable=can(current_user, WRITE, folder.room, folder.area),
+        restorable=can_restore(current_user, folder.room, folder.area),
+        form=UploadForm(),
+        documents=in_folder(folder),
     )
 
 

@@ -1,0 +1,191 @@
+"""Small real files of every accepted type, and hostile ones, made by the tests themselves."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")
+
+
+def pdf(text: str = "Improvement plan") -> bytes:
+    """A minimal, valid one-page PDF containing ``text``."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+              .encode())
+    return out.getvalue()
+
+
+def docx(text: str = "Improvement plan") -> bytes:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def xlsx(text: str = "Attendance") -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = text
+    wb.active["B1"] = 93.5
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def pptx(text: str = "Progress") -> bytes:
+    from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = text
+    buf = io.BytesIO()
+    deck.save(buf)
+    return buf.getvalue()
+
+
+def odf(kind: str = "text", text: str = "Cynllun gwella") -> bytes:
+    """ODT/ODS/ODP: a zip whose first entry is the stored, uncompressed mimetype."""
+    mimetype = f"application/vnd.oasis.opendocument.{kind}"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                   '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                   f'manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+                   '</manifest:manifest>', compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office='
+                   '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:'
+                   'names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>'
+                   f"{text}</text:p></office:text></office:body></office:document-content>",
+                   compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def rtf(text: str = "Council paper") -> bytes:
+    return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Arial;}}\\f0\\fs24 " + text + "\\par}"
+            ).encode()
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+VALID = {
+    "plan.pdf": pdf,
+    "plan.docx": docx,
+    "data.xlsx": xlsx,
+    "slides.pptx": pptx,
+    "cynllun.odt": lambda: odf("text"),
+    "data.ods": lambda: odf("spreadsheet"),
+    "slides.odp": lambda: odf("presentation"),
+    "paper.rtf": rtf,
+    "notes.txt": lambda: b"Attendance rose by 2%.\nPresenoldeb.\n",
+    "figures.csv": lambda: b"school,attendance\nYsgol Gymraeg,93.5\nHigh School,91.2\n",
+    "chart.png": png,
+    "photo.jpg": jpeg,
+}
+
+
+def zip_bomb() -> bytes:
+    """A DOCX-looking zip with an entry that inflates to 2 GB from a few MB."""
+    buf = io.BytesIO()
+    good = zipfile.ZipFile(io.BytesIO(docx()))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in good.infolist():
+            z.writestr(info.filename, good.read(info.filename))
+        z.writestr("word/media/huge.bin", b"\0" * (64 * 1024 * 1024))
+    return buf.getvalue()
+
+
+def docx_with_symlink() -> bytes:
+    buf = io.BytesIO()
+    good = zipfile.ZipFile(io.BytesIO(docx()))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in good.infolist():
+            z.writestr(info.filename, good.read(info.filename))
+        link = zipfile.ZipInfo("word/evil")
+        link.external_attr = (0o120777 << 16)
+        z.writestr(link, "/etc/passwd")
+    return buf.getvalue()
+
+
+def windows_exe() -> bytes:
+    header = bytearray(b"MZ" + b"\x90\x00" * 29 + b"\x00" * 2)
+    header += b"\x00" * (0x3C - len(header))
+    header += struct.pack("<I", 0x80)
+    header += b"\x00" * (0x80 - len(header))
+    header += b"PE\x00\x00" + struct.pack("<HHIIIHH", 0x14C, 1, 0, 0, 0, 0xE0, 0x0102)
+    header += b"\x00" * 512
+    return bytes(header)
+
+
+BAD = {
+    # name: (bytes, what the refusal is about)
+    "empty.pdf": (lambda: b"", "empty_file"),
+    "page.html": (lambda: b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
+                  "type_not_allowed"),
+    "drawing.svg": (lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+                            b'<script>alert(1)</script></svg>', "type_not_allowed"),
+    "data.xml": (lambda: b'<?xml version="1.0"?><root><a>1</a></root>', "type_not_allowed"),
+    "html-as.pdf": (lambda: b"<html><body>" + b"x" * 600 + b"</body></html>" + pdf(),
+                    "type_not_allowed"),
+    "setup.exe": (windows_exe, "type_not_allowed"),
+    "renamed-exe.pdf": (windows_exe, "type_not_allowed"),
+    "renamed-exe.docx": (windows_exe, "type_not_allowed"),
+    "minutes.exe.pdf": (pdf, "disguised_file"),
+    "plan.pdf.docx": (pdf, "type_mismatch"),
+    "plan.docx.pdf": (docx, "type_mismatch"),
+    "archive.zip": (lambda: zipfile_bytes(), "type_not_allowed"),
+    "bomb.docx": (zip_bomb, "unsafe_archive"),
+    "linked.docx": (docx_with_symlink, "unsafe_archive"),
+    "noextension": (pdf, "bad_filename"),
+}
+
+
+def zipfile_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "hello")
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Documents: upload, versions, download and preview, trash, and the storage reconciler."""

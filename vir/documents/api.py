@@ -1,0 +1,147 @@
+"""/api/v1/folders/{id}/documents and /api/v1/documents/{id}/..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from vir.access import READ, WRITE, can_restore, load_document, load_folder, require
+from vir.api.common import fail
+from vir.core.db import db
+from vir.documents import operations as ops
+from vir.documents import queries
+from vir.documents.downloads import file_response
+from vir.documents.schemas import (
+    DocumentDetailSchema,
+    DocumentSchema,
+    DownloadQuery,
+    UploadFields,
+    UploadFile,
+    VersionFields,
+)
+from vir.documents.serialise import document_dict
+from vir.documents.validation import UploadRefused
+from vir.storage import StorageError
+
+blp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Documents")
+
+
+def _refused(exc: UploadRefused) -> None:
+    fail(exc.status, exc.message, code=exc.code, file=[exc.message])
+
+
+def _storage_down() -> None:
+    fail(503, _("The document store is not available. Nothing was saved; try again later."),
+         code="storage_unavailable")
+
+
+@blp.post("/folders/<int:folder_id>/documents")
+@login_required
+@blp.arguments(UploadFields, location="form")
+@blp.arguments(UploadFile, location="files")
+@blp.response(201, DocumentSchema)
+def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dict[str, Any]:
+    """Upload a document (multipart: file, title, category, description)."""
+    folder = load_folder(folder_id, WRITE)
+    upload = files["file"]
+    try:
+        result = ops.upload_document(folder, upload.stream, upload.filename, user=current_user,
+                                     title=fields["title"], category=fields["category"],
+                                     description=fields["description"])
+    except UploadRefused as exc:
+        _refused(exc)
+    except ops.DocumentError as exc:
+        fail(exc.status, exc.message, code=exc.code)
+    except StorageError:
+        _storage_down()
+    return document_dict(result.document, warnings=result.warnings)
+
+
+@blp.get("/folders/<int:folder_id>/documents")
+@login_required
+@blp.response(200, DocumentSchema(many=True))
+def list_documents(folder_id: int) -> list[dict[str, Any]]:
+    """Documents in a folder (not those in the trash)."""
+    folder = load_folder(folder_id, READ)
+    return [document_dict(d) for d in queries.in_folder(folder)]
+
+
+@blp.get("/folders/<int:folder_id>/trash")
+@login_required
+@blp.response(200, DocumentSchema(many=True))
+def list_trash(folder_id: int) -> list[dict[str, Any]]:
+    """Documents in this folder's trash (for its editors and co-ordinators)."""
+    folder = load_folder(folder_id, READ)
+    require(can_restore(current_user, folder.room, folder.area), "document.trash",
+            provider_id=folder.room.provider_id, object_type="folder", object_id=folder_id)
+    return [document_dict(d) for d in queries.in_folder(folder, trashed=True)]
+
+
+@blp.get("/documents/<int:document_id>")
+@login_required
+@blp.response(200, DocumentDetailSchema)
+def get_document(document_id: int) -> dict[str, Any]:
+    """A document with every version, newest first."""
+    document = load_document(document_id, READ)
+    ops.record_view(document)
+    return document_dict(document, versions=True)
+
+
+@blp.post("/documents/<int:document_id>/versions")
+@login_required
+@blp.arguments(VersionFields, location="form")
+@blp.arguments(UploadFile, location="files")
+@blp.response(201, DocumentSchema)
+def new_version(fields: dict[str, Any], files: dict[str, Any],
+                document_id: int) -> dict[str, Any]:
+    """Replace a document with a new version (multipart: file, note)."""
+    document = load_document(document_id, WRITE)
+    upload = files["file"]
+    try:
+        result = ops.add_version(document, upload.stream, upload.filename, user=current_user,
+                                 note=fields["note"])
+    except UploadRefused as exc:
+        _refused(exc)
+    except ops.DocumentError as exc:
+        fail(exc.status, exc.message, code=exc.code)
+    except StorageError:
+        _storage_down()
+    return document_dict(result.document, warnings=result.warnings)
+
+
+@blp.get("/documents/<int:document_id>/download")
+@login_required
+@blp.arguments(DownloadQuery, location="query")
+@blp.response(200, description="the file (or, for S3, a redirect to a short-lived link)")
+def download(args: dict[str, Any], document_id: int) -> Response:
+    """Download the current version, or ?version=N."""
+    document = load_document(document_id, READ)
+    return file_response(document, args["version"])
+
+
+@blp.delete("/documents/<int:document_id>")
+@login_required
+@blp.response(204)
+def delete(document_id: int) -> None:
+    """Move a document to the trash (restorable until it is purged)."""
+    document = load_document(document_id, WRITE)
+    ops.trash(document, current_user)
+    db.session.commit()
+
+
+@blp.post("/documents/<int:document_id>/restore")
+@login_required
+@blp.response(200, DocumentSchema)
+def restore(document_id: int) -> dict[str, Any]:
+    """Bring a document back from the trash."""
+    document = load_document(document_id, READ, trashed=True)
+    require(can_restore(current_user, document.folder.room, document.folder.area),
+            "document.restore", provider_id=document.folder.room.provider_id,
+            object_type="document", object_id=document_id)
+    ops.restore(document, current_user)
+    db.session.commit()
+    return document_dict(document)

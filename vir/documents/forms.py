@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from vir.core.forms import options
+from vir.core.labels import CATEGORY_LABELS
+
+
+class UploadForm(FlaskForm):
+    files = MultipleFileField(_l("Files"), widget=GovFileInput(),
+                              description=_l("Choose one or more files. PDF, Word, Excel, "
+                                             "PowerPoint, OpenDocument, RTF, text, CSV, PNG "
+                                             "or JPEG."))
+    title = StringField(_l("Title (optional)"), widget=GovTextInput(),
+                        description=_l("Used when you upload one file; otherwise each "
+                                       "file’s name becomes its title."),
+                        validators=[Optional(), Length(max=300)])
+    category = SelectField(_l("Category"), widget=GovSelect(),
+                           choices=options(CATEGORY_LABELS.items()), default="other")
+    description = TextAreaField(_l("Description (optional)"), widget=GovTextArea(),
+                                validators=[Length(max=4000)])
+    submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
+
+
+class VersionForm(FlaskForm):
+    files = MultipleFileField(_l("New version"), widget=GovFileInput())
+    note = TextAreaField(_l("What has changed (optional)"), widget=GovTextArea(),
+                         description=_l("For example, the changes made after the conference."),
+                         validators=[Length(max=4000)])
+    submit = SubmitField(_l("Upload new version"), widget=GovSubmitInput())

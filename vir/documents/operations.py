@@ -1,0 +1,255 @@
+"""Document writes. The object is written first, then the row; if the row fails, the object
+is removed. A crash between the two leaves an orphan object, which `vir storage reconcile`
+finds; never a row without its object."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from vir.audit.operations import record
+from vir.core.db import db, utcnow
+from vir.core.text import clean_name
+from vir.documents.models import Category, Document, DocumentVersion
+from vir.documents.validation import CheckedFile, UploadRefused, check_upload
+from vir.rooms.models import Folder
+from vir.storage import StorageError, get_storage
+
+log = logging.getLogger(__name__)
+MAX_TITLE = 300
+
+
+class DocumentError(ValueError):
+    def __init__(self, message: str, code: str = "conflict", status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class Upload:
+    """An accepted upload: the document, its new version, and any warnings."""
+
+    document: Document
+    version: DocumentVersion
+    warnings: list[str] = field(default_factory=list)
+
+
+def title_from_filename(filename: str) -> str:
+    stem = filename.rpartition(".")[0] or filename
+    return clean_name(stem.replace("_", " "))[:MAX_TITLE]
+
+
+def object_key(folder: Folder, uid: str, version: int) -> str:
+    # Generated, never the user's file name; the random tail keeps a retry from ever
+    # colliding with an object an interrupted attempt left behind.
+    return (f"rooms/{folder.room.provider.slug}/{folder.area}/{uid}/"
+            f"v{version}-{secrets.token_hex(4)}")
+
+
+def _duplicate_warnings(folder: Folder, checked: CheckedFile,
+                        exclude: Document | None = None) -> list[str]:
+    stmt = (select(Document.title).join(DocumentVersion)
+            .where(Document.folder_id == folder.id, Document.deleted_at.is_(None),
+                   DocumentVersion.sha256 == checked.sha256))
+    if exclude is not None:
+        stmt = stmt.where(Document.id != exclude.id)
+    titles = sorted(set(db.session.scalars(stmt)))
+    return [_("The same file is already in this folder as “%(title)s”.", title=t)
+            for t in titles]
+
+
+def _store(folder: Folder, uid: str, version: int, checked: CheckedFile) -> str:
+    key = object_key(folder, uid, version)
+    storage = get_storage()
+    with checked.open() as fh:
+        stored = storage.save(key, fh, checked.media_type)
+    if stored.sha256 != checked.sha256 or stored.size != checked.size:
+        storage.delete(key)
+        raise StorageError(f"{key}: stored bytes differ from the upload")
+    return key
+
+
+def _remove_quietly(key: str) -> None:
+    try:
+        get_storage().delete(key)
+    except StorageError:  # the reconciler will find it
+        log.exception("could not remove %s after a failed write", key)
+
+
+def _record_or_remove(key: str, write: Callable[[], None], *, racing: bool = False) -> None:
+    """Flush and commit the rows for an object already stored; on any failure roll back and
+    remove the object, so there is never a row without its object. ``racing``: a unique
+    clash means another request added the same version number first."""
+    try:
+        write()
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        _remove_quietly(key)
+        if not racing:
+            log.exception("could not record %s", key)
+            raise DocumentError(_("The document could not be recorded, so nothing was kept. "
+                                  "Try again."), "database_error", 503) from exc
+        raise DocumentError(_("Someone else changed this document at the same moment. Reload "
+                              "the page and try again.")) from exc
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _remove_quietly(key)
+        log.exception("could not record %s", key)
+        raise DocumentError(_("The document could not be recorded, so nothing was kept. Try "
+                              "again."), "database_error", 503) from exc
+    except BaseException:
+        db.session.rollback()
+        _remove_quietly(key)
+        raise
+
+
+def _version_row(document: Document, number: int, key: str, checked: CheckedFile,
+                 user: Any, note: str = "") -> DocumentVersion:
+    return DocumentVersion(
+        document=document, version=number, filename=checked.filename,
+        media_type=checked.media_type, size=checked.size, sha256=checked.sha256,
+        storage_backend=get_storage().name, storage_key=key, note=note.strip(),
+        uploaded_by_id=getattr(user, "id", None),
+        uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "")
+
+
+def _category(value: str | None) -> str:
+    value = value or Category.OTHER
+    if value not in set(Category):
+        raise UploadRefused(_("Choose a category from the list."), "validation_error")
+    return value
+
+
+def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, user: Any,
+                    title: str | None = None, category: str | None = None,
+                    description: str = "",
+                    before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
+    """Check, store and record a new document; raises UploadRefused with nothing kept.
+
+    ``before_store`` lets later rules (the paper deadline) look at the checked file and refuse
+    it before any object is written."""
+    category = _category(category)
+    checked = check_upload(stream, filename)
+    try:
+        if before_store:
+            before_store(checked)
+        title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(checked.filename)
+        warnings = _duplicate_warnings(folder, checked)
+        uid = secrets.token_hex(16)
+        key = _store(folder, uid, 1, checked)
+    finally:
+        checked.discard()
+    document = Document(uid=uid, folder=folder, folder_id=folder.id, title=title,
+                        category=category, description=(description or "").strip(),
+                        created_by_id=getattr(user, "id", None))
+    version = _version_row(document, 1, key, checked, user)
+
+    def write() -> None:
+        db.session.add_all([document, version])
+        db.session.flush()
+        record("document.upload", object_type="document", object_id=document.id,
+               provider_id=folder.room.provider_id, version=1, filename=checked.filename,
+               sha256=checked.sha256, size=checked.size, area=folder.area)
+
+    _record_or_remove(key, write)
+    return Upload(document, version, warnings)
+
+
+def add_version(document: Document, stream: IO[bytes], filename: str | None, *, user: Any,
+                note: str = "",
+                before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
+    """A new version of an existing document; earlier versions stay downloadable."""
+    checked = check_upload(stream, filename)
+    folder = document.folder
+    try:
+        if before_store:
+            before_store(checked)
+        warnings = _duplicate_warnings(folder, checked, exclude=document)
+        if checked.sha256 == document.current.sha256:
+            warnings.append(_("This file is the same as the current version."))
+        number = document.current.version + 1
+        key = _store(folder, document.uid, number, checked)
+    finally:
+        checked.discard()
+    version = _version_row(document, number, key, checked, user, note)
+
+    def write() -> None:
+        db.session.add(version)
+        db.session.flush()
+        record("document.new_version", object_type="document", object_id=document.id,
+               provider_id=folder.room.provider_id, version=number,
+               filename=checked.filename, sha256=checked.sha256, size=checked.size)
+
+    _record_or_remove(key, write, racing=True)
+    return Upload(document, version, warnings)
+
+
+def trash(document: Document, user: Any) -> None:
+    if document.deleted_at is not None:
+        return
+    document.deleted_at = utcnow()
+    document.deleted_by_id = getattr(user, "id", None)
+    record("document.delete", object_type="document", object_id=document.id,
+           provider_id=document.folder.room.provider_id, title=document.title)
+
+
+def restore(document: Document, user: Any) -> None:
+    if document.deleted_at is None:
+        return
+    document.deleted_at = None
+    document.deleted_by_id = None
+    record("document.restore", object_type="document", object_id=document.id,
+           provider_id=document.folder.room.provider_id, title=document.title)
+
+
+def purge(older_than: datetime | None = None,
+          progress: Callable[[Iterable[Document]], Any] | None = None) -> int:
+    """Remove for good documents in the trash longer than the retention period."""
+    cutoff = older_than or utcnow() - timedelta(
+        days=current_app.config["VIR_TRASH_RETENTION_DAYS"])
+    documents = list(db.session.scalars(
+        select(Document).where(Document.deleted_at.is_not(None),
+                               Document.deleted_at < cutoff)))
+    storage = get_storage()
+    items: Iterable[Document] = progress(documents) if progress else documents
+    count = 0
+    for document in items:
+        keys = [v.storage_key for v in document.versions]
+        record("document.purge", object_type="document", object_id=document.id,
+               provider_id=document.folder.room.provider_id, title=document.title,
+               versions=len(keys))
+        db.session.delete(document)
+        db.session.commit()
+        # Rows first, then objects: an interrupted purge leaves orphans, never dangling rows.
+        for key in keys:
+            try:
+                storage.delete(key)
+            except StorageError:
+                log.exception("purge: could not delete %s; reconcile will find it", key)
+        count += 1
+    return count
+
+
+def record_download(document: Document, version: DocumentVersion, *, inline: bool) -> None:
+    record("document.preview" if inline else "document.download", object_type="document",
+           object_id=document.id, provider_id=document.folder.room.provider_id,
+           version=version.version)
+    db.session.commit()
+
+
+def record_view(document: Document) -> None:
+    record("document.view", object_type="document", object_id=document.id,
+           provider_id=document.folder.room.provider_id)
+    db.session.commit()

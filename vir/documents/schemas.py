@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+
+from vir.documents.models import Category
+
+CATEGORIES = [c.value for c in Category]
+
+
+class UploadFields(ma.Schema):
+    title = ma.fields.String(load_default=None, validate=ma.validate.Length(max=300),
+                             metadata={"description": "defaults from the file name"})
+    category = ma.fields.String(load_default=Category.OTHER.value,
+                                validate=ma.validate.OneOf(CATEGORIES))
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
+
+
+class UploadFile(ma.Schema):
+    file = Upload(required=True)
+
+
+class VersionFields(ma.Schema):
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000),
+                            metadata={"description": "what changed in this version"})
+
+
+class DownloadQuery(ma.Schema):
+    version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+
+
+class VersionSchema(ma.Schema):
+    version = ma.fields.Integer()
+    filename = ma.fields.String()
+    media_type = ma.fields.String()
+    size = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    note = ma.fields.String()
+    uploaded_at = ma.fields.AwareDateTime()
+    uploaded_by = ma.fields.String(allow_none=True)
+    uploaded_by_organisation = ma.fields.String()
+
+
+class DocumentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    filename = ma.fields.String()
+    media_type = ma.fields.String()
+    size = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    version = ma.fields.Integer()
+    category = ma.fields.String()
+    description = ma.fields.String()
+    uploaded_at = ma.fields.AwareDateTime()
+    uploaded_by = ma.fields.String(allow_none=True)
+    folder_id = ma.fields.Integer()
+    provider = ma.fields.String()
+    area = ma.fields.String()
+    deleted_at = ma.fields.AwareDateTime(allow_none=True)
+    warnings = ma.fields.List(ma.fields.String(), metadata={
+        "description": "e.g. the same file is already in the folder"})
+
+
+class DocumentDetailSchema(DocumentSchema):
+    versions = ma.fields.List(ma.fields.Nested(VersionSchema))

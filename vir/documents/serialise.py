@@ -1,0 +1,33 @@
+"""Documents as the API (and the web pages' JSON for the uploader) show them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vir.documents.models import Document, DocumentVersion
+
+
+def version_dict(v: DocumentVersion) -> dict[str, Any]:
+    return {
+        "version": v.version, "filename": v.filename, "media_type": v.media_type,
+        "size": v.size, "sha256": v.sha256, "note": v.note, "uploaded_at": v.uploaded_at,
+        "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
+        "uploaded_by_organisation": v.uploaded_by_org,
+    }
+
+
+def document_dict(d: Document, *, versions: bool = False,
+                  warnings: list[str] | None = None) -> dict[str, Any]:
+    current = d.current
+    body: dict[str, Any] = {
+        "id": d.id, "title": d.title, "filename": current.filename,
+        "media_type": current.media_type, "size": current.size, "sha256": current.sha256,
+        "version": current.version, "category": d.category, "description": d.description,
+        "uploaded_at": current.uploaded_at,
+        "uploaded_by": current.uploaded_by.name if current.uploaded_by else None,
+        "folder_id": d.folder_id, "provider": d.folder.room.provider.slug,
+        "area": d.folder.area, "deleted_at": d.deleted_at, "warnings": warnings or [],
+    }
+    if versions:
+        body["versions"] = [version_dict(v) for v in reversed(d.versions)]
+    return body

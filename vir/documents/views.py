@@ -1,0 +1,155 @@
+"""Document pages: upload (one or several files), versions, download, preview, trash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from vir.access import READ, WRITE, can, can_restore, load_document, load_folder, require
+from vir.accounts.forms import EmptyForm
+from vir.core.db import db
+from vir.documents import operations as ops
+from vir.documents import queries
+from vir.documents.downloads import file_response
+from vir.documents.forms import UploadForm, VersionForm
+from vir.documents.validation import UploadRefused
+from vir.storage import StorageError
+from vir.storage.http import INLINE_TYPES
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.post("/folders/<int:folder_id>/upload")
+@login_required
+def upload(folder_id: int) -> Any:
+    folder = load_folder(folder_id, WRITE)
+    form = UploadForm()
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not form.validate_on_submit() or not files:
+        if not files:
+            form.files.errors = [_("Choose at least one file to upload")]
+        return render_template("rooms/folder.html", folder=folder, room=folder.room,
+                               writable=True, form=form,
+                               documents=queries.in_folder(folder)), 200
+    outcomes = []
+    single = len(files) == 1
+    for f in files:
+        try:
+            result = ops.upload_document(
+                folder, f.stream, f.filename, user=current_user,
+                title=form.title.data if single else None, category=form.category.data,
+                description=form.description.data or "")
+        except (UploadRefused, ops.DocumentError) as exc:
+            outcomes.append({"filename": f.filename, "ok": False, "message": exc.message})
+        except StorageError:
+            outcomes.append({"filename": f.filename, "ok": False,
+                             "message": _("The document store is not available. Nothing was "
+                                          "saved; try again later.")})
+        else:
+            outcomes.append({"filename": result.version.filename, "ok": True,
+                             "document": result.document, "warnings": result.warnings})
+    status = 200 if any(o["ok"] for o in outcomes) else 422
+    return render_template("documents/upload_result.html", folder=folder, room=folder.room,
+                           outcomes=outcomes), status
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int) -> str:
+    doc = load_document(document_id, READ, trashed=True)
+    ops.record_view(doc)
+    room, area = doc.folder.room, doc.folder.area
+    return render_template("documents/document.html", document=doc, folder=doc.folder,
+                           room=room, writable=can(current_user, WRITE, room, area),
+                           restorable=can_restore(current_user, room, area),
+                           previewable=doc.current.media_type in INLINE_TYPES,
+                           form=VersionForm(), empty=EmptyForm())
+
+
+@bp.post("/documents/<int:document_id>/versions")
+@login_required
+def new_version(document_id: int) -> Any:
+    doc = load_document(document_id, WRITE)
+    form = VersionForm()
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if len(files) != 1:
+        flash(_("Choose one file for the new version."), "error")
+        return redirect(url_for("documents.document", document_id=doc.id))
+    try:
+        result = ops.add_version(doc, files[0].stream, files[0].filename, user=current_user,
+                                 note=form.note.data or "")
+    except (UploadRefused, ops.DocumentError) as exc:
+        flash(exc.message, "error")
+    except StorageError:
+        flash(_("The document store is not available. Nothing was saved; try again later."),
+              "error")
+    else:
+        flash(_("Version %(n)d uploaded.", n=result.version.version), "success")
+        for warning in result.warnings:
+            flash(warning, "info")
+    return redirect(url_for("documents.document", document_id=doc.id))
+
+
+@bp.get("/documents/<int:document_id>/download")
+@login_required
+def download(document_id: int) -> Response:
+    doc = load_document(document_id, READ)
+    return file_response(doc, request.args.get("version", type=int))
+
+
+@bp.get("/documents/<int:document_id>/preview")
+@login_required
+def preview(document_id: int) -> str:
+    doc = load_document(document_id, READ)
+    version = doc.version(request.args.get("version", type=int))
+    if version is None or version.media_type not in INLINE_TYPES:
+        abort(404)
+    return render_template("documents/preview.html", document=doc, version=version,
+                           folder=doc.folder, room=doc.folder.room)
+
+
+@bp.get("/documents/<int:document_id>/inline")
+@login_required
+def inline(document_id: int) -> Response:
+    doc = load_document(document_id, READ)
+    return file_response(doc, request.args.get("version", type=int), inline=True)
+
+
+@bp.post("/documents/<int:document_id>/delete")
+@login_required
+def delete(document_id: int) -> Response:
+    doc = load_document(document_id, WRITE)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ops.trash(doc, current_user)
+    db.session.commit()
+    flash(_("“%(title)s” moved to the trash. It can be restored.", title=doc.title), "success")
+    return redirect(url_for("rooms.folder", folder_id=doc.folder_id))
+
+
+@bp.post("/documents/<int:document_id>/restore")
+@login_required
+def restore(document_id: int) -> Response:
+    doc = load_document(document_id, READ, trashed=True)
+    require(can_restore(current_user, doc.folder.room, doc.folder.area), "document.restore",
+            provider_id=doc.folder.room.provider_id, object_type="document",
+            object_id=document_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ops.restore(doc, current_user)
+    db.session.commit()
+    flash(_("“%(title)s” restored.", title=doc.title), "success")
+    return redirect(url_for("documents.document", document_id=doc.id))
+
+
+@bp.get("/folders/<int:folder_id>/trash")
+@login_required
+def trash(folder_id: int) -> str:
+    folder = load_folder(folder_id, READ)
+    require(can_restore(current_user, folder.room, folder.area), "document.trash",
+            provider_id=folder.room.provider_id, object_type="folder", object_id=folder_id)
+    return render_template("documents/trash.html", folder=folder, room=folder.room,
+                           documents=queries.in_folder(folder, trashed=True), empty=EmptyForm())
