@@ -26,8 +26,12 @@ def _connect() -> socket.socket | None:
     cfg = current_app.config
     if cfg.get("VIR_CLAMD_SOCKET"):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(TIMEOUT)
-        sock.connect(cfg["VIR_CLAMD_SOCKET"])
+        try:
+            sock.settimeout(TIMEOUT)
+            sock.connect(cfg["VIR_CLAMD_SOCKET"])
+        except OSError:
+            sock.close()
+            raise
         return sock
     if cfg.get("VIR_CLAMD_HOST"):
         return socket.create_connection((cfg["VIR_CLAMD_HOST"], cfg["VIR_CLAMD_PORT"]),
