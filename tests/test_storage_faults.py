@@ -50,7 +50,9 @@ def bucket(s3_server: Any) -> str:
 
 @pytest.fixture
 def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return getattr(request, "param", {})
+    if request.node.get_closest_marker("pipelined"):
+        return request.getfixturevalue("pipelined")
+    return {}
 
 
 def test_s3_unreachable_before_upload(database_url, tmp_path, s3_server, bucket, monkeypatch):
@@ -151,3 +153,48 @@ def test_large_upload_goes_multipart_and_hashes_right(app, client, auth, world, 
     assert storage.sha256("rooms/x/provider/big/v1") == stored.sha256
     with pytest.raises(Exception, match="exists"):
         storage.save("rooms/x/provider/big/v1", io.BytesIO(b"again"), "text/plain")
+
+
+@pytest.fixture
+def pipelined(s3_server: Any, bucket: str) -> dict[str, Any]:
+    """S3 with 5 MB parts, so a 12 MB upload is stored while it arrives."""
+    return _s3_config(s3_server, bucket, s3_server.endpoint)
+
+
+@pytest.mark.pipelined
+def test_pipelined_upload_is_stored_while_it_arrives(app, client, auth, world, s3_server,
+                                                      bucket):
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 700_000)[: 12 * 1024 * 1024]
+    r = _upload(client, editor, folder, data, "figures.csv")
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    import hashlib
+
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["size"] == len(data)
+    s3 = s3_client(s3_server)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    from vir.documents.models import Document
+
+    with app.app_context():
+        key = db.session.get(Document, body["id"]).current.storage_key
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"].strip('"').endswith("-3")  # sent as three parts while arriving
+    got = client.get(f"/api/v1/documents/{body['id']}/download", headers=editor)
+    import urllib.request
+
+    with urllib.request.urlopen(got.headers["Location"]) as resp:  # noqa: S310
+        assert resp.read() == data
+    # Refused after the parts were sent: the multipart upload is aborted, nothing stays.
+    before = sorted(keys)
+    bad = _upload(client, editor, folder, b"<html>" + data, "figures.pdf")
+    assert bad.status_code == 415
+    after = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+    assert after == before
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # Someone who may not write there starts nothing at all.
+    viewer = auth.token("provider_viewer")
+    assert _upload(client, viewer, folder, data, "figures.csv").status_code == 403
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

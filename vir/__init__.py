@@ -17,6 +17,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(vir_config.ROOT / "templates"),
         static_folder=str(vir_config.ROOT / "static"),
     )
+    from vir.core.uploads import VirRequest
+
+    app.request_class = VirRequest
     app.config.from_mapping(vir_config.from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -43,6 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     tasks.init_app(app)
     init_storage(app)
+    from vir.documents import incoming
+
+    incoming.init_app(app)
     cli.init_app(app)
 
     for module in (web_views, accounts_views, rooms_views, documents_views, audit_views,

@@ -16,7 +16,7 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import magic
 from flask import current_app
@@ -78,11 +78,13 @@ class CheckedFile:
     size: int
     sha256: str
     warnings: list[str] = field(default_factory=list)
-
-    def open(self) -> IO[bytes]:
-        return self.path.open("rb")
+    plan: Any = None  # where a pipelined upload is already being stored
+    pipeline: Any = None
 
     def discard(self) -> None:
+        """Remove the spooled file, and abandon a pipelined upload not completed."""
+        if self.pipeline is not None and not self.pipeline.finished:
+            self.pipeline.abort()
         self.path.unlink(missing_ok=True)
 
 
@@ -167,8 +169,19 @@ def _check_zip(path: Path, filename: str) -> None:
         raise refused from exc
 
 
-def spool(stream: IO[bytes], limit: int) -> tuple[Path, int, str]:
-    """Copy an upload to a private temporary file, counting and hashing on the way."""
+def spool(stream: IO[bytes], limit: int) -> tuple[Path, int, str, Any]:
+    """The upload as a private temporary file, with its size and SHA-256.
+
+    A request's file part already is one (VirRequest hashed it while writing), so it is taken
+    over rather than copied; any other stream is copied, counting and hashing on the way."""
+    from vir.core.uploads import HashingSpool
+
+    if isinstance(stream, HashingSpool):
+        if stream.size > limit:
+            raise UploadRefused(_("The file is too large."), "too_large", 413)
+        stream.flush()
+        stream.claimed = True
+        return stream.path, stream.size, stream.sha256, stream
     tmp_dir = Path(current_app.config["VIR_DATA_DIR"]) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
@@ -185,7 +198,7 @@ def spool(stream: IO[bytes], limit: int) -> tuple[Path, int, str]:
     except BaseException:
         os.unlink(name)
         raise
-    return Path(name), size, digest.hexdigest()
+    return Path(name), size, digest.hexdigest(), None
 
 
 def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
@@ -195,7 +208,9 @@ def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
     filename = clean_filename(raw_filename)
     _check_disguise(filename)
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 2 * 1024**3
-    path, size, sha256 = spool(stream, limit)
+    path, size, sha256, spooled = spool(stream, limit)
+    plan = getattr(spooled, "plan", None)
+    pipeline = getattr(spooled, "pipeline", None)
     try:
         if size == 0:
             raise UploadRefused(_("“%(name)s” is empty.", name=filename), "empty_file")
@@ -214,7 +229,9 @@ def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
             _check_zip(path, filename)
         scan_file(path, filename)
     except BaseException:
+        if pipeline is not None:
+            pipeline.abort()
         path.unlink(missing_ok=True)
         raise
     return CheckedFile(path=path, filename=filename, media_type=media_type, size=size,
-                       sha256=sha256)
+                       sha256=sha256, plan=plan, pipeline=pipeline)

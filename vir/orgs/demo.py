@@ -3,6 +3,7 @@ handful of users of every role. Loading twice changes nothing but the demo users
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -96,12 +97,53 @@ USERS = [
     ("auditor@audit-wales.example", "Aled Auditor", "audit-wales", ["auditor"], ["cardiff"]),
 ]
 
+# (provider, area, folder, file name, title, category, uploader, text)
+DEMO_DOCUMENTS = [
+    ("cardiff", Area.PROVIDER, "Improvement conference", "improvement-plan-2027.pdf",
+     "Improvement plan 2027", "improvement_plan", "editor@cardiff.example",
+     "Improvement plan 2027: attendance, Welsh-medium growth, leadership"),
+    ("cardiff", Area.PROVIDER, "Improvement conference", "organisation-structure.pdf",
+     "Education directorate structure", "organisation_structure", "editor@cardiff.example",
+     "Education directorate structure chart"),
+    ("cardiff", Area.INSPECTORS, "Improvement conference", "lali-notes.pdf",
+     "Link inspector notes", "other", "inspector@estyn.example",
+     "Link inspector notes before the improvement conference"),
+]
+
 DEMO_FOLDERS = [
     ("cardiff", Area.PROVIDER, "Improvement conference"),
     ("cardiff", Area.INSPECTORS, "Improvement conference"),
     ("swansea", Area.PROVIDER, "Improvement conference"),
     ("swansea", Area.INSPECTORS, "Improvement conference"),
 ]
+
+
+def sample_pdf(text: str = "Improvement plan") -> bytes:
+    """A minimal, valid one-page PDF containing ``text`` (demo documents, tests)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+              .encode())
+    return out.getvalue()
+
 
 
 def _ensure_org(
@@ -124,6 +166,7 @@ def load_demo(
         + [("partner", p) for p in PARTNERS]
         + [("user", u) for u in USERS]
         + [("folder", f) for f in DEMO_FOLDERS]
+        + [("document", d) for d in DEMO_DOCUMENTS]
     )
     bar = progress(steps, label="Loading demo data") if progress else None
     items = bar.__enter__() if bar else steps
@@ -167,4 +210,22 @@ def _step(kind: str, item: Any, password: str) -> None:
         )
         if exists is None:
             create_folder(room, area, name)
+    elif kind == "document":
+        _demo_document(*item)
     db.session.flush()
+
+
+def _demo_document(slug: str, area: str, folder_name: str, filename: str, title: str,
+                   category: str, uploader: str, text: str) -> None:
+    from vir.documents.models import Document
+    from vir.documents.operations import upload_document
+
+    room = room_for(by_slug(slug))
+    folder = db.session.scalar(select(Folder).where(
+        Folder.room_id == room.id, Folder.area == area, Folder.name == folder_name))
+    if db.session.scalar(select(Document).where(Document.folder_id == folder.id,
+                                                Document.title == title)):
+        return
+    user = db.session.scalar(select(User).where(User.email == uploader))
+    upload_document(folder, io.BytesIO(sample_pdf(text)), filename, user=user, title=title,
+                    category=category)

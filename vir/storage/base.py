@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, Response, current_app
@@ -62,6 +63,22 @@ class Storage(ABC):
     @abstractmethod
     def save(self, key: str, stream: IO[bytes], content_type: str) -> StoredObject:
         """Store ``stream`` under ``key`` (refusing to overwrite) and return its size and hash."""
+
+    def save_file(self, key: str, path: Path, content_type: str, *, size: int,
+                  sha256: str) -> StoredObject:
+        """Store a file already on local disk whose size and SHA-256 were computed as it was
+        received. Back ends override this to avoid copying it again."""
+        with path.open("rb") as fh:
+            stored = self.save(key, fh, content_type)
+        if (stored.size, stored.sha256) != (size, sha256):
+            self.delete(key)
+            raise StorageError(f"{key}: stored bytes differ from the upload")
+        return stored
+
+    def start_pipeline(self, key: str, path: Path) -> Any:
+        """For back ends that can store an upload while it is still arriving (S3); None
+        means the file is stored once it is complete."""
+        return None
 
     @abstractmethod
     def open(self, key: str) -> Iterator[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import boto3
@@ -14,6 +15,7 @@ from flask import Response, redirect
 
 from vir.storage.base import CHUNK, HashingReader, ListedObject, Storage, StorageError, StoredObject
 from vir.storage.http import attachment_headers
+from vir.storage.pipeline import PipelinedUpload
 
 PRESIGN_SECONDS = 120
 
@@ -74,6 +76,26 @@ class S3Storage(Storage):
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not upload {key}: {exc}") from exc
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
+
+    def save_file(self, key: str, path: Path, content_type: str, *, size: int,
+                  sha256: str) -> StoredObject:
+        """upload_file reads parts from disk in parallel, keeping only a few in memory."""
+        if self.exists(key):
+            raise StorageError(f"object exists: {key}")
+        try:
+            self.client.upload_file(str(path), self.bucket, key,
+                                    ExtraArgs={**self._extra(content_type),
+                                               "Metadata": {"sha256": sha256}},
+                                    Config=self._transfer)
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise StorageError(f"could not upload {key}: {exc}") from exc
+        return StoredObject(key=key, size=size, sha256=sha256)
+
+    def start_pipeline(self, key: str, path: Path) -> PipelinedUpload:
+        return PipelinedUpload(self.client, self.bucket, key, path,
+                               part_size=self._transfer.multipart_chunksize,
+                               concurrency=self._transfer.max_request_concurrency,
+                               extra=self._extra("application/octet-stream"))
 
     def open(self, key: str) -> Iterator[bytes]:
         try:
