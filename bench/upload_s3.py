@@ -125,8 +125,9 @@ def main() -> None:
         # The production web server (gunicorn streams the body to the app; waitress, used by
         # `vir serve`, first buffers a large body to a file of its own).
         if args.server == "gunicorn":
-            cmd = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1",
-                   "--timeout", "900", "--bind", f"127.0.0.1:{port}", "vir.wsgi:app"]
+            cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c",
+                   "python:vir.gunicorn_conf", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+                   "vir.wsgi:app"]
         else:
             cmd = [*vir, "serve", "--port", str(port)]
         env["VIR_SECRET_KEY"] = secrets.token_urlsafe(32)
