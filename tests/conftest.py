@@ -162,6 +162,7 @@ class World:
     users: dict[str, int] = field(default_factory=dict)
     folders: dict[tuple[str, str], int] = field(default_factory=dict)
     documents: dict[tuple[str, str], int] = field(default_factory=dict)
+    activities: dict[str, int] = field(default_factory=dict)  # filled by tests that need them
     own: str = "cardiff"
     other: str = "swansea"
 

@@ -72,6 +72,7 @@ def param_values(world: World, who: str, area: str) -> dict[str, Callable[[], An
         "area": lambda: area,
         "folder_id": lambda: world.folders[(slug, area)],
         "document_id": lambda: world.documents[(slug, area)],
+        "activity_id": lambda: world.activities[slug],
         "user_id": lambda: world.users["victim"],
         "token": lambda: "not-a-real-token",
     }
@@ -84,7 +85,7 @@ def classify(endpoint: str, arguments: set[str]) -> str:
         return "admin"
     if endpoint.startswith(("audit.", "api_audit.")):
         return "audit"
-    if arguments & {"slug", "folder_id", "area", "document_id"}:
+    if arguments & {"slug", "folder_id", "area", "document_id", "activity_id"}:
         return "room"
     return "signed_in"
 
@@ -111,6 +112,8 @@ def expected(
     if endpoint.endswith("trash") and method == "GET":
         method = "POST"  # seeing the trash is for those who can restore from it
     rights = RIGHTS[role]
+    if "activit" in endpoint and method in WRITE_METHODS:
+        area = "inspectors"  # activities are managed by those who work in the Link Inspectors area
     if endpoint.endswith(("restore", "trash")) and role == "coordinator":
         return True  # co-ordinators manage the trash of every area they can read
     if method in WRITE_METHODS:
@@ -146,6 +149,28 @@ def routes(app: Flask) -> list[tuple[str, str, str, set[str]]]:
 
 
 @pytest.fixture
+def with_activities(app: Flask, world: World) -> World:
+    """An improvement conference in each room, led by the inspector (assigned to Cardiff)."""
+    from datetime import UTC, datetime
+
+    from vir.accounts.models import User
+    from vir.activities.operations import create_activity
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug
+    from vir.rooms.operations import room_for
+
+    with app.app_context():
+        lead = db.session.get(User, world.users["inspector"])
+        for slug in (world.own, world.other):
+            activity = create_activity(room_for(by_slug(slug)), "improvement_conference",
+                                       datetime(2031, 3, 10, 9, 30, tzinfo=UTC), None,
+                                       lead_inspector=lead.email)
+            world.activities[slug] = activity.id
+        db.session.commit()
+    return world
+
+
+@pytest.fixture
 def signed_in(app: Flask, world: World):  # type: ignore[no-untyped-def]
     """A web client and an API header for each role, renewed when a call ends them."""
     cache: dict[str, tuple[Any, dict[str, str]]] = {}
@@ -164,7 +189,8 @@ def signed_in(app: Flask, world: World):  # type: ignore[no-untyped-def]
     return get
 
 
-def test_every_route_every_role(app: Flask, world: World, signed_in) -> None:  # type: ignore[no-untyped-def]
+def test_every_route_every_role(app: Flask, with_activities: World, signed_in) -> None:
+    world = with_activities  # type: ignore[no-untyped-def]
     problems: list[str] = []
     checked = 0
     for rule, endpoint, method, arguments in routes(app):

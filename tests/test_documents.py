@@ -354,3 +354,20 @@ def test_database_failure_after_the_object_is_written_leaves_nothing(app, client
                 "" if db.engine.dialect.name == "sqlite" else " ON document_versions")))
             if db.engine.dialect.name != "sqlite":
                 conn.execute(text("DROP FUNCTION refuse()"))
+
+
+def test_web_move_between_folders_of_one_area(app, client, auth, world):
+    auth.login("provider_editor")
+    new = client.post("/api/v1/providers/cardiff/folders", headers=auth.token("provider_editor"),
+                      json={"name": "Council papers", "area": "provider"}).get_json()
+    doc_id = world.documents[("cardiff", "provider")]
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Move to another folder" in page and "Council papers" in page
+    r = client.post(f"/documents/{doc_id}/move", data={"folder_id": str(new["id"])},
+                    follow_redirects=True)
+    assert "moved to Council papers" in r.get_data(as_text=True)
+    refused = client.post(f"/documents/{doc_id}/move",
+                          data={"folder_id": str(world.folders[("cardiff", "inspectors")])},
+                          follow_redirects=True)
+    assert refused.status_code == 200
+    assert "Choose a folder" in refused.get_data(as_text=True)

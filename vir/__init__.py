@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from vir import api, cli
     from vir.accounts import views as accounts_views
+    from vir.activities import views as activities_views
     from vir.admin import views as admin_views
     from vir.audit import views as audit_views
     from vir.core import db, errors, i18n, security, tasks, templating
@@ -51,7 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     incoming.init_app(app)
     cli.init_app(app)
 
-    for module in (web_views, accounts_views, rooms_views, documents_views, audit_views,
+    for module in (web_views, accounts_views, rooms_views, documents_views, activities_views,
+                   audit_views,
                    admin_views):
         app.register_blueprint(module.bp)
     api.init_app(app)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,18 @@ def from_environment() -> dict[str, Any]:
         "VIR_CLAMD_PORT": _int("VIR_CLAMD_PORT", 3310),
         "VIR_TRASH_RETENTION_DAYS": _int("VIR_TRASH_RETENTION_DAYS", 30),
         "VIR_ORPHAN_GRACE_MINUTES": _int("VIR_ORPHAN_GRACE_MINUTES", 60),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("VIR_SESSION_ABSOLUTE_HOURS", 12)),
+        # Follow-up activities
+        "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
+        "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
+        "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # Mail
+        "VIR_SMTP_HOST": os.environ.get("VIR_SMTP_HOST") or None,
+        "VIR_SMTP_PORT": _int("VIR_SMTP_PORT", 25),
+        "VIR_SMTP_USERNAME": os.environ.get("VIR_SMTP_USERNAME") or None,
+        "VIR_SMTP_PASSWORD": os.environ.get("VIR_SMTP_PASSWORD") or None,
+        "VIR_SMTP_STARTTLS": _bool(os.environ.get("VIR_SMTP_STARTTLS"), False),
+        "VIR_SMTP_SSL": _bool(os.environ.get("VIR_SMTP_SSL"), False),
+        "VIR_MAIL_FROM": os.environ.get("VIR_MAIL_FROM", "VIR <vir@localhost>"),
     }
     return cfg
 

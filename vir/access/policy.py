@@ -22,6 +22,7 @@ from vir.orgs.models import Assignment, Organisation
 from vir.rooms.models import Area, Folder, Room
 
 if TYPE_CHECKING:
+    from vir.activities.models import Activity
     from vir.documents.models import Document
 
 READ = "read"
@@ -214,3 +215,33 @@ def load_document(document_id: int, right: str = READ, *, trashed: bool = False)
         _deny(403, "document.write", provider_id=room.provider_id, object_type="document",
               object_id=document_id)
     return document
+
+
+def can_manage_activities(user: User, room: Room) -> bool:
+    """Co-ordinators, and the inspectors assigned to the provider (who work in its Link
+    Inspectors area), record and change its follow-up activities."""
+    return can(user, WRITE, room, Area.INSPECTORS)
+
+
+def can_extend_deadline(user: User, activity: Activity) -> bool:
+    """The lead inspector or a co-ordinator may extend one activity's papers deadline."""
+    if not (user.is_authenticated and user.active):
+        return False
+    return user.has_role(Role.COORDINATOR) or (
+        activity.lead_inspector_id == user.id and user.has_role(Role.INSPECTOR)
+    )
+
+
+def load_activity(activity_id: int) -> Activity:
+    """An activity, as visible as its provider's room."""
+    from vir.activities.models import Activity
+    from vir.rooms.operations import room_for
+
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    room = room_for(activity.provider)
+    if room is None or not can_see_room(current_user, room):
+        _deny(404, "activity.view", provider_id=activity.provider_id, object_type="activity",
+              object_id=activity_id)
+    return activity

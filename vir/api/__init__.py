@@ -53,11 +53,13 @@ def init_app(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}]
 
     from vir.accounts import api as accounts_api
+    from vir.activities import api as activities_api
     from vir.admin import api as admin_api
     from vir.audit import api as audit_api
     from vir.documents import api as documents_api
     from vir.rooms import api as rooms_api
 
-    for module in (accounts_api, rooms_api, documents_api, audit_api, admin_api):
+    for module in (accounts_api, rooms_api, documents_api, activities_api, audit_api,
+                   admin_api):
         csrf.exempt(module.blp)  # bearer tokens, never cookies: CSRF cannot apply
         api.register_blueprint(module.blp)

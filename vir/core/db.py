@@ -69,6 +69,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cur.close()
 
 
+MODEL_MODULES = ("vir.orgs.models", "vir.accounts.models", "vir.rooms.models",
+                 "vir.audit.models", "vir.documents.models", "vir.activities.models",
+                 "vir.notifications.models")
+
+
 def init_app(app: Flask) -> None:
+    import importlib
+
+    for module in MODEL_MODULES:  # every table known to the metadata, for Alembic and mappers
+        importlib.import_module(module)
     db.init_app(app)
     migrate.init_app(app, db)

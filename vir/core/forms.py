@@ -5,9 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms.fields.choices import SelectChoice
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class DateInput(GovDateInput):
+    """GOV.UK's day/month/year input, with labels in the reader's language, and safe when a
+    form arrives without the field (the upstream widget then fails to render)."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        raw = field.raw_data
+        if raw is not None and len(raw) != 3:
+            field.raw_data = None
+        try:
+            params = super().map_gov_params(field, **kwargs)
+        finally:
+            field.raw_data = raw
+        for item, label in zip(params.get("items", []), (_l("Day"), _l("Month"), _l("Year")),
+                               strict=False):
+            item["label"] = str(label)
+        return params

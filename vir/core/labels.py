@@ -32,6 +32,40 @@ CATEGORY_LABELS = {
     "other": _l("Other"),
 }
 
+ACTIVITY_LABELS = {
+    "improvement_conference": _l("Improvement conference"),
+    "progress_conference": _l("Progress conference"),
+    "monitoring_visit": _l("Monitoring visit"),
+    "consortium_follow_up_visit": _l("Consortium follow-up visit"),
+}
+
+# (label, the rule it comes from) for each milestone, from the guidance (shared/DOMAIN.md).
+MILESTONES = {
+    "formal_notification": (_l("Formal notification to the provider"),
+                            _l("Four working weeks (20 working days) before.")),
+    "papers_deadline": (_l("Papers deadline"),
+                        _l("Papers are circulated no later than one week before; after that "
+                           "only information less than a week old may be tabled.")),
+    "lead_inspector_briefing": (_l("Lead inspector’s briefing"),
+                                _l("Usually one week before.")),
+    "outcome_letter": (_l("Outcome letter"), _l("Usually within two weeks after.")),
+    "updated_plans": (_l("Updated plan(s) due"),
+                      _l("No later than four working weeks from receipt of the outcome letter "
+                         "(set when the letter is recorded).")),
+    "next_progress_conference": (_l("Progress conference"),
+                                 _l("About 12 to 18 months after the improvement conference.")),
+    "next_monitoring_visit": (_l("Monitoring visit"),
+                              _l("About a year after the last progress conference.")),
+    "visit_notification": (_l("Notification of the visit"),
+                           _l("At least four weeks ahead, not counting school holidays.")),
+    "draft_letter": (_l("Draft letter"), _l("Within 10 working days of the last day.")),
+    "factual_accuracy": (_l("Factual-accuracy check"),
+                         _l("Five working days after the draft letter.")),
+    "final_letter": (_l("Final letter"), _l("Within 20 working days of the last day.")),
+    "monitoring_report": (_l("Monitoring report"),
+                          _l("Published after the visit (20 working days planned).")),
+}
+
 AREA_LABELS = {
     "provider": _l("Provider Area"),
     "inspectors": _l("Link Inspectors area"),
@@ -48,6 +82,8 @@ def register(app: Flask) -> None:
         KIND_LABELS=KIND_LABELS,
         AREA_LABELS=AREA_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
+        ACTIVITY_LABELS=ACTIVITY_LABELS,
+        MILESTONES=MILESTONES,
     )
     app.jinja_env.filters["role_labels"] = role_labels
     app.jinja_env.filters["filesize"] = filesize

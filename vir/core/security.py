@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from flask import Flask, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -83,6 +84,8 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    # Flask also refuses session cookies older than this; keep it in step with our own limit.
+    app.permanent_session_lifetime = timedelta(hours=app.config["VIR_SESSION_ABSOLUTE_HOURS"])
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session is the protection
     csrf.init_app(app)

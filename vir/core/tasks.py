@@ -62,6 +62,15 @@ def consumer(workers: int = 2) -> Any:
     return huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
 
 
+@huey.periodic_task(crontab(minute="*/15"))
+@with_app
+def send_due_mail() -> int:
+    """Deadline reminders and inspectors' digests; each message goes once."""
+    from vir.notifications.operations import send_due_mail as send
+
+    return send()
+
+
 @huey.periodic_task(crontab(minute="7"))
 @with_app
 def purge_expired_sessions() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -37,3 +37,4 @@ def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     labels.register(app)
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["format_date"] = format_date

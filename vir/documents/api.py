@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from vir.access import READ, WRITE, can_restore, load_document, load_folder, require
+from vir.activities.rules import LateDeclaration
 from vir.api.common import fail
 from vir.core.db import db
 from vir.documents import operations as ops
@@ -19,6 +20,7 @@ from vir.documents.schemas import (
     DocumentDetailSchema,
     DocumentSchema,
     DownloadQuery,
+    MoveFields,
     UploadFields,
     UploadFile,
     VersionFields,
@@ -28,6 +30,12 @@ from vir.documents.validation import UploadRefused
 from vir.storage import StorageError
 
 blp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Documents")
+
+
+def _declaration(fields: dict[str, Any]) -> LateDeclaration | None:
+    if fields.get("information_date") is None and not fields.get("late_reason"):
+        return None
+    return LateDeclaration(fields.get("information_date"), fields.get("late_reason") or "")
 
 
 def _refused(exc: UploadRefused) -> None:
@@ -51,7 +59,8 @@ def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dic
     try:
         result = ops.upload_document(folder, upload.stream, upload.filename, user=current_user,
                                      title=fields["title"], category=fields["category"],
-                                     description=fields["description"])
+                                     description=fields["description"],
+                                     declaration=_declaration(fields))
     except UploadRefused as exc:
         _refused(exc)
     except ops.DocumentError as exc:
@@ -103,7 +112,7 @@ def new_version(fields: dict[str, Any], files: dict[str, Any],
     upload = files["file"]
     try:
         result = ops.add_version(document, upload.stream, upload.filename, user=current_user,
-                                 note=fields["note"])
+                                 note=fields["note"], declaration=_declaration(fields))
     except UploadRefused as exc:
         _refused(exc)
     except ops.DocumentError as exc:
@@ -121,6 +130,24 @@ def download(args: dict[str, Any], document_id: int) -> Response:
     """Download the current version, or ?version=N."""
     document = load_document(document_id, READ)
     return file_response(document, args["version"])
+
+
+@blp.post("/documents/<int:document_id>/move")
+@login_required
+@blp.arguments(MoveFields)
+@blp.response(200, DocumentSchema)
+def move(fields: dict[str, Any], document_id: int) -> dict[str, Any]:
+    """Move to another folder of the same area (the papers deadline applies)."""
+    document = load_document(document_id, WRITE)
+    target = load_folder(fields["folder_id"], WRITE)
+    try:
+        ops.move(document, target, current_user, _declaration(fields))
+    except UploadRefused as exc:
+        fail(exc.status, exc.message, code=exc.code)
+    except ops.DocumentError as exc:
+        fail(exc.status, exc.message, code=exc.code, folder_id=[exc.message])
+    db.session.commit()
+    return document_dict(document)
 
 
 @blp.delete("/documents/<int:document_id>")

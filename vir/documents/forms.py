@@ -9,10 +9,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
-from vir.core.forms import options
+from vir.core.forms import DateInput, options
 from vir.core.labels import CATEGORY_LABELS
 
 
@@ -29,6 +36,13 @@ class UploadForm(FlaskForm):
                            choices=options(CATEGORY_LABELS.items()), default="other")
     description = TextAreaField(_l("Description (optional)"), widget=GovTextArea(),
                                 validators=[Length(max=4000)])
+    information_date = DateField(_l("Date of the information (late papers only)"),
+                                 widget=DateInput(), format="%d %m %Y",
+                                 validators=[Optional()],
+                                 description=_l("After the deadline, only information that is "
+                                                "itself less than a week old can be shared."))
+    late_reason = TextAreaField(_l("Why it is being shared late"), widget=GovTextArea(),
+                                validators=[Length(max=1000)])
     submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
 
 
@@ -38,3 +52,13 @@ class VersionForm(FlaskForm):
                          description=_l("For example, the changes made after the conference."),
                          validators=[Length(max=4000)])
     submit = SubmitField(_l("Upload new version"), widget=GovSubmitInput())
+
+
+class MoveForm(FlaskForm):
+    folder_id = SelectField(_l("Move to folder"), widget=GovSelect(), coerce=int)
+    information_date = DateField(_l("Date of the information (late papers only)"),
+                                 widget=DateInput(), format="%d %m %Y",
+                                 validators=[Optional()])
+    late_reason = TextAreaField(_l("Why it is being shared late"), widget=GovTextArea(),
+                                validators=[Length(max=1000)])
+    submit = SubmitField(_l("Move"), widget=GovSubmitInput())

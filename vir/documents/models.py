@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vir.accounts.models import User
@@ -77,6 +77,10 @@ class DocumentVersion(db.Model):
                                                                   ondelete="SET NULL"))
     # Snapshot of the uploader's organisation, for provenance that survives renames.
     uploaded_by_org: Mapped[str] = mapped_column(String(64), default="")
+    # A paper shared after its conference's deadline under the one-week exception.
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_reason: Mapped[str] = mapped_column(Text, default="")
+    information_date: Mapped[date | None] = mapped_column(Date)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     uploaded_by: Mapped[User | None] = relationship()

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from vir.activities.rules import LateDeclaration, check_paper
 from vir.audit.operations import record
 from vir.core.db import db, utcnow
 from vir.core.text import clean_name
@@ -118,12 +119,26 @@ def _record_or_remove(key: str, write: Callable[[], None], *, racing: bool = Fal
 
 def _version_row(document: Document, number: int, key: str, checked: CheckedFile,
                  user: Any, note: str = "") -> DocumentVersion:
+    # uploaded_at and any lateness are set when the row is written (see _decide).
     return DocumentVersion(
         document=document, version=number, filename=checked.filename,
         media_type=checked.media_type, size=checked.size, sha256=checked.sha256,
         storage_backend=get_storage().name, storage_key=key, note=note.strip(),
         uploaded_by_id=getattr(user, "id", None),
         uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "")
+
+
+def _decide(folder: Folder, version: DocumentVersion,
+            declaration: LateDeclaration | None) -> None:
+    """The one-week rule, decided once, by the server clock, inside the transaction that
+    stores the row; the same instant becomes the upload time."""
+    now = utcnow()
+    with db.session.no_autoflush:  # the new row is not ready to be written yet
+        outcome = check_paper(folder, now, declaration)
+    version.uploaded_at = now
+    version.late = outcome.late
+    version.late_reason = outcome.reason
+    version.information_date = outcome.information_date
 
 
 def _category(value: str | None) -> str:
@@ -135,15 +150,17 @@ def _category(value: str | None) -> str:
 
 def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, user: Any,
                     title: str | None = None, category: str | None = None,
-                    description: str = "",
+                    description: str = "", declaration: LateDeclaration | None = None,
                     before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
     """Check, store and record a new document; raises UploadRefused with nothing kept.
 
     ``before_store`` lets later rules (the paper deadline) look at the checked file and refuse
     it before any object is written."""
     category = _category(category)
+    check_paper(folder, utcnow(), declaration)  # fail fast, before reading a large body
     checked = check_upload(stream, filename)
     try:
+        check_paper(folder, utcnow(), declaration)
         if before_store:
             before_store(checked)
         title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(checked.filename)
@@ -158,6 +175,7 @@ def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, 
     version = _version_row(document, 1, key, checked, user)
 
     def write() -> None:
+        _decide(folder, version, declaration)
         db.session.add_all([document, version])
         db.session.flush()
         record("document.upload", object_type="document", object_id=document.id,
@@ -169,12 +187,14 @@ def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, 
 
 
 def add_version(document: Document, stream: IO[bytes], filename: str | None, *, user: Any,
-                note: str = "",
+                note: str = "", declaration: LateDeclaration | None = None,
                 before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
     """A new version of an existing document; earlier versions stay downloadable."""
-    checked = check_upload(stream, filename)
     folder = document.folder
+    check_paper(folder, utcnow(), declaration)
+    checked = check_upload(stream, filename)
     try:
+        check_paper(folder, utcnow(), declaration)
         if before_store:
             before_store(checked)
         warnings = _duplicate_warnings(folder, checked, exclude=document)
@@ -187,6 +207,7 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
     version = _version_row(document, number, key, checked, user, note)
 
     def write() -> None:
+        _decide(folder, version, declaration)
         db.session.add(version)
         db.session.flush()
         record("document.new_version", object_type="document", object_id=document.id,
@@ -195,6 +216,29 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
 
     _record_or_remove(key, write, racing=True)
     return Upload(document, version, warnings)
+
+
+def move(document: Document, target: Folder, user: Any,
+         declaration: LateDeclaration | None = None) -> None:
+    """Move a document to another folder of the same area of the same room (moving between
+    areas would let Link Inspectors material reach providers, or the reverse). A paper moved
+    into an activity's papers folder meets the one-week rule like any other."""
+    source = document.folder
+    if target.room_id != source.room_id or target.area != source.area:
+        raise DocumentError(_("Documents can be moved only between folders of the same area."),
+                            "validation_error", 422)
+    if target.id == source.id:
+        return
+    now = utcnow()
+    outcome = check_paper(target, now, declaration)
+    document.folder, document.folder_id = target, target.id
+    if outcome.late:
+        current = document.current
+        current.late, current.late_reason = True, outcome.reason
+        current.information_date = outcome.information_date
+    record("document.move", object_type="document", object_id=document.id,
+           provider_id=source.room.provider_id, source=source.id, target=target.id,
+           late=outcome.late)
 
 
 def trash(document: Document, user: Any) -> None:

@@ -8,7 +8,14 @@ from vir.documents.models import Category
 CATEGORIES = [c.value for c in Category]
 
 
-class UploadFields(ma.Schema):
+class LateFields(ma.Schema):
+    information_date = ma.fields.Date(load_default=None, metadata={
+        "description": "after a conference's papers deadline: the date of the information the "
+                       "paper carries (one-week exception)"})
+    late_reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
+
+
+class UploadFields(LateFields):
     title = ma.fields.String(load_default=None, validate=ma.validate.Length(max=300),
                              metadata={"description": "defaults from the file name"})
     category = ma.fields.String(load_default=Category.OTHER.value,
@@ -20,9 +27,13 @@ class UploadFile(ma.Schema):
     file = Upload(required=True)
 
 
-class VersionFields(ma.Schema):
+class VersionFields(LateFields):
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000),
                             metadata={"description": "what changed in this version"})
+
+
+class MoveFields(LateFields):
+    folder_id = ma.fields.Integer(required=True)
 
 
 class DownloadQuery(ma.Schema):
@@ -39,6 +50,9 @@ class VersionSchema(ma.Schema):
     uploaded_at = ma.fields.AwareDateTime()
     uploaded_by = ma.fields.String(allow_none=True)
     uploaded_by_organisation = ma.fields.String()
+    late = ma.fields.Boolean()
+    late_reason = ma.fields.String()
+    information_date = ma.fields.Date(allow_none=True)
 
 
 class DocumentSchema(ma.Schema):
@@ -57,6 +71,8 @@ class DocumentSchema(ma.Schema):
     provider = ma.fields.String()
     area = ma.fields.String()
     deleted_at = ma.fields.AwareDateTime(allow_none=True)
+    late = ma.fields.Boolean()
+    late_reason = ma.fields.String()
     warnings = ma.fields.List(ma.fields.String(), metadata={
         "description": "e.g. the same file is already in the folder"})
 

@@ -13,6 +13,7 @@ def version_dict(v: DocumentVersion) -> dict[str, Any]:
         "size": v.size, "sha256": v.sha256, "note": v.note, "uploaded_at": v.uploaded_at,
         "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
         "uploaded_by_organisation": v.uploaded_by_org,
+        "late": v.late, "late_reason": v.late_reason, "information_date": v.information_date,
     }
 
 
@@ -27,6 +28,7 @@ def document_dict(d: Document, *, versions: bool = False,
         "uploaded_by": current.uploaded_by.name if current.uploaded_by else None,
         "folder_id": d.folder_id, "provider": d.folder.room.provider.slug,
         "area": d.folder.area, "deleted_at": d.deleted_at, "warnings": warnings or [],
+        "late": current.late, "late_reason": current.late_reason,
     }
     if versions:
         body["versions"] = [version_dict(v) for v in reversed(d.versions)]

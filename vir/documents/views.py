@@ -10,11 +10,13 @@ from flask_login import current_user, login_required
 
 from vir.access import READ, WRITE, can, can_restore, load_document, load_folder, require
 from vir.accounts.forms import EmptyForm
+from vir.activities.rules import LateDeclaration
 from vir.core.db import db
+from vir.core.forms import options
 from vir.documents import operations as ops
 from vir.documents import queries
 from vir.documents.downloads import file_response
-from vir.documents.forms import UploadForm, VersionForm
+from vir.documents.forms import MoveForm, UploadForm, VersionForm
 from vir.documents.validation import UploadRefused
 from vir.storage import StorageError
 from vir.storage.http import INLINE_TYPES
@@ -36,12 +38,15 @@ def upload(folder_id: int) -> Any:
                                documents=queries.in_folder(folder)), 200
     outcomes = []
     single = len(files) == 1
+    declaration = None
+    if form.information_date.data or form.late_reason.data:
+        declaration = LateDeclaration(form.information_date.data, form.late_reason.data or "")
     for f in files:
         try:
             result = ops.upload_document(
                 folder, f.stream, f.filename, user=current_user,
                 title=form.title.data if single else None, category=form.category.data,
-                description=form.description.data or "")
+                description=form.description.data or "", declaration=declaration)
         except (UploadRefused, ops.DocumentError) as exc:
             outcomes.append({"filename": f.filename, "ok": False, "message": exc.message})
         except StorageError:
@@ -66,7 +71,7 @@ def document(document_id: int) -> str:
                            room=room, writable=can(current_user, WRITE, room, area),
                            restorable=can_restore(current_user, room, area),
                            previewable=doc.current.media_type in INLINE_TYPES,
-                           form=VersionForm(), empty=EmptyForm())
+                           form=VersionForm(), empty=EmptyForm(), move_form=_move_form(doc))
 
 
 @bp.post("/documents/<int:document_id>/versions")
@@ -90,6 +95,44 @@ def new_version(document_id: int) -> Any:
         flash(_("Version %(n)d uploaded.", n=result.version.version), "success")
         for warning in result.warnings:
             flash(warning, "info")
+    return redirect(url_for("documents.document", document_id=doc.id))
+
+
+def _move_form(doc: Any) -> MoveForm:
+    from sqlalchemy import select
+
+    from vir.rooms.models import Folder
+
+    form = MoveForm()
+    folders = db.session.scalars(select(Folder).where(
+        Folder.room_id == doc.folder.room_id, Folder.area == doc.folder.area,
+        Folder.id != doc.folder_id).order_by(Folder.name))
+    form.folder_id.choices = options((f.id, f.name) for f in folders)
+    return form
+
+
+@bp.post("/documents/<int:document_id>/move")
+@login_required
+def move(document_id: int) -> Response:
+    doc = load_document(document_id, WRITE)
+    form = _move_form(doc)
+    if form.validate_on_submit():
+        target = load_folder(form.folder_id.data, WRITE)
+        declaration = None
+        if form.information_date.data or form.late_reason.data:
+            declaration = LateDeclaration(form.information_date.data,
+                                          form.late_reason.data or "")
+        try:
+            ops.move(doc, target, current_user, declaration)
+        except (UploadRefused, ops.DocumentError) as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("“%(title)s” moved to %(folder)s.", title=doc.title, folder=target.name),
+                  "success")
+    else:
+        flash(_("Choose a folder to move the document to."), "error")
     return redirect(url_for("documents.document", document_id=doc.id))
 
 

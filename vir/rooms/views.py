@@ -22,20 +22,28 @@ bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 @login_required
 def room(slug: str) -> str:
     room = load_room(slug)
+    from vir.access import can_manage_activities
+    from vir.activities.operations import for_provider
+
     areas = [
         (a, ops.folders_in(room, a), can(current_user, WRITE, room, a))
         for a in readable_areas(current_user, room)
     ]
-    return render_template("rooms/room.html", room=room, areas=areas)
+    return render_template("rooms/room.html", room=room, areas=areas,
+                           activities=for_provider(room.provider_id),
+                           manage_activities=can_manage_activities(current_user, room))
 
 
 @bp.get("/folders/<int:folder_id>")
 @login_required
 def folder(folder_id: int) -> str:
+    from vir.activities.queries import folder_activity
+    from vir.core.db import utcnow
     from vir.documents.forms import UploadForm
     from vir.documents.queries import in_folder
 
     folder = load_folder(folder_id, READ)
+    documents = in_folder(folder)
     return render_template(
         "rooms/folder.html",
         folder=folder,
@@ -43,7 +51,8 @@ def folder(folder_id: int) -> str:
         writable=can(current_user, WRITE, folder.room, folder.area),
         restorable=can_restore(current_user, folder.room, folder.area),
         form=UploadForm(),
-        documents=in_folder(folder),
+        documents=documents,
+        activity=folder_activity(folder, documents, utcnow()),
     )
 
 

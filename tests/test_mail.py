@@ -1,0 +1,133 @@
+"""Reminders and digests through a real SMTP server on loopback (aiosmtpd), each mail once."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from typing import Any
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+
+from tests import files
+from tests.services.ceph import free_port
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box = Inbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def app_config(inbox: tuple[Inbox, int]) -> dict[str, Any]:
+    return {"VIR_SMTP_HOST": "127.0.0.1", "VIR_SMTP_PORT": inbox[1],
+            "VIR_MAIL_FROM": "VIR <vir@test.example>",
+            "VIR_TOKEN_HOURS": 24 * 365 * 10}
+
+
+def _send(app: Any) -> int:
+    from vir.core.tasks import send_due_mail
+
+    with app.app_context():
+        return send_due_mail.call_local()
+
+
+@pytest.fixture
+def conference(client, auth, world) -> dict:
+    r = client.post("/api/v1/providers/cardiff/activities", headers=auth.token("coordinator"),
+                    json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30",
+                          "lead_inspector": world.email("inspector")})
+    assert r.status_code == 201
+    return r.get_json()
+
+
+def test_reminders_ten_and_three_working_days_before_each_once(app, client, auth, world,
+                                                                conference, inbox):
+    box, _ = inbox
+    editor = world.email("provider_editor")
+    with time_machine.travel(datetime(2027, 2, 10, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+        assert box.to(editor) == []  # 13 working days before: nothing yet
+    with time_machine.travel(datetime(2027, 2, 17, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+        _send(app)
+        first = box.to(editor)
+        assert len(first) == 1
+        assert "Wednesday 3 March 2027, 09:30" in first[0]["Subject"]
+        assert first[0]["From"] == "VIR <vir@test.example>"
+    with time_machine.travel(datetime(2027, 2, 26, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+        assert len(box.to(editor)) == 2
+    with time_machine.travel(datetime(2027, 3, 4, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+        assert len(box.to(editor)) == 2  # past the deadline: no more reminders
+    assert box.to(world.email("provider_viewer")) == []
+
+
+def test_reminders_in_welsh_for_welsh_users(app, client, auth, world, conference, inbox):
+    box, _ = inbox
+    auth.login("provider_editor")
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    with time_machine.travel(datetime(2027, 2, 26, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+    message = box.to(world.email("provider_editor"))[0]
+    subject = " ".join(str(message["Subject"]).split())
+    assert "dydd mercher 3 mawrth 2027" in subject.lower()
+    assert subject.startswith("VIR: rhaid rhannu")
+
+
+def test_digest_of_papers_calls_out_late_ones(app, client, auth, world, conference, inbox):
+    box, _ = inbox
+    editor = auth.token("provider_editor")
+    folder = conference["folders"]["provider"]
+    with time_machine.travel(datetime(2027, 3, 1, 10, 0, tzinfo=UTC), tick=False):
+        client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
+                    data={"file": (io.BytesIO(files.pdf()), "plan.pdf"),
+                          "title": "Improvement plan"}, content_type="multipart/form-data")
+    with time_machine.travel(datetime(2027, 3, 5, 10, 0, tzinfo=UTC), tick=False):
+        client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
+                    data={"file": (io.BytesIO(files.pdf("late")), "cabinet.pdf"),
+                          "title": "Cabinet report", "information_date": "2027-03-04",
+                          "late_reason": "Cabinet met on 4 March"},
+                    content_type="multipart/form-data")
+        _send(app)
+        _send(app)
+    digests = box.to(world.email("inspector"))
+    assert len(digests) == 1
+    body = digests[0].get_content()
+    assert "Improvement plan" in body and "Cabinet report" in body
+    assert "LATE" in body and "Cabinet met on 4 March" in body
+    assert box.to(world.email("provider_editor")) == [] or all(
+        "new paper" not in m["Subject"] for m in box.to(world.email("provider_editor")))
+
+
+def test_unreachable_smtp_retries_next_time(app, client, auth, world, conference, inbox):
+    box, _ = inbox
+    app.config["VIR_SMTP_PORT"] = free_port()  # nothing listens there
+    with time_machine.travel(datetime(2027, 2, 26, 8, 0, tzinfo=UTC), tick=False):
+        assert _send(app) == 0
+        app.config["VIR_SMTP_PORT"] = inbox[1]
+        assert _send(app) == 1
+    assert len(box.to(world.email("provider_editor"))) == 1

@@ -1,0 +1,1 @@
+"""Follow-up activities (conferences and visits), their milestones and the papers deadline."""

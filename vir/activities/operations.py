@@ -1,0 +1,147 @@
+"""Activity writes: recording one makes its papers folders in both areas; changing its dates
+recomputes everything (nothing derived is stored) and is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from vir.accounts.models import Role, User
+from vir.activities.models import CONFERENCES, Activity, ActivityKind
+from vir.audit.operations import record
+from vir.calendar import DEFAULT_START, LONDON, to_local
+from vir.core.db import db
+from vir.rooms.models import Area, Folder, Room
+from vir.rooms.operations import create_folder
+
+MAX_VISIT = timedelta(days=7)
+
+# Folder names are stored once, in both languages, since both audiences share the room.
+FOLDER_NAMES = {
+    ActivityKind.IMPROVEMENT_CONFERENCE: "Improvement conference / Cynhadledd gwella",
+    ActivityKind.PROGRESS_CONFERENCE: "Progress conference / Cynhadledd cynnydd",
+    ActivityKind.MONITORING_VISIT: "Monitoring visit / Ymweliad monitro",
+    ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT: "Follow-up visit / Ymweliad dilynol",
+}
+POST_FOLDER = "Updated plans after the conference / Cynlluniau wedi’u diweddaru"
+
+
+class ActivityError(ValueError):
+    def __init__(self, message: str, field: str = "starts_at") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def default_end(kind: str, starts_at: datetime) -> datetime:
+    """A conference takes the day; a visit, unless told, the working week from its start."""
+    local = to_local(starts_at)
+    if kind in CONFERENCES:
+        return datetime.combine(local.date(), datetime.min.time().replace(hour=16),
+                                tzinfo=LONDON).astimezone(starts_at.tzinfo)
+    return datetime.combine(local.date() + timedelta(days=4), DEFAULT_START.replace(hour=16),
+                            tzinfo=LONDON).astimezone(starts_at.tzinfo)
+
+
+def _check(kind: str, starts_at: datetime, ends_at: datetime) -> None:
+    if kind not in set(ActivityKind):
+        raise ActivityError(_("Choose a kind of activity from the list."), "kind")
+    if ends_at < starts_at:
+        raise ActivityError(_("The end must be after the start."), "ends_at")
+    if kind not in CONFERENCES and ends_at - starts_at > MAX_VISIT:
+        raise ActivityError(_("A visit lasts at most a week."), "ends_at")
+
+
+def _lead(email: str | None) -> User | None:
+    if not email:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.has_role(Role.INSPECTOR, Role.COORDINATOR):
+        raise ActivityError(_("The lead inspector must be an Estyn inspector or co-ordinator."),
+                            "lead_inspector")
+    return user
+
+
+def create_activity(room: Room, kind: str, starts_at: datetime, ends_at: datetime | None,
+                    *, lead_inspector: str | None = None, user: Any = None) -> Activity:
+    ends_at = ends_at or default_end(kind, starts_at)
+    _check(kind, starts_at, ends_at)
+    lead = _lead(lead_inspector)
+    label = f"{FOLDER_NAMES[ActivityKind(kind)]} {to_local(starts_at).date().isoformat()}"
+    provider_folder = create_folder(room, Area.PROVIDER, label, user=user)
+    inspectors_folder = create_folder(room, Area.INSPECTORS, label, user=user)
+    post = None
+    if kind in CONFERENCES:
+        post = create_folder(room, Area.PROVIDER, POST_FOLDER, parent=provider_folder, user=user)
+    activity = Activity(provider_id=room.provider_id, provider=room.provider, kind=kind,
+                        starts_at=starts_at, ends_at=ends_at, lead_inspector=lead,
+                        provider_folder=provider_folder, inspectors_folder=inspectors_folder,
+                        post_folder=post, created_by_id=getattr(user, "id", None))
+    db.session.add(activity)
+    db.session.flush()
+    record("activity.create", object_type="activity", object_id=activity.id,
+           provider_id=room.provider_id, kind=kind, starts_at=starts_at.isoformat(),
+           ends_at=ends_at.isoformat())
+    return activity
+
+
+def update_activity(activity: Activity, *, starts_at: datetime | None = None,
+                    ends_at: datetime | None = None,
+                    lead_inspector: str | None = None) -> None:
+    before = {"starts_at": activity.starts_at.isoformat(), "ends_at": activity.ends_at.isoformat(),
+              "lead": activity.lead_inspector.email if activity.lead_inspector else None}
+    new_start = starts_at or activity.starts_at
+    new_end = ends_at or (activity.ends_at + (new_start - activity.starts_at))
+    _check(activity.kind, new_start, new_end)
+    if lead_inspector is not None:
+        activity.lead_inspector = _lead(lead_inspector)
+    activity.starts_at, activity.ends_at = new_start, new_end
+    record("activity.update", object_type="activity", object_id=activity.id,
+           provider_id=activity.provider_id, before=before,
+           after={"starts_at": new_start.isoformat(), "ends_at": new_end.isoformat(),
+                  "lead": activity.lead_inspector.email if activity.lead_inspector else None})
+
+
+def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActivityError(_("Give the reason for the extension."), "reason")
+    if until >= activity.starts_at:
+        raise ActivityError(_("The papers deadline must be before the activity starts."),
+                            "until")
+    previous = activity.papers_deadline
+    activity.deadline_extended_to = until
+    activity.extension_reason = reason
+    record("activity.extend_deadline", object_type="activity", object_id=activity.id,
+           provider_id=activity.provider_id, previous=previous.isoformat(),
+           until=until.isoformat(), reason=reason)
+
+
+def record_outcome_letter(activity: Activity, received_on: date) -> None:
+    if received_on < to_local(activity.ends_at).date():
+        raise ActivityError(_("The outcome letter comes after the activity."), "received_on")
+    activity.outcome_letter_received_on = received_on
+    record("activity.outcome_letter", object_type="activity", object_id=activity.id,
+           provider_id=activity.provider_id, received_on=received_on.isoformat())
+
+
+def for_folder(folder: Folder) -> tuple[Activity, str] | None:
+    """The activity a folder belongs to, and the folder's part in it."""
+    activity = db.session.scalar(select(Activity).where(
+        (Activity.provider_folder_id == folder.id) | (Activity.inspectors_folder_id == folder.id)
+        | (Activity.post_folder_id == folder.id)))
+    if activity is None:
+        return None
+    if folder.id == activity.provider_folder_id:
+        return activity, "papers"
+    if folder.id == activity.post_folder_id:
+        return activity, "post"
+    return activity, "inspectors"
+
+
+def for_provider(provider_id: int) -> list[Activity]:
+    return list(db.session.scalars(select(Activity).where(Activity.provider_id == provider_id)
+                                   .order_by(Activity.starts_at)))

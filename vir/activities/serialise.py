@@ -1,0 +1,51 @@
+"""Activities as the API and the pages show them; milestones are computed, never stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from vir.activities.models import Activity
+from vir.calendar import (
+    Milestone,
+    SchoolHolidays,
+    conference_milestones,
+    local_today,
+    visit_milestones,
+)
+from vir.core.labels import MILESTONES
+
+
+def milestones(activity: Activity) -> list[Milestone]:
+    if activity.is_conference:
+        return conference_milestones(activity.starts_at, activity.ends_at,
+                                     activity.papers_deadline,
+                                     activity.outcome_letter_received_on, activity.kind)
+    school = SchoolHolidays.parse(current_app.config.get("VIR_SCHOOL_HOLIDAYS"))
+    return visit_milestones(activity.starts_at, activity.ends_at, school, activity.kind)
+
+
+def activity_dict(activity: Activity) -> dict[str, Any]:
+    return {
+        "id": activity.id,
+        "provider": activity.provider.slug,
+        "kind": activity.kind,
+        "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
+        "papers_deadline": activity.papers_deadline if activity.is_conference else None,
+        "deadline_extended": activity.deadline_extended_to is not None,
+        "extension_reason": activity.extension_reason,
+        "lead_inspector": activity.lead_inspector.email if activity.lead_inspector else None,
+        "outcome_letter_received_on": activity.outcome_letter_received_on,
+        "folders": {"provider": activity.provider_folder_id,
+                    "inspectors": activity.inspectors_folder_id,
+                    "post_conference": activity.post_folder_id},
+        "milestones": [
+            {"code": m.code, "label": str(MILESTONES[m.code][0]),
+             "rule": str(MILESTONES[m.code][1]), "due": m.due, "due_until": m.due_until,
+             "at": m.at}
+            for m in milestones(activity)
+        ],
+        "starts_on": local_today(activity.starts_at),
+    }
