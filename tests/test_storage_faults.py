@@ -62,10 +62,11 @@ def test_s3_unreachable_before_upload(database_url, tmp_path, s3_server, bucket,
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens here
     app = create_app(_config(database_url, tmp_path / "data", **_s3_config(s3_server, bucket,
                                                                             dead)))
-    _run_world_and_expect_503(app, monkeypatch)
+    _expect_503_and_nothing_recorded(app, monkeypatch, files.pdf(), "a.pdf")
 
 
-def _run_world_and_expect_503(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def _editor_and_folder(app: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict, int]:
+    """A room with one folder and an editor signed in to the API, on an app of its own."""
     from argon2 import PasswordHasher
 
     from tests.conftest import PASSWORD
@@ -84,8 +85,14 @@ def _run_world_and_expect_503(app: Any, monkeypatch: pytest.MonkeyPatch) -> None
     client = app.test_client()
     token = client.post("/api/v1/tokens", json={"email": "editor@test.example",
                                                 "password": PASSWORD}).get_json()["token"]
-    r = _upload(client, {"Authorization": f"Bearer {token}"}, folder, files.pdf(), "a.pdf")
-    assert r.status_code == 503
+    return client, {"Authorization": f"Bearer {token}"}, folder
+
+
+def _expect_503_and_nothing_recorded(app: Any, monkeypatch: pytest.MonkeyPatch,
+                                     data: bytes, name: str) -> None:
+    client, headers, folder = _editor_and_folder(app, monkeypatch)
+    r = _upload(client, headers, folder, data, name)
+    assert r.status_code == 503, r.get_json()
     assert r.get_json()["error"]["code"] == "storage_unavailable"
     assert _versions(app) == 0
     with app.app_context():
@@ -102,37 +109,11 @@ def test_connection_cut_during_upload(database_url, tmp_path, s3_server, bucket,
     with cutting_proxy(target.hostname, target.port, cut_after=3 * 1024 * 1024) as port:
         app = create_app(_config(database_url, tmp_path / "data", **_s3_config(
             s3_server, bucket, f"http://127.0.0.1:{port}")))
-        _run_world_and_expect_503_big(app, monkeypatch)
+        data = (b"Attendance figures for the conference.\n" * 330_000)[: 12 * 1024 * 1024]
+        _expect_503_and_nothing_recorded(app, monkeypatch, data, "big.txt")
     client = s3_client(s3_server)
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-
-
-def _run_world_and_expect_503_big(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from argon2 import PasswordHasher
-
-    from tests.conftest import PASSWORD
-    from vir.accounts import operations as account_ops
-    from vir.orgs.operations import create_org
-    from vir.rooms.operations import create_folder, room_for
-
-    monkeypatch.setattr(account_ops, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    with app.app_context():
-        org = create_org("cardiff", "Cardiff Council", "local_authority")
-        account_ops.create_user("editor@test.example", "Editor", org, ["provider_editor"],
-                                password=PASSWORD)
-        folder = create_folder(room_for(org), "provider", "Papers").id
-        db.session.commit()
-    client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"email": "editor@test.example",
-                                                "password": PASSWORD}).get_json()["token"]
-    data = (b"Attendance figures for the conference.\n" * 330_000)[: 12 * 1024 * 1024]
-    r = _upload(client, {"Authorization": f"Bearer {token}"}, folder, data)
-    assert r.status_code == 503, r.get_json()
-    assert _versions(app) == 0
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_large_upload_goes_multipart_and_hashes_right(app, client, auth, world, s3_server,

@@ -10,7 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from vir.accounts.models import Role
 from vir.config import data_dir, persistent_secret_key
+from vir.orgs.models import OrgKind
 
 
 def _create_app() -> Flask:
@@ -58,7 +60,7 @@ def orgs_cli() -> None:
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(["inspectorate", "local_authority", "consortium", "partner"]),
+    type=click.Choice([k.value for k in OrgKind]),
 )
 @click.option("--consortium", "consortium_slug", help="The consortium serving this authority.")
 @click.option(
@@ -125,17 +127,7 @@ def users_cli() -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(
-        [
-            "provider_editor",
-            "provider_viewer",
-            "partner",
-            "inspector",
-            "coordinator",
-            "auditor",
-            "admin",
-        ]
-    ),
+    type=click.Choice([r.value for r in Role]),
 )
 @click.option("--assign", "assign", multiple=True, help="Provider slug (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

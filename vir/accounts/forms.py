@@ -33,13 +33,8 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
-class PasswordChangeForm(FlaskForm):
-    current = PasswordField(
-        _l("Current password"),
-        widget=GovPasswordInput(),
-        validators=[DataRequired(_l("Enter your current password"))],
-    )
-    new = PasswordField(
+def new_password_field() -> PasswordField:
+    return PasswordField(
         _l("New password"),
         widget=GovPasswordInput(),
         description=_l("At least 12 characters. A few unrelated words work well."),
@@ -48,6 +43,15 @@ class PasswordChangeForm(FlaskForm):
             Length(min=12, max=1024, message=_l("Use at least 12 characters")),
         ],
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        widget=GovPasswordInput(),
+        validators=[DataRequired(_l("Enter your current password"))],
+    )
+    new = new_password_field()
     submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
 
 
@@ -56,13 +60,5 @@ class EmptyForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    new = PasswordField(
-        _l("New password"),
-        widget=GovPasswordInput(),
-        description=_l("At least 12 characters. A few unrelated words work well."),
-        validators=[
-            DataRequired(_l("Enter a new password")),
-            Length(min=12, max=1024, message=_l("Use at least 12 characters")),
-        ],
-    )
+    new = new_password_field()
     submit = SubmitField(_l("Set password"), widget=GovSubmitInput())
