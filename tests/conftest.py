@@ -46,6 +46,8 @@ def _config(database_url: str, data_dir: Path, **extra: Any) -> dict[str, Any]:
         "VIR_STORAGE": "fs",
         "VIR_STORAGE_DIR": str(data_dir / "files"),
         "VIR_ZIP_MAX_UNCOMPRESSED_MB": 16,
+        # Indexing runs an extraction process per document; the search tests turn it on.
+        "VIR_SEARCH_ENABLED": False,
         **extra,
     }
 

@@ -157,7 +157,8 @@ def test_no_state_changes_on_get(app):
                         "documents.inline", "documents.trash", "api_documents.list_documents",
                         "api_documents.list_trash", "api_documents.get_document",
                         "api_documents.download", "activities.page",
-                        "api_activities.list_activities", "api_activities.get"}
+                        "api_activities.list_activities", "api_activities.get",
+                        "search.page", "api_search.search"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

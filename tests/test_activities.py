@@ -286,3 +286,19 @@ def test_moving_a_document_into_the_papers_folder_follows_the_rule(client, auth,
     assert r.status_code == 404
     back = client.post(url, headers=editor, json={"folder_id": other})
     assert back.status_code == 200
+
+
+def test_updated_plans_after_their_due_date_are_shown_late_not_refused(client, auth, world,
+                                                                        activity):
+    client.post(f"/api/v1/activities/{activity['id']}/outcome-letter",
+                headers=auth.token("coordinator"), json={"received_on": "2027-03-22"})
+    editor = auth.token("provider_editor")
+    post = activity["folders"]["post_conference"]
+    with time_machine.travel(datetime(2027, 4, 21, 12, 0, tzinfo=UTC), tick=False):
+        on_time = _upload(client, editor, post, "plan-v2.pdf")
+        assert on_time.status_code == 201 and on_time.get_json()["late"] is False
+    with time_machine.travel(datetime(2027, 4, 22, 12, 0, tzinfo=UTC), tick=False):
+        late = _upload(client, editor, post, "plan-v3.pdf")
+        assert late.status_code == 201
+        assert late.get_json()["late"] is True
+        assert "21 April 2027" in late.get_json()["late_reason"]

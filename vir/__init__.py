@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.core import db, errors, i18n, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.rooms import views as rooms_views
+    from vir.search import views as search_views
     from vir.storage import init_app as init_storage
     from vir.web import views as web_views
 
@@ -48,12 +49,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tasks.init_app(app)
     init_storage(app)
     from vir.documents import incoming
+    from vir.search import operations as search_ops
 
     incoming.init_app(app)
+    search_ops.init_app(app)
     cli.init_app(app)
 
     for module in (web_views, accounts_views, rooms_views, documents_views, activities_views,
-                   audit_views,
+                   search_views, audit_views,
                    admin_views):
         app.register_blueprint(module.bp)
     api.init_app(app)

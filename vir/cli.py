@@ -368,7 +368,40 @@ def documents_purge(older_than_days: int | None) -> None:
     click.echo(f"purged {n} document(s)")
 
 
+@click.group("search")
+def search_cli() -> None:
+    """The full-text search index."""
+
+
+@search_cli.command("reindex")
+@click.option("--provider", help="Only this provider's documents.")
+@with_appcontext
+def search_reindex(provider: str | None) -> None:
+    """Rebuild the index from stored text (extracting only what never was)."""
+    from vir.search.operations import reindex
+
+    def run(items):  # type: ignore[no-untyped-def]
+        with click.progressbar(items, label="Indexing", show_pos=True) as b:
+            yield from b
+
+    n = reindex(provider, progress=run)
+    click.echo(f"indexed {n} document(s)")
+
+
+@search_cli.command("check")
+@with_appcontext
+def search_check() -> None:
+    """Report documents missing from the index, stale in it, or indexed but gone."""
+    from vir.search.operations import check
+
+    report = check()
+    for name, ids in report.items():
+        click.echo(f"{name}: {len(ids)}" + (f" ({', '.join(map(str, ids[:50]))})" if ids else ""))
+    if any(report.values()):
+        sys.exit(2)
+
+
 def init_app(app: Flask) -> None:
     for command in (orgs_cli, users_cli, assign_cmd, demo_cmd, serve_cmd, worker_cmd,
-                    storage_cli, documents_cli):
+                    storage_cli, documents_cli, search_cli):
         app.cli.add_command(command)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from vir.activities.operations import for_folder
-from vir.calendar import PaperDecision, decide_paper
+from vir.calendar import PaperDecision, decide_paper, local_today, updated_plans_due
 from vir.documents.validation import UploadRefused
 from vir.rooms.models import Folder
 
@@ -42,6 +42,14 @@ def check_paper(folder: Folder, now: datetime,
     if found is None:
         return ON_TIME
     activity, part = found
+    if part == "post":
+        received = activity.outcome_letter_received_on
+        if received and local_today(now) > updated_plans_due(received):
+            # Late here is shown, never refused: inspectors want the updated plans anyway.
+            return PaperOutcome(late=True, reason=_(
+                "Shared after the updated plans were due (%(due)s).",
+                due=format_date(updated_plans_due(received), "d MMMM y")))
+        return ON_TIME
     if part != "papers":
         return ON_TIME
     deadline = activity.papers_deadline

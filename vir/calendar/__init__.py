@@ -175,6 +175,11 @@ def _months_after(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def updated_plans_due(letter_received: date) -> date:
+    """Updated plan(s): no later than four working weeks from receipt of the outcome letter."""
+    return add_working_days(letter_received, 20)
+
+
 def conference_milestones(starts_at: datetime, ends_at: datetime,
                           deadline: datetime, letter_received: date | None,
                           kind: str) -> list[Milestone]:
@@ -185,7 +190,7 @@ def conference_milestones(starts_at: datetime, ends_at: datetime,
         Milestone("lead_inspector_briefing", start - timedelta(days=7)),
         Milestone("outcome_letter", end + timedelta(days=14)),
         Milestone("updated_plans",
-                  add_working_days(letter_received, 20) if letter_received else None),
+                  updated_plans_due(letter_received) if letter_received else None),
     ]
     if kind == "improvement_conference":
         items.append(Milestone("next_progress_conference", _months_after(end, 12),

@@ -71,7 +71,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 MODEL_MODULES = ("vir.orgs.models", "vir.accounts.models", "vir.rooms.models",
                  "vir.audit.models", "vir.documents.models", "vir.activities.models",
-                 "vir.notifications.models")
+                 "vir.notifications.models", "vir.search.models")
 
 
 def init_app(app: Flask) -> None:

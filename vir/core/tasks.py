@@ -46,13 +46,14 @@ def with_app(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from flask import has_app_context
+        from flask import current_app, has_app_context
 
-        if has_app_context():  # immediate mode, called from a request or a test
-            return func(*args, **kwargs)
-        if _app is None:
+        app = current_app._get_current_object() if has_app_context() else _app  # type: ignore[attr-defined]
+        if app is None:
             raise RuntimeError("the task queue was used before create_app()")
-        with _app.app_context():
+        # A context of its own, so the task has its own database session even when it runs
+        # in-process straight after the caller's commit (immediate mode).
+        with app.app_context():
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -60,6 +61,15 @@ def with_app(func: F) -> F:
 
 def consumer(workers: int = 2) -> Any:
     return huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+
+
+@huey.task(retries=2, retry_delay=30)
+@with_app
+def index_documents(document_ids: list[int]) -> int:
+    """Bring the search index in step for documents whose rows just committed."""
+    from vir.search.operations import index_document_ids
+
+    return index_document_ids(document_ids)
 
 
 @huey.periodic_task(crontab(minute="*/15"))

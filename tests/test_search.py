@@ -1,0 +1,165 @@
+"""Search: extraction of every format, the index kept after commit, permission-exact results
+with escaped snippets, and the maintenance commands."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from tests import files
+from vir.core.db import db
+from vir.search.models import DocumentText
+
+
+@pytest.fixture
+def app_config(tmp_path: Any) -> dict[str, Any]:
+    return {"VIR_SEARCH_ENABLED": True}
+
+
+def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes, **fields: str
+            ) -> dict:
+    r = client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
+                    data={"file": (io.BytesIO(data), name), **fields},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def _search(client: Any, headers: dict, q: str, **params: str) -> Any:
+    return client.get("/api/v1/search", headers=headers, query_string={"q": q, **params})
+
+
+def _status(app: Any, document_id: int) -> DocumentText:
+    from vir.documents.models import Document
+
+    with app.app_context():
+        version = db.session.get(Document, document_id).current
+        row = db.session.get(DocumentText, version.id)
+        db.session.expunge(row)
+        return row
+
+
+PROBES = {
+    "plan.pdf": (lambda: files.pdf("Attendance Strategy zebra"), "zebra"),
+    "plan.docx": (lambda: files.docx("Leadership quokka review"), "quokka"),
+    "data.xlsx": (lambda: files.xlsx("Exclusions narwhal"), "narwhal"),
+    "slides.pptx": (lambda: files.pptx("Progress ocelot"), "ocelot"),
+    "cynllun.odt": (lambda: files.odf("text", "Cynllun gwella ysgolion"), "ysgolion"),
+    "paper.rtf": (lambda: files.rtf("Council pangolin paper"), "pangolin"),
+    "notes.txt": (lambda: b"Attendance wombat notes\n", "wombat"),
+    "figures.csv": (lambda: b"school,axolotl\nYsgol,93\n", "axolotl"),
+}
+
+
+def test_every_format_is_extracted_and_found(app, client, auth, world):
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    ids = {}
+    for name, (make, _probe) in PROBES.items():
+        ids[name] = _upload(client, editor, folder, name, make())["id"]
+    for name, (_make, probe) in PROBES.items():
+        assert _status(app, ids[name]).status == "indexed", name
+        hits = _search(client, editor, probe).get_json()["results"]
+        assert [h["document_id"] for h in hits] == [ids[name]], (name, hits)
+    image = _upload(client, editor, folder, "chart.png", files.png())
+    assert _status(app, image["id"]).status == "no_text"
+
+
+def test_broken_file_fails_its_own_indexing(app, client, auth, world):
+    broken = b"%PDF-1.4\n" + b"\x00garbage" * 200
+    doc = _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
+                  "broken.pdf", broken)
+    row = _status(app, doc["id"])
+    assert row.status == "failed" and row.reason
+    # The worker and the web process carry on.
+    assert client.get("/health").status_code == 200
+
+
+def test_query_language_and_snippets(app, client, auth, world):
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    _upload(client, editor, folder, "plan.txt",
+            b"The plan improves attendance of pupils <11 & over in secondary schools.",
+            category="improvement_plan")
+    _upload(client, editor, folder, "structure.txt", b"Directorate structure and attendance.",
+            category="organisation_structure")
+    body = _search(client, editor, "attendance").get_json()
+    assert body["total"] == 2
+    snippet = next(h["snippet"] for h in body["results"] if h["filename"] == "plan.txt")
+    assert "<mark>attendance</mark>" in snippet
+    assert "<11" not in snippet and "&lt;11 &amp; over" in snippet
+    assert _search(client, editor, '"secondary schools"').get_json()["total"] == 1
+    assert _search(client, editor, "attendance NOT directorate").get_json()["total"] == 1
+    assert _search(client, editor, "attend*").get_json()["total"] == 2
+    assert _search(client, editor, "attendance",
+                   category="organisation_structure").get_json()["total"] == 1
+    assert _search(client, editor, "category:organisation_structure").get_json()["total"] == 1
+    bad = _search(client, editor, '"unclosed (')
+    assert bad.status_code in (200, 422)
+    assert _search(client, editor, "").status_code == 422
+
+
+def test_results_are_permission_exact(app, client, auth, world):
+    inspector = auth.token("inspector")
+    _upload(client, inspector, world.folders[("cardiff", "inspectors")], "notes.txt",
+            b"Confidential inspector view on attendance")
+    _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
+            "plan.txt", b"Provider plan on attendance")
+    coordinator = auth.token("coordinator")
+    _upload(client, coordinator, world.folders[("swansea", "inspectors")], "sw.txt",
+            b"Swansea attendance notes")
+    seen = {role: {h["filename"] for h in _search(client, auth.token(role),
+                                                    "attendance").get_json()["results"]}
+            for role in ("provider_editor", "provider_viewer", "inspector", "coordinator",
+                         "auditor", "partner", "admin")}
+    assert seen["provider_editor"] == seen["provider_viewer"] == {"plan.txt"}
+    assert seen["auditor"] == {"plan.txt"}
+    assert seen["inspector"] == {"plan.txt", "notes.txt"}
+    assert seen["coordinator"] == {"plan.txt", "notes.txt", "sw.txt"}
+    assert seen["partner"] == seen["admin"] == set()
+    counts = _search(client, auth.token("provider_editor"), "confidential").get_json()
+    assert counts["total"] == 0  # not even a count leaks
+    # Revoking the assignment takes effect on the next request.
+    admin = auth.token("admin")
+    client.delete(f"/api/v1/users/{world.users['inspector']}/assignments/cardiff", headers=admin)
+    assert _search(client, inspector, "attendance").get_json()["total"] == 0
+
+
+def test_trash_and_new_versions_update_the_index(app, client, auth, world, runner):
+    editor = auth.token("provider_editor")
+    doc = _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
+                  b"first draft mentions kestrels")
+    client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
+                data={"file": (io.BytesIO(b"second draft mentions herons"), "plan.txt")},
+                content_type="multipart/form-data")
+    assert _search(client, editor, "kestrels").get_json()["total"] == 0
+    assert _search(client, editor, "herons").get_json()["total"] == 1
+    client.delete(f"/api/v1/documents/{doc['id']}", headers=editor)
+    assert _search(client, editor, "herons").get_json()["total"] == 0
+    client.post(f"/api/v1/documents/{doc['id']}/restore", headers=editor)
+    assert _search(client, editor, "herons").get_json()["total"] == 1
+    check = runner.invoke(args=["search", "check"])
+    assert check.exit_code == 0, check.output
+    rebuilt = runner.invoke(args=["search", "reindex"])
+    assert "indexed" in rebuilt.output
+    assert runner.invoke(args=["search", "reindex", "--provider", "cardiff"]).exit_code == 0
+    assert _search(client, editor, "herons").get_json()["total"] == 1
+
+
+def test_welsh_words_are_found_as_written(app, client, auth, world):
+    editor = auth.token("provider_editor")
+    _upload(client, editor, world.folders[("cardiff", "provider")], "cynllun.txt",
+            "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd.".encode())
+    assert _search(client, editor, "presenoldeb").get_json()["total"] == 1
+    assert _search(client, editor, '"ysgolion cynradd"').get_json()["total"] == 1
+
+
+def test_search_page(app, client, auth, world):
+    _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
+            "plan.txt", b"attendance figures")
+    auth.login("provider_editor")
+    page = client.get("/search?q=attendance").get_data(as_text=True)
+    assert "<mark>attendance</mark>" in page and "1 result" in page
+    assert client.get("/search").status_code == 200

@@ -1,0 +1,38 @@
+"""/api/v1/search"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from vir.api.common import fail
+from vir.search import queries
+from vir.search.schemas import SearchQuery, SearchResults
+
+blp = Blueprint("api_search", __name__, url_prefix="/api/v1", description="Full-text search")
+
+
+def hit_dict(hit: queries.Hit) -> dict[str, Any]:
+    d, v = hit.document, hit.document.current
+    return {"document_id": d.id, "version": v.version, "title": d.title, "filename": v.filename,
+            "provider": d.folder.room.provider.slug, "area": d.folder.area,
+            "folder_id": d.folder_id, "category": d.category, "uploaded_at": v.uploaded_at,
+            "score": round(hit.score, 4), "snippet": hit.snippet}
+
+
+@blp.get("/search")
+@login_required
+@blp.arguments(SearchQuery, location="query")
+@blp.response(200, SearchResults)
+def search(args: dict[str, Any]) -> dict[str, Any]:
+    """Words, "phrases", AND/OR/NOT, prefix*, field:value; only what you may read."""
+    try:
+        results = queries.search(current_user, args["q"], provider=args["provider"],
+                                 area=args["area"], category=args["category"],
+                                 page=args["page"], per_page=args["per_page"])
+    except queries.SearchError as exc:
+        fail(422, str(exc), code="validation_error", q=[str(exc)])
+    return {"total": results.total, "page": results.page,
+            "results": [hit_dict(h) for h in results.hits]}

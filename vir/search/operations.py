@@ -1,0 +1,157 @@
+"""Keeping the index in step with the database. Changes are collected as rows are flushed and
+handed to the task worker only after the transaction commits, so only committed documents
+ever reach the index."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from whoosh.query import Every
+
+from vir.core.db import db, utcnow
+from vir.documents.models import Document, DocumentVersion
+from vir.search import index as idx
+from vir.search.extract import ExtractionError, extract
+from vir.search.models import DocumentText, IndexStatus
+from vir.storage import StorageError, get_storage
+
+log = logging.getLogger(__name__)
+_PENDING = "vir_search_pending"
+_INDEXING = "vir_search_indexing"
+
+
+def _track(session: Session, flush_context: Any) -> None:
+    if session.info.get(_INDEXING):
+        return  # the indexer's own writes (extracted text) change nothing searchable
+    pending: set[int] = session.info.setdefault(_PENDING, set())
+    for obj in session.new:
+        if isinstance(obj, DocumentVersion):
+            pending.add(obj.document_id)
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Document) and obj.id is not None:
+            pending.add(obj.id)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, set())
+    if pending and current_app.config.get("VIR_SEARCH_ENABLED", True):
+        from vir.core.tasks import index_documents
+
+        index_documents(sorted(pending))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def init_app(app: Flask) -> None:
+    if getattr(init_app, "_registered", False):
+        return
+    # after_flush: keys are assigned, and new/dirty/deleted still show what was flushed.
+    event.listen(Session, "after_flush", _track)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", lambda s, prev: _after_rollback(s))
+    init_app._registered = True  # type: ignore[attr-defined]
+
+
+# --- extraction and indexing -----------------------------------------------------------------
+
+
+def text_for(version: DocumentVersion) -> DocumentText:
+    """The stored text of a version, extracting it first if need be."""
+    row = db.session.get(DocumentText, version.id)
+    if row is not None and row.status in (IndexStatus.INDEXED, IndexStatus.NO_TEXT) \
+            and row.extracted_at:
+        return row
+    row = row or DocumentText(version_id=version.id)
+    db.session.add(row)
+    with tempfile.NamedTemporaryFile(prefix="vir-extract-") as tmp:
+        try:
+            for chunk in get_storage().open(version.storage_key):
+                tmp.write(chunk)
+            tmp.flush()
+            result = extract(Path(tmp.name), version.media_type)
+        except (ExtractionError, StorageError) as exc:
+            row.status, row.reason, row.text = IndexStatus.FAILED, str(exc)[:500], ""
+        else:
+            row.text = result.text
+            row.status = IndexStatus.INDEXED if result.text.strip() else IndexStatus.NO_TEXT
+            row.reason = "" if result.text.strip() else "no text in this file"
+    row.extracted_at = row.updated_at = utcnow()
+    return row
+
+
+def _fields(document: Document, text: str) -> dict[str, Any]:
+    from vir.activities.operations import for_folder
+
+    version = document.current
+    folder = document.folder
+    found = for_folder(folder) or (folder.parent and for_folder(folder.parent))
+    return {
+        "id": str(document.id), "document_id": document.id, "version": version.version,
+        "title": document.title, "filename": version.filename,
+        "provider": folder.room.provider.slug, "area": folder.area, "folder": str(folder.id),
+        "activity": str(found[0].id) if found else "", "category": document.category,
+        "organisation": version.uploaded_by_org, "uploaded_at": version.uploaded_at,
+        "content": text, "exact": text,
+    }
+
+
+def index_document_ids(ids: Iterable[int],
+                       progress: Callable[[Iterable[int]], Any] | None = None) -> int:
+    """Bring the index in step for these documents, in one writer and one commit."""
+    done = 0
+    db.session.info[_INDEXING] = True
+    items = progress(list(ids)) if progress else ids
+    with idx.writer() as w:
+        for document_id in items:
+            document = db.session.get(Document, document_id)
+            if document is None or document.deleted_at is not None or not document.versions:
+                w.delete_by_term("id", str(document_id))
+                continue
+            row = text_for(document.current)
+            w.update_document(**_fields(document, row.text))
+            row.indexed_at = utcnow()
+            done += 1
+    db.session.commit()
+    return done
+
+
+def reindex(provider: str | None = None,
+            progress: Callable[[Iterable[int]], Any] | None = None) -> int:
+    """Rebuild from stored text (extracting only what was never extracted)."""
+    from vir.orgs.models import Organisation
+    from vir.rooms.models import Folder, Room
+
+    stmt = select(Document.id).where(Document.deleted_at.is_(None))
+    if provider:
+        stmt = (stmt.join(Folder, Document.folder_id == Folder.id).join(Room)
+                .join(Organisation, Room.provider_id == Organisation.id)
+                .where(Organisation.slug == provider))
+        with idx.writer() as w:
+            w.delete_by_term("provider", provider)
+    else:
+        with idx.writer() as w:
+            w.delete_by_query(Every())
+    return index_document_ids(db.session.scalars(stmt).all(), progress)
+
+
+def check() -> dict[str, list[int]]:
+    """Documents missing from the index, stale (an older version indexed), or indexed but
+    deleted."""
+    live = {d.id: d.current.version for d in db.session.scalars(
+        select(Document).where(Document.deleted_at.is_(None))) if d.versions}
+    with idx.searcher() as s:
+        indexed = {int(f["document_id"]): int(f["version"]) for f in s.all_stored_fields()}
+    return {
+        "missing": sorted(set(live) - set(indexed)),
+        "stale": sorted(i for i in live if i in indexed and indexed[i] != live[i]),
+        "extra": sorted(set(indexed) - set(live)),
+    }

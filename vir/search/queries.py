@@ -1,0 +1,116 @@
+"""Searching: the index is filtered by what the caller may read now, and every hit is checked
+again against the database before it is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from whoosh import highlight
+from whoosh.qparser import MultifieldParser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.query import And, DateRange, NullQuery, Or, Query, Term
+
+from vir.access import READ, can, readable_areas, visible_rooms
+from vir.core.db import db
+from vir.documents.models import Document
+from vir.search import index as idx
+from vir.search.models import DocumentText
+
+FIELDS = ["title", "content", "exact", "filename"]
+
+
+class SearchError(ValueError):
+    pass
+
+
+@dataclass
+class Hit:
+    document: Document
+    score: float
+    snippet: str
+
+
+@dataclass
+class Results:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+def allowed_filter(user: Any) -> Query:
+    """Only (provider, area) pairs the user may read now, from the access policy."""
+    pairs = [And([Term("provider", room.provider.slug), Term("area", area)])
+             for room in db.session.scalars(visible_rooms(user))
+             for area in readable_areas(user, room)]
+    return Or(pairs) if pairs else NullQuery
+
+
+def parse(text: str) -> Query:
+    with idx.searcher() as s:
+        parser = MultifieldParser(FIELDS, schema=s.schema)  # words must all match
+    parser.add_plugin(DateParserPlugin())
+    try:
+        query = parser.parse(text)
+    except Exception as exc:  # whoosh raises several kinds; all mean "cannot read this"
+        raise SearchError(_("The search could not be understood. Check quotes and "
+                            "brackets.")) from exc
+    if query is NullQuery:
+        raise SearchError(_("Enter words to search for."))
+    return query
+
+
+def search(user: Any, text: str, *, provider: str | None = None, area: str | None = None,
+           category: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, page: int = 1, per_page: int = 10) -> Results:
+    query = parse(text)
+    filters: list[Query] = [allowed_filter(user)]
+    for name, value in (("provider", provider), ("area", area), ("category", category)):
+        if value:
+            filters.append(Term(name, value))
+    if since or until:
+        filters.append(DateRange("uploaded_at", since, until))
+    with idx.searcher() as s:
+        page_obj = s.search_page(query, page, pagelen=per_page, filter=And(filters))
+        found = [(int(h["document_id"]), h.score) for h in page_obj]
+        total = page_obj.total
+    results = Results(total=total, page=page, per_page=per_page)
+    if not found:
+        return results
+    documents = {d.id: d for d in db.session.scalars(
+        select(Document).where(Document.id.in_([i for i, _ in found])))}
+    terms = [t for f, t in query.all_terms() if f in ("content", "exact", "title")]
+    for document_id, score in found:
+        document = documents.get(document_id)
+        # The database has the last word: deleted, moved or no longer readable means hidden.
+        if document is None or document.deleted_at is not None or not can(
+                user, READ, document.folder.room, document.folder.area):
+            results.total -= 1
+            continue
+        results.hits.append(Hit(document, score, snippet(document, terms)))
+    return results
+
+
+_fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+_formatter = idx.MarkFormatter()
+
+
+def snippet(document: Document, terms: list[Any]) -> str:
+    """HTML-escaped text around the matched words, which are wrapped in <mark>."""
+    row = db.session.get(DocumentText, document.current.id)
+    text = row.text if row else ""
+    if not text or not terms:
+        return idx.html.escape(text[:200])
+    words = {t.decode() if isinstance(t, bytes) else str(t) for t in terms}
+    analyzer = idx.get_schema()["content"].analyzer
+    result = highlight.highlight(text, frozenset(words), analyzer, _fragmenter, _formatter,
+                                 top=2)
+    if not result:
+        exact = idx.get_schema()["exact"].analyzer
+        result = highlight.highlight(text, frozenset(words), exact, _fragmenter, _formatter,
+                                     top=2)
+    return result or idx.html.escape(text[:200])
