@@ -21,6 +21,12 @@ from vir.rooms.operations import FolderError, room_for
 bp = Blueprint("activities", __name__)
 
 
+def _flash_errors(form: Any) -> None:
+    """Forms on the activity page post elsewhere; their errors come back as messages."""
+    for errors in form.errors.values():
+        flash(str(errors[0]), "error")
+
+
 def _at(day: Any, hhmm: str) -> datetime:
     hour, minute = (int(x) for x in (hhmm or "09:30").split(":"))
     return local_instant(datetime(day.year, day.month, day.day, hour, minute))
@@ -82,8 +88,7 @@ def extension(activity_id: int) -> Any:
             db.session.commit()
             flash(_("The papers deadline has been extended."), "success")
     else:
-        for errors in form.errors.values():
-            flash(str(errors[0]), "error")
+        _flash_errors(form)
     return redirect(url_for("activities.page", activity_id=activity.id))
 
 
@@ -104,6 +109,5 @@ def outcome_letter(activity_id: int) -> Any:
             db.session.commit()
             flash(_("Outcome letter recorded; the updated plans are now due."), "success")
     else:
-        for errors in form.errors.values():
-            flash(str(errors[0]), "error")
+        _flash_errors(form)
     return redirect(url_for("activities.page", activity_id=activity.id))

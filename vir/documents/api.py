@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response
@@ -38,13 +40,18 @@ def _declaration(fields: dict[str, Any]) -> LateDeclaration | None:
     return LateDeclaration(fields.get("information_date"), fields.get("late_reason") or "")
 
 
-def _refused(exc: UploadRefused) -> None:
-    fail(exc.status, exc.message, code=exc.code, file=[exc.message])
-
-
-def _storage_down() -> None:
-    fail(503, _("The document store is not available. Nothing was saved; try again later."),
-         code="storage_unavailable")
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """Every way an upload can be refused, as the API's JSON errors."""
+    try:
+        yield
+    except UploadRefused as exc:
+        fail(exc.status, exc.message, code=exc.code, file=[exc.message])
+    except ops.DocumentError as exc:
+        fail(exc.status, exc.message, code=exc.code)
+    except StorageError:
+        fail(503, _("The document store is not available. Nothing was saved; try again "
+                    "later."), code="storage_unavailable")
 
 
 @blp.post("/folders/<int:folder_id>/documents")
@@ -56,17 +63,11 @@ def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dic
     """Upload a document (multipart: file, title, category, description)."""
     folder = load_folder(folder_id, WRITE)
     upload = files["file"]
-    try:
+    with _refusals():
         result = ops.upload_document(folder, upload.stream, upload.filename, user=current_user,
                                      title=fields["title"], category=fields["category"],
                                      description=fields["description"],
                                      declaration=_declaration(fields))
-    except UploadRefused as exc:
-        _refused(exc)
-    except ops.DocumentError as exc:
-        fail(exc.status, exc.message, code=exc.code)
-    except StorageError:
-        _storage_down()
     return document_dict(result.document, warnings=result.warnings)
 
 
@@ -110,15 +111,9 @@ def new_version(fields: dict[str, Any], files: dict[str, Any],
     """Replace a document with a new version (multipart: file, note)."""
     document = load_document(document_id, WRITE)
     upload = files["file"]
-    try:
+    with _refusals():
         result = ops.add_version(document, upload.stream, upload.filename, user=current_user,
                                  note=fields["note"], declaration=_declaration(fields))
-    except UploadRefused as exc:
-        _refused(exc)
-    except ops.DocumentError as exc:
-        fail(exc.status, exc.message, code=exc.code)
-    except StorageError:
-        _storage_down()
     return document_dict(result.document, warnings=result.warnings)
 
 
