@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 
 import click
 from flask import Flask, current_app
@@ -273,7 +272,10 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     worker = None
     if not huey.immediate:
         worker = consumer(workers=2)
-        threading.Thread(target=worker.start, daemon=True, name="vir-worker").start()
+        # start() runs the scheduler and workers in threads and returns; its signal handlers
+        # would swallow Ctrl+C meant for the web server, so they are left out here.
+        worker._set_signal_handlers = lambda: None
+        worker.start()
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         serve(app, host=host, port=port, threads=threads, ident="VIR")

@@ -47,12 +47,21 @@ def index_dir() -> Path:
     return Path(current_app.config["VIR_DATA_DIR"]) / "index"
 
 
+_create_lock = threading.Lock()
+
+
 def open_index() -> index.Index:
     directory = index_dir()
-    if not index.exists_in(directory):
+    if index.exists_in(directory):
+        return index.open_dir(directory)
+    with _create_lock:  # two worker threads may both find no index
+        if index.exists_in(directory):
+            return index.open_dir(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        return index.create_in(directory, get_schema())
-    return index.open_dir(directory)
+        try:
+            return index.create_in(directory, get_schema())
+        except NameError:  # another process created it first (Whoosh's "File exists")
+            return index.open_dir(directory)
 
 
 @contextlib.contextmanager
