@@ -129,7 +129,7 @@ rgw data = {base}/rgw
         endpoint = f"http://127.0.0.1:{rgw_port}"
 
         def answers() -> bool:
-            with urllib.request.urlopen(endpoint + "/", timeout=2) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(endpoint + "/", timeout=2) as r:
                 return b"ListAllMyBucketsResult" in r.read()
 
         _wait(answers, "radosgw", base, seconds=90)
