@@ -158,7 +158,7 @@ def test_no_state_changes_on_get(app):
                         "api_documents.list_trash", "api_documents.get_document",
                         "api_documents.download", "activities.page",
                         "api_activities.list_activities", "api_activities.get",
-                        "search.page", "api_search.search"}
+                        "search.page", "api_search.search", "api_search.similar"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

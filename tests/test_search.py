@@ -163,3 +163,39 @@ def test_search_page(app, client, auth, world):
     page = client.get("/search?q=attendance").get_data(as_text=True)
     assert "<mark>attendance</mark>" in page and "1 result" in page
     assert client.get("/search").status_code == 200
+
+
+def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    a = _upload(client, editor, folder, "a.txt",
+                b"attendance strategy for secondary schools and attendance officers",
+                category="improvement_plan")
+    _upload(client, editor, folder, "b.txt", b"secondary schools attendance data tables",
+            category="data")
+    _upload(client, auth.token("inspector"), world.folders[("cardiff", "inspectors")],
+            "c.txt", b"inspector notes: attendance of secondary schools, hidden word zorblax")
+    body = _search(client, editor, "attendance").get_json()
+    assert body["facets"]["area"] == {"provider": 2}  # nothing counted from the inspectors area
+    assert body["facets"]["category"] == {"improvement_plan": 1, "data": 1}
+    assert _search(client, editor, "atendance").get_json()["suggestion"] == "attendance"
+    # A word only in a document the caller cannot see is never suggested.
+    assert _search(client, editor, "zorblix").get_json()["suggestion"] is None
+    assert _search(client, auth.token("inspector"), "zorblix").get_json()["suggestion"] == \
+        "zorblax"
+    assert _search(client, editor, "attendance", **{"from": "2000-01-01"}).get_json()[
+        "total"] == 2
+    assert _search(client, editor, "attendance", to="2000-01-01").get_json()["total"] == 0
+    dated = _search(client, editor, "attendance", sort="date").get_json()["results"]
+    assert dated[0]["filename"] == "b.txt"
+    similar = client.get(f"/api/v1/documents/{a['id']}/similar", headers=editor).get_json()
+    assert [h["filename"] for h in similar] == ["b.txt"]
+    detail = client.get(f"/api/v1/documents/{a['id']}", headers=editor).get_json()
+    assert detail["index_status"] == "indexed"
+    auth.login("provider_editor")
+    page = client.get("/search?q=atendance").get_data(as_text=True)
+    assert "Did you mean" in page
+    page = client.get("/search?q=attendance&category=data").get_data(as_text=True)
+    assert "1 result" in page
+    doc_page = client.get(f"/documents/{a['id']}").get_data(as_text=True)
+    assert "More like this" in doc_page and "Indexed" in doc_page

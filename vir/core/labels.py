@@ -66,6 +66,13 @@ MILESTONES = {
                           _l("Published after the visit (20 working days planned).")),
 }
 
+INDEX_LABELS = {
+    "pending": _l("Waiting to be indexed"),
+    "indexed": _l("Indexed"),
+    "no_text": _l("No text to index"),
+    "failed": _l("Could not be indexed"),
+}
+
 AREA_LABELS = {
     "provider": _l("Provider Area"),
     "inspectors": _l("Link Inspectors area"),
@@ -84,6 +91,7 @@ def register(app: Flask) -> None:
         CATEGORY_LABELS=CATEGORY_LABELS,
         ACTIVITY_LABELS=ACTIVITY_LABELS,
         MILESTONES=MILESTONES,
+        INDEX_LABELS=INDEX_LABELS,
     )
     app.jinja_env.filters["role_labels"] = role_labels
     app.jinja_env.filters["filesize"] = filesize

@@ -73,6 +73,8 @@ class DocumentSchema(ma.Schema):
     deleted_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     late_reason = ma.fields.String()
+    index_status = ma.fields.String(metadata={
+        "description": "search: pending, indexed, no_text or failed"})
     warnings = ma.fields.List(ma.fields.String(), metadata={
         "description": "e.g. the same file is already in the folder"})
 

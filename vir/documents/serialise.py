@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from vir.core.db import db
 from vir.documents.models import Document, DocumentVersion
+
+
+def index_status(version: DocumentVersion) -> str:
+    from vir.search.models import DocumentText, IndexStatus
+
+    row = db.session.get(DocumentText, version.id)
+    return row.status if row is not None else IndexStatus.PENDING
 
 
 def version_dict(v: DocumentVersion) -> dict[str, Any]:
@@ -29,6 +37,7 @@ def document_dict(d: Document, *, versions: bool = False,
         "folder_id": d.folder_id, "provider": d.folder.room.provider.slug,
         "area": d.folder.area, "deleted_at": d.deleted_at, "warnings": warnings or [],
         "late": current.late, "late_reason": current.late_reason,
+        "index_status": index_status(current),
     }
     if versions:
         body["versions"] = [version_dict(v) for v in reversed(d.versions)]

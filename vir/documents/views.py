@@ -67,7 +67,14 @@ def document(document_id: int) -> str:
     doc = load_document(document_id, READ, trashed=True)
     ops.record_view(doc)
     room, area = doc.folder.room, doc.folder.area
+    from vir.search.models import DocumentText
+    from vir.search.queries import more_like
+
+    text = db.session.get(DocumentText, doc.current.id)
     return render_template("documents/document.html", document=doc, folder=doc.folder,
+                           text=text, similar=more_like(current_user, doc),
+                           show_reason=current_user.id == doc.current.uploaded_by_id
+                           or current_user.has_role("coordinator"),
                            room=room, writable=can(current_user, WRITE, room, area),
                            restorable=can_restore(current_user, room, area),
                            previewable=doc.current.media_type in INLINE_TYPES,

@@ -39,6 +39,7 @@ def get_schema() -> Schema:
     )
 
 
+SCHEMA = get_schema()
 _lock = threading.Lock()
 _searchers: dict[str, Searcher] = {}
 
@@ -59,7 +60,7 @@ def open_index() -> index.Index:
             return index.open_dir(directory)
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            return index.create_in(directory, get_schema())
+            return index.create_in(directory, SCHEMA)
         except NameError:  # another process created it first (Whoosh's "File exists")
             return index.open_dir(directory)
 

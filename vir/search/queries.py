@@ -9,8 +9,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from whoosh import highlight
-from whoosh.qparser import MultifieldParser
+from whoosh import highlight, sorting
+from whoosh.qparser import MultifieldParser, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import And, DateRange, NullQuery, Or, Query, Term
 
@@ -40,6 +40,11 @@ class Results:
     page: int
     per_page: int
     hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+
+FACETS = ("provider", "area", "category")
 
 
 def allowed_filter(user: Any) -> Query:
@@ -51,8 +56,7 @@ def allowed_filter(user: Any) -> Query:
 
 
 def parse(text: str) -> Query:
-    with idx.searcher() as s:
-        parser = MultifieldParser(FIELDS, schema=s.schema)  # words must all match
+    parser = MultifieldParser(FIELDS, schema=idx.SCHEMA)  # words must all match
     parser.add_plugin(DateParserPlugin())
     try:
         query = parser.parse(text)
@@ -66,19 +70,28 @@ def parse(text: str) -> Query:
 
 def search(user: Any, text: str, *, provider: str | None = None, area: str | None = None,
            category: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, page: int = 1, per_page: int = 10) -> Results:
+           until: datetime | None = None, sort: str = "relevance", page: int = 1,
+           per_page: int = 10) -> Results:
     query = parse(text)
     filters: list[Query] = [allowed_filter(user)]
     for name, value in (("provider", provider), ("area", area), ("category", category)):
         if value:
             filters.append(Term(name, value))
     if since or until:
-        filters.append(DateRange("uploaded_at", since, until))
+        filters.append(DateRange("uploaded_at", since, until, endexcl=True))
+    allowed = And(filters)
+    newest = sorting.FieldFacet("uploaded_at", reverse=True) if sort == "date" else None
     with idx.searcher() as s:
-        page_obj = s.search_page(query, page, pagelen=per_page, filter=And(filters))
+        page_obj = s.search_page(query, page, pagelen=per_page, filter=allowed,
+                                 sortedby=newest, groupedby=list(FACETS))
         found = [(int(h["document_id"]), h.score) for h in page_obj]
         total = page_obj.total
-    results = Results(total=total, page=page, per_page=per_page)
+        # Facets count only what the filter lets through: documents the caller may read.
+        facets = {name: {str(k): len(v) for k, v in page_obj.results.groups(name).items()}
+                  for name in FACETS}
+        suggestion = _suggest(s, query, text, allowed) if total == 0 else None
+    results = Results(total=total, page=page, per_page=per_page, facets=facets,
+                      suggestion=suggestion)
     if not found:
         return results
     documents = {d.id: d for d in db.session.scalars(
@@ -95,6 +108,47 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
     return results
 
 
+def _suggest(s: Any, query: Query, text: str, allowed: Query) -> str | None:
+    """"Did you mean": offered only when the corrected search finds something the caller may
+    read, so a suggestion never reveals a word from a document they cannot see."""
+    # Corrections come from the unstemmed field, so they are words people wrote, not stems.
+    exact = QueryParser("exact", schema=idx.SCHEMA).parse(text)
+    corrected = s.correct_query(exact, text)
+    if corrected.query == exact or not corrected.string or corrected.string == text:
+        return None
+    try:
+        again = parse(corrected.string)
+    except SearchError:
+        return None
+    if s.search(again, filter=allowed, limit=1).scored_length() == 0:
+        return None
+    return corrected.string
+
+
+def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
+    """Documents like this one, among those the caller may read."""
+    row = db.session.get(DocumentText, document.current.id)
+    if row is None or not row.text.strip():
+        return []
+    with idx.searcher() as s:
+        docnum = s.document_number(id=str(document.id))
+        if docnum is None:
+            return []
+        found = [(int(h["document_id"]), h.score) for h in
+                 s.more_like(docnum, "content", text=row.text, top=limit,
+                             filter=allowed_filter(user))]
+    documents = {d.id: d for d in db.session.scalars(
+        select(Document).where(Document.id.in_([i for i, _ in found])))}
+    hits = []
+    for document_id, score in found:
+        other = documents.get(document_id)
+        if other is None or other.deleted_at is not None or not can(
+                user, READ, other.folder.room, other.folder.area):
+            continue
+        hits.append(Hit(other, score, ""))
+    return hits
+
+
 _fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
 _formatter = idx.MarkFormatter()
 
@@ -106,11 +160,11 @@ def snippet(document: Document, terms: list[Any]) -> str:
     if not text or not terms:
         return idx.html.escape(text[:200])
     words = {t.decode() if isinstance(t, bytes) else str(t) for t in terms}
-    analyzer = idx.get_schema()["content"].analyzer
+    analyzer = idx.SCHEMA["content"].analyzer
     result = highlight.highlight(text, frozenset(words), analyzer, _fragmenter, _formatter,
                                  top=2)
     if not result:
-        exact = idx.get_schema()["exact"].analyzer
+        exact = idx.SCHEMA["exact"].analyzer
         result = highlight.highlight(text, frozenset(words), exact, _fragmenter, _formatter,
                                      top=2)
     return result or idx.html.escape(text[:200])

@@ -1,13 +1,29 @@
-"""The search page."""
+"""The search page: the same search as the API, with facets, filters and suggestions."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from vir.calendar import local_day_range
 from vir.search import queries
 
 bp = Blueprint("search", __name__)
+FILTERS = ("provider", "area", "category", "from", "to", "sort")
+
+
+def _date(name: str, errors: list[str]) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("Enter dates like 2027-03-10."))
+        return None
 
 
 @bp.get("/search")
@@ -15,11 +31,17 @@ bp = Blueprint("search", __name__)
 def page() -> str:
     text = (request.args.get("q") or "").strip()
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
-    results, error = None, None
-    if text:
+    args = {k: request.args.get(k) for k in FILTERS if request.args.get(k)}
+    errors: list[str] = []
+    since, until = local_day_range(_date("from", errors), _date("to", errors))
+    results = None
+    if text and not errors:
         try:
-            results = queries.search(current_user, text, page=page_no, per_page=10)
+            results = queries.search(
+                current_user, text, provider=args.get("provider"), area=args.get("area"),
+                category=args.get("category"), since=since, until=until,
+                sort=args.get("sort", "relevance"), page=page_no, per_page=10)
         except queries.SearchError as exc:
-            error = str(exc)
-    return render_template("search/page.html", q=text, results=results, error=error,
-                           page=page_no)
+            errors.append(str(exc))
+    return render_template("search/page.html", q=text, results=results,
+                           error=errors[0] if errors else None, page=page_no, args=args)
