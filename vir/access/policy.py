@@ -217,6 +217,12 @@ def load_document(document_id: int, right: str = READ, *, trashed: bool = False)
     return document
 
 
+def can_see_index_failure(user: User, version: Any) -> bool:
+    """Why a file could not be indexed is for its uploader and co-ordinators."""
+    return bool(user.is_authenticated and (user.id == version.uploaded_by_id
+                                           or user.has_role(Role.COORDINATOR)))
+
+
 def can_manage_activities(user: User, room: Room) -> bool:
     """Co-ordinators, and the inspectors assigned to the provider (who work in its Link
     Inspectors area), record and change its follow-up activities."""

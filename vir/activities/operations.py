@@ -3,7 +3,7 @@ recomputes everything (nothing derived is stored) and is audited."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,12 +12,10 @@ from sqlalchemy import select
 from vir.accounts.models import Role, User
 from vir.activities.models import CONFERENCES, Activity, ActivityKind
 from vir.audit.operations import record
-from vir.calendar import DEFAULT_START, LONDON, to_local
+from vir.calendar import default_end, letter_before_activity, to_local, visit_too_long
 from vir.core.db import db
 from vir.rooms.models import Area, Folder, Room
 from vir.rooms.operations import create_folder
-
-MAX_VISIT = timedelta(days=7)
 
 # Folder names are stored once, in both languages, since both audiences share the room.
 FOLDER_NAMES = {
@@ -36,22 +34,12 @@ class ActivityError(ValueError):
         self.field = field
 
 
-def default_end(kind: str, starts_at: datetime) -> datetime:
-    """A conference takes the day; a visit, unless told, the working week from its start."""
-    local = to_local(starts_at)
-    if kind in CONFERENCES:
-        return datetime.combine(local.date(), datetime.min.time().replace(hour=16),
-                                tzinfo=LONDON).astimezone(starts_at.tzinfo)
-    return datetime.combine(local.date() + timedelta(days=4), DEFAULT_START.replace(hour=16),
-                            tzinfo=LONDON).astimezone(starts_at.tzinfo)
-
-
 def _check(kind: str, starts_at: datetime, ends_at: datetime) -> None:
     if kind not in set(ActivityKind):
         raise ActivityError(_("Choose a kind of activity from the list."), "kind")
     if ends_at < starts_at:
         raise ActivityError(_("The end must be after the start."), "ends_at")
-    if kind not in CONFERENCES and ends_at - starts_at > MAX_VISIT:
+    if kind not in CONFERENCES and visit_too_long(starts_at, ends_at):
         raise ActivityError(_("A visit lasts at most a week."), "ends_at")
 
 
@@ -67,7 +55,7 @@ def _lead(email: str | None) -> User | None:
 
 def create_activity(room: Room, kind: str, starts_at: datetime, ends_at: datetime | None,
                     *, lead_inspector: str | None = None, user: Any = None) -> Activity:
-    ends_at = ends_at or default_end(kind, starts_at)
+    ends_at = ends_at or default_end(starts_at, conference=kind in CONFERENCES)
     _check(kind, starts_at, ends_at)
     lead = _lead(lead_inspector)
     label = f"{FOLDER_NAMES[ActivityKind(kind)]} {to_local(starts_at).date().isoformat()}"
@@ -121,7 +109,7 @@ def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
 
 
 def record_outcome_letter(activity: Activity, received_on: date) -> None:
-    if received_on < to_local(activity.ends_at).date():
+    if letter_before_activity(received_on, activity.ends_at):
         raise ActivityError(_("The outcome letter comes after the activity."), "received_on")
     activity.outcome_letter_received_on = received_on
     record("activity.outcome_letter", object_type="activity", object_id=activity.id,

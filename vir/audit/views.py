@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,21 +11,11 @@ from vir.audit import queries
 from vir.audit.api import export_csv
 from vir.calendar import local_day_range
 from vir.core.db import db
+from vir.core.forms import date_arg
 from vir.orgs.models import Organisation
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
-
-
-def _date(name: str, errors: list[str]) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(_("Enter dates like 2027-03-10."))
-        return None
 
 
 @bp.get("/")
@@ -36,7 +23,7 @@ def _date(name: str, errors: list[str]) -> date | None:
 def index() -> str | Response:
     require(can_view_audit(current_user), "audit.view")
     errors: list[str] = []
-    since, until = local_day_range(_date("since", errors), _date("until", errors))
+    since, until = local_day_range(date_arg("since", errors), date_arg("until", errors))
     args = {k: (request.args.get(k) or "").strip() or None for k in ("provider", "action", "actor")}
     stmt = queries.filtered(since=since, until=until, **args)
     if request.args.get("format") == "csv" and not errors:

@@ -175,6 +175,25 @@ def _months_after(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+MAX_VISIT = timedelta(days=7)  # a consortium follow-up visit is at most one week long
+DAY_ENDS = time(16, 0)
+
+
+def default_end(starts_at: datetime, *, conference: bool) -> datetime:
+    """A conference takes its day; a visit, unless told otherwise, the week from its start."""
+    local = to_local(starts_at).date()
+    last = local if conference else local + timedelta(days=4)
+    return datetime.combine(last, DAY_ENDS, tzinfo=LONDON).astimezone(UTC)
+
+
+def visit_too_long(starts_at: datetime, ends_at: datetime) -> bool:
+    return ends_at - starts_at > MAX_VISIT
+
+
+def letter_before_activity(received_on: date, ends_at: datetime) -> bool:
+    return received_on < local_today(ends_at)
+
+
 def updated_plans_due(letter_received: date) -> date:
     """Updated plan(s): no later than four working weeks from receipt of the outcome letter."""
     return add_working_days(letter_received, 20)

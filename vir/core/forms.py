@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms.fields.choices import SelectChoice
@@ -31,3 +34,15 @@ class DateInput(GovDateInput):
                                strict=False):
             item["label"] = str(label)
         return params
+
+
+def date_arg(name: str, errors: list[str]) -> date | None:
+    """A YYYY-MM-DD query argument (filters on list pages); a bad one adds a message."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("Enter dates like 2027-03-10."))
+        return None

@@ -8,7 +8,16 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vir.access import READ, WRITE, can, can_restore, load_document, load_folder, require
+from vir.access import (
+    READ,
+    WRITE,
+    can,
+    can_restore,
+    can_see_index_failure,
+    load_document,
+    load_folder,
+    require,
+)
 from vir.accounts.forms import EmptyForm
 from vir.activities.rules import LateDeclaration
 from vir.core.db import db
@@ -73,8 +82,7 @@ def document(document_id: int) -> str:
     text = db.session.get(DocumentText, doc.current.id)
     return render_template("documents/document.html", document=doc, folder=doc.folder,
                            text=text, similar=more_like(current_user, doc),
-                           show_reason=current_user.id == doc.current.uploaded_by_id
-                           or current_user.has_role("coordinator"),
+                           show_reason=can_see_index_failure(current_user, doc.current),
                            room=room, writable=can(current_user, WRITE, room, area),
                            restorable=can_restore(current_user, room, area),
                            previewable=doc.current.media_type in INLINE_TYPES,

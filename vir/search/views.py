@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from vir.calendar import local_day_range
+from vir.core.forms import date_arg
 from vir.search import queries
 
 bp = Blueprint("search", __name__)
 FILTERS = ("provider", "area", "category", "from", "to", "sort")
-
-
-def _date(name: str, errors: list[str]) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(_("Enter dates like 2027-03-10."))
-        return None
 
 
 @bp.get("/search")
@@ -33,7 +20,7 @@ def page() -> str:
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
     args = {k: request.args.get(k) for k in FILTERS if request.args.get(k)}
     errors: list[str] = []
-    since, until = local_day_range(_date("from", errors), _date("to", errors))
+    since, until = local_day_range(date_arg("from", errors), date_arg("to", errors))
     results = None
     if text and not errors:
         try:
