@@ -66,10 +66,12 @@ def open_index() -> index.Index:
 
 
 @contextlib.contextmanager
-def writer() -> Iterator[IndexWriter]:
+def writer(bulk: bool = False) -> Iterator[IndexWriter]:
     """One writer at a time (Whoosh's lock, waited for); committed only on success, and the
-    lock always released."""
-    w = open_index().writer(limitmb=256, timeout=60, delay=0.1)
+    lock always released. ``bulk``: a rebuild, written by two processes into segments of
+    their own (add_document only; the caller has deleted what it replaces)."""
+    options: dict[str, Any] = {"procs": 2, "multisegment": True} if bulk else {}
+    w = open_index().writer(limitmb=256, timeout=60, delay=0.1, **options)
     try:
         yield w
     except BaseException:

@@ -105,19 +105,21 @@ def _fields(document: Document, text: str) -> dict[str, Any]:
 
 
 def index_document_ids(ids: Iterable[int],
-                       progress: Callable[[Iterable[int]], Any] | None = None) -> int:
-    """Bring the index in step for these documents, in one writer and one commit."""
+                       progress: Callable[[Iterable[int]], Any] | None = None,
+                       bulk: bool = False) -> int:
+    """Bring the index in step for these documents, in one writer and one commit. ``bulk``:
+    their old entries are already gone (a rebuild), so they are only added."""
     done = 0
     db.session.info[_INDEXING] = True
     items = progress(list(ids)) if progress else ids
-    with idx.writer() as w:
+    with idx.writer(bulk=bulk) as w:
         for document_id in items:
             document = db.session.get(Document, document_id)
             if document is None or document.deleted_at is not None or not document.versions:
                 w.delete_by_term("id", str(document_id))
                 continue
             row = text_for(document.current)
-            w.update_document(**_fields(document, row.text))
+            (w.add_document if bulk else w.update_document)(**_fields(document, row.text))
             row.indexed_at = utcnow()
             done += 1
     db.session.commit()
@@ -140,7 +142,7 @@ def reindex(provider: str | None = None,
     else:
         with idx.writer() as w:
             w.delete_by_query(Every())
-    return index_document_ids(db.session.scalars(stmt).all(), progress)
+    return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True)
 
 
 def check() -> dict[str, list[int]]:

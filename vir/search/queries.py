@@ -3,6 +3,7 @@ again against the database before it is shown."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,6 +154,31 @@ _fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
 _formatter = idx.MarkFormatter()
 
 
+WINDOW = 600  # characters of text analysed around a match, instead of the whole document
+
+
+def _windows(text: str, words: set[str]) -> str:
+    """The stretches of text around the first places the words (or their stems, which are
+    mostly prefixes) occur. Highlighting re-analyses what it is given, so giving it a few
+    hundred characters rather than a whole document is most of the speed of a search."""
+    spans: list[tuple[int, int]] = []
+    for word in sorted(words):
+        found = re.search(r"\b" + re.escape(word), text, re.IGNORECASE)
+        if found:
+            start = max(0, found.start() - WINDOW // 2)
+            spans.append((start, min(len(text), start + WINDOW)))
+    if not spans:
+        return ""
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:3]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return " … ".join(text[a:b] for a, b in merged)
+
+
 def snippet(document: Document, terms: list[Any]) -> str:
     """HTML-escaped text around the matched words, which are wrapped in <mark>."""
     row = db.session.get(DocumentText, document.current.id)
@@ -160,11 +186,11 @@ def snippet(document: Document, terms: list[Any]) -> str:
     if not text or not terms:
         return idx.html.escape(text[:200])
     words = {t.decode() if isinstance(t, bytes) else str(t) for t in terms}
-    analyzer = idx.SCHEMA["content"].analyzer
-    result = highlight.highlight(text, frozenset(words), analyzer, _fragmenter, _formatter,
-                                 top=2)
-    if not result:
-        exact = idx.SCHEMA["exact"].analyzer
-        result = highlight.highlight(text, frozenset(words), exact, _fragmenter, _formatter,
-                                     top=2)
-    return result or idx.html.escape(text[:200])
+    # Around the first matches when they can be found cheaply; the whole text otherwise.
+    source = _windows(text, words) or text
+    for field_name in ("content", "exact"):
+        result = highlight.highlight(source, frozenset(words), idx.SCHEMA[field_name].analyzer,
+                                     _fragmenter, _formatter, top=2)
+        if result:
+            return result
+    return idx.html.escape(text[:200])
