@@ -90,6 +90,13 @@ def can_admin(user: User) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.ADMIN)
 
 
+def can_search(user: User) -> bool:
+    """Everyone who reads some room may search it; partners and plain admins have none."""
+    return user.is_authenticated and user.active and user.has_role(
+        Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER, Role.INSPECTOR, Role.COORDINATOR,
+        Role.AUDITOR)
+
+
 def can_view_audit(user: User) -> bool:
     return user.is_authenticated and user.active and user.has_role(Role.COORDINATOR)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,9 +29,14 @@ blp = Blueprint("api_activities", __name__, url_prefix="/api/v1",
                 description="Follow-up activities and their deadlines")
 
 
-def _fail_activity(exc: ops.ActivityError | FolderError) -> None:
-    message = getattr(exc, "message", str(exc))
-    fail(422, message, **{getattr(exc, "field", "starts_at"): [message]})
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """An activity change the rules refuse, as a 422 naming the field at fault."""
+    try:
+        yield
+    except (ops.ActivityError, FolderError) as exc:
+        message = getattr(exc, "message", str(exc))
+        fail(422, message, **{getattr(exc, "field", "starts_at"): [message]})
 
 
 @blp.post("/providers/<slug>/activities")
@@ -41,13 +48,11 @@ def create(args: dict[str, Any], slug: str) -> dict[str, Any]:
     room = load_room(slug)
     require(can_manage_activities(current_user, room), "activity.create",
             provider_id=room.provider_id, object_type="room", object_id=slug)
-    try:
+    with _refusals():
         activity = ops.create_activity(
             room, args["kind"], local_instant(args["starts_at"]),
             local_instant(args["ends_at"]) if args["ends_at"] else None,
             lead_inspector=args["lead_inspector"], user=current_user)
-    except (ops.ActivityError, FolderError) as exc:
-        _fail_activity(exc)
     db.session.commit()
     return activity_dict(activity)
 
@@ -84,14 +89,12 @@ def _managed(activity_id: int) -> Any:
 def update(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
     """Change the dates or lead inspector; every milestone follows."""
     activity = _managed(activity_id)
-    try:
+    with _refusals():
         ops.update_activity(
             activity,
             starts_at=local_instant(args["starts_at"]) if args["starts_at"] else None,
             ends_at=local_instant(args["ends_at"]) if args["ends_at"] else None,
             lead_inspector=args["lead_inspector"])
-    except ops.ActivityError as exc:
-        _fail_activity(exc)
     db.session.commit()
     return activity_dict(activity)
 
@@ -107,10 +110,8 @@ def extend(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
             provider_id=activity.provider_id, object_type="activity", object_id=activity_id)
     if not activity.is_conference:
         fail(422, _("Only conferences have a papers deadline."))
-    try:
+    with _refusals():
         ops.extend_deadline(activity, local_instant(args["until"]), args["reason"])
-    except ops.ActivityError as exc:
-        _fail_activity(exc)
     db.session.commit()
     return activity_dict(activity)
 
@@ -122,9 +123,7 @@ def extend(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
 def outcome_letter(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
     """Record when the outcome letter was received; the updated-plans milestone follows."""
     activity = _managed(activity_id)
-    try:
+    with _refusals():
         ops.record_outcome_letter(activity, args["received_on"])
-    except ops.ActivityError as exc:
-        _fail_activity(exc)
     db.session.commit()
     return activity_dict(activity)

@@ -20,6 +20,18 @@ def local_datetime(value: datetime | None, fmt: str = "d MMMM y, HH:mm") -> str:
     return format_datetime(value, fmt)
 
 
+def _menu() -> dict[str, bool]:
+    """What the service navigation offers, decided by the access policy."""
+    from flask_login import current_user
+
+    from vir.access import can_admin, can_search, can_view_audit
+
+    if not current_user.is_authenticated:
+        return {"menu_search": False, "menu_audit": False, "menu_admin": False}
+    return {"menu_search": can_search(current_user), "menu_audit": can_view_audit(current_user),
+            "menu_admin": can_admin(current_user)}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [
@@ -36,5 +48,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     labels.register(app)
+    app.context_processor(_menu)
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["format_date"] = format_date
