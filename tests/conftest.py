@@ -165,6 +165,7 @@ class World:
     folders: dict[tuple[str, str], int] = field(default_factory=dict)
     documents: dict[tuple[str, str], int] = field(default_factory=dict)
     activities: dict[str, int] = field(default_factory=dict)  # filled by tests that need them
+    forwards: dict[str, int] = field(default_factory=dict)  # likewise
     own: str = "cardiff"
     other: str = "swansea"
 
@@ -303,7 +304,11 @@ def storage_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Run a test on both storage back ends: a directory, and a fresh bucket on real S3."""
     if request.param == "fs":
         return {"VIR_STORAGE": "fs"}
-    server = request.getfixturevalue("s3_server")
+    return s3_config(request.getfixturevalue("s3_server"))
+
+
+def s3_config(server: Any) -> dict[str, Any]:
+    """Settings for a fresh bucket on the test S3 server."""
     bucket = f"vir-test-{uuid.uuid4().hex[:12]}"
     s3_client(server).create_bucket(Bucket=bucket)
     return {

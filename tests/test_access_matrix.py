@@ -74,6 +74,7 @@ def param_values(world: World, who: str, area: str) -> dict[str, Callable[[], An
         "document_id": lambda: world.documents[(slug, area)],
         "activity_id": lambda: world.activities[slug],
         "user_id": lambda: world.users["victim"],
+        "forward_id": lambda: world.forwards[slug],
         "token": lambda: "not-a-real-token",
     }
 
@@ -85,6 +86,8 @@ def classify(endpoint: str, arguments: set[str]) -> str:
         return "admin"
     if endpoint.startswith(("audit.", "api_audit.")):
         return "audit"
+    if endpoint.startswith(("forwards.", "api_forwards.")) and arguments & {"slug", "forward_id"}:
+        return "forward"
     if arguments & {"slug", "folder_id", "area", "document_id", "activity_id"}:
         return "room"
     return "signed_in"
@@ -109,6 +112,8 @@ def expected(
         return role == "coordinator"
     if kind == "signed_in":
         return True
+    if kind == "forward":
+        return forward_expected(role, who, method, endpoint)
     if endpoint.endswith("trash") and method == "GET":
         method = "POST"  # seeing the trash is for those who can restore from it
     rights = RIGHTS[role]
@@ -122,6 +127,22 @@ def expected(
         return "r" in rights.get((who, area), "")
     # A room page or list shows every area the user may read.
     return any("r" in rights.get((who, a), "") for a in ("provider", "inspectors"))
+
+
+# Forwarded evidence, from the forwarded-evidence issue: the partner's consortium serves the own
+# provider only; the other provider's forward came from another partner.
+FORWARD_READERS = {"provider_editor": {"own"}, "provider_viewer": {"own"}, "inspector": {"own"},
+                   "coordinator": {"own", "other"}}
+
+
+def forward_expected(role: str, who: str, method: str, endpoint: str) -> bool:
+    if endpoint.endswith("withdraw") or endpoint == "api_forwards.create":
+        return role == "partner" and who == "own"
+    if method in WRITE_METHODS:  # accept, decline: the authority's editors
+        return role == "provider_editor" and who == "own"
+    if role == "partner":  # the sender sees its own forward, never the inbox
+        return who == "own" and not endpoint.endswith("inbox")
+    return who in FORWARD_READERS.get(role, set())
 
 
 def body_for(endpoint: str, area: str) -> dict[str, Any]:
@@ -167,7 +188,30 @@ def with_activities(app: Flask, world: World) -> World:
                                        lead_inspector=lead.email)
             world.activities[slug] = activity.id
         db.session.commit()
+        _forwards(world)
     return world
+
+
+def _forwards(world: World) -> None:
+    """A forward to each provider: to the own one from the partner's consortium, to the other
+    from a partner the test partner has nothing to do with."""
+    import io
+
+    from tests import files
+    from vir.accounts import operations as account_ops
+    from vir.accounts.models import User
+    from vir.core.db import db
+    from vir.forwards.operations import forward_file
+    from vir.orgs.operations import by_slug
+
+    stranger = account_ops.create_user("stranger@test.example", "Stranger",
+                                       by_slug("audit-wales"), ["partner"], password=PASSWORD)
+    partner = db.session.get(User, world.users["partner"])
+    for slug, user in ((world.own, partner), (world.other, stranger)):
+        made = forward_file(by_slug(slug), io.BytesIO(files.pdf(slug)), f"{slug}.pdf",
+                            user=user, note="matrix")
+        world.forwards[slug] = made.id
+    db.session.commit()
 
 
 @pytest.fixture

@@ -158,7 +158,12 @@ def test_no_state_changes_on_get(app):
                         "api_documents.list_trash", "api_documents.get_document",
                         "api_documents.download", "activities.page",
                         "api_activities.list_activities", "api_activities.get",
-                        "search.page", "api_search.search", "api_search.similar"}
+                        "search.page", "api_search.search", "api_search.similar",
+                        # Reading forwarded evidence writes only its audit record.
+                        "forwards.index", "forwards.inbox", "forwards.page",
+                        "forwards.download", "forwards.inline", "forwards.preview",
+                        "api_forwards.list_forwards", "api_forwards.get_forward",
+                        "api_forwards.download"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

@@ -175,7 +175,8 @@ def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
             category="data")
     _upload(client, auth.token("inspector"), world.folders[("cardiff", "inspectors")],
             "c.txt", b"inspector notes: attendance of secondary schools, hidden word zorblax")
-    body = _search(client, editor, "attendance").get_json()
+    assert _search(client, editor, "attendance").get_json()["facets"] == {}  # asked for only
+    body = _search(client, editor, "attendance", facets="true").get_json()
     assert body["facets"]["area"] == {"provider": 2}  # nothing counted from the inspectors area
     assert body["facets"]["category"] == {"improvement_plan": 1, "data": 1}
     assert _search(client, editor, "atendance").get_json()["suggestion"] == "attendance"
@@ -199,3 +200,54 @@ def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
     assert "1 result" in page
     doc_page = client.get(f"/documents/{a['id']}").get_data(as_text=True)
     assert "More like this" in doc_page and "Indexed" in doc_page
+
+
+def test_forwarded_evidence_is_searchable_only_once_accepted(app, client, auth, world):
+    partner, editor = auth.token("partner"), auth.token("provider_editor")
+    r = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
+                    data={"file": (io.BytesIO(files.pdf("Consortium capybara review")),
+                                   "review.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 201
+    assert _search(client, editor, "capybara").get_json()["total"] == 0  # not shared yet
+    accepted = client.post(f"/api/v1/forwards/{r.get_json()['id']}/accept", headers=editor,
+                           json={"folder_id": world.folders[("cardiff", "provider")]})
+    assert accepted.status_code == 201
+    hits = _search(client, editor, "capybara").get_json()
+    assert [h["document_id"] for h in hits["results"]] == [
+        accepted.get_json()["accepted_into"]["document_id"]]
+    assert _search(client, auth.token("inspector"), "capybara").get_json()["total"] == 1
+    theirs = _search(client, partner, "capybara")  # the sender reads no room, so finds nothing
+    assert theirs.status_code != 200 or theirs.get_json()["total"] == 0
+
+
+def test_no_readable_rooms_means_no_results(app, client, auth, world):
+    """An empty permission filter must filter everything (Whoosh treats an empty set as no
+    filter at all, so VIR never hands it one)."""
+    editor = auth.token("provider_editor")
+    _upload(client, editor, world.folders[("cardiff", "provider")], "q.txt", b"quasar plan")
+    inspector = auth.token("inspector")
+    assert _search(client, inspector, "quasar").get_json()["total"] == 1
+    client.delete(f"/api/v1/users/{world.users['inspector']}/assignments/cardiff",
+                  headers=auth.token("admin"))
+    body = _search(client, inspector, "quasar", facets="true").get_json()
+    assert body["total"] == 0 and body["results"] == [] and body["suggestion"] is None
+    assert _search(client, inspector, "quasr").get_json()["suggestion"] is None
+
+
+@pytest.mark.parametrize("text", [
+    "Attendance strategy: the pupils' attendance improved; attendance officers attend.",
+    "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd a’r ysgol uwchradd.",
+    "A a I i e.g. U.K. 3.14 x*y wild* İstanbul ÉCOLE naïve café—dash_underscore 2027-03-10",
+    "the the the of and to in is it", "", "   ", "ΑΒΓ δέλτα Ωμέγα; 漢字 かな",
+])
+def test_fast_indexing_gives_the_analyzers_terms(text):
+    """FastText indexes exactly what Whoosh's own analysers would: terms, counts, positions."""
+    from whoosh.fields import TEXT
+
+    from vir.search.index import SCHEMA, FastText
+
+    for name in ("content", "exact"):
+        fast = SCHEMA[name]
+        assert isinstance(fast, FastText)
+        plain = TEXT(analyzer=fast.analyzer, phrase=True)
+        assert sorted(fast.index(text)) == sorted(plain.index(text)), name

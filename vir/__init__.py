@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.audit import views as audit_views
     from vir.core import db, errors, i18n, security, tasks, templating
     from vir.documents import views as documents_views
+    from vir.forwards import views as forwards_views
     from vir.rooms import views as rooms_views
     from vir.search import views as search_views
     from vir.storage import init_app as init_storage
@@ -55,9 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search_ops.init_app(app)
     cli.init_app(app)
 
-    for module in (web_views, accounts_views, rooms_views, documents_views, activities_views,
-                   search_views, audit_views,
-                   admin_views):
+    for module in (web_views, accounts_views, rooms_views, documents_views, forwards_views,
+                   activities_views, search_views, audit_views, admin_views):
         app.register_blueprint(module.bp)
     api.init_app(app)
     return app

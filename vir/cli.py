@@ -354,7 +354,8 @@ def documents_cli() -> None:
               help="Default: VIR_TRASH_RETENTION_DAYS.")
 @with_appcontext
 def documents_purge(older_than_days: int | None) -> None:
-    """Remove for good documents that have been in the trash past the retention period."""
+    """Remove for good documents that have been in the trash past the retention period, and
+    the files of forwarded evidence decided longer ago than VIR_FORWARD_RETENTION_DAYS."""
     from datetime import timedelta
 
     from vir.core.db import utcnow
@@ -366,8 +367,17 @@ def documents_purge(older_than_days: int | None) -> None:
         with click.progressbar(items, label="Purging") as b:
             yield from b
 
+    from vir.forwards.operations import purge as purge_forwards
+
     n = purge(cutoff, progress=run)
     click.echo(f"purged {n} document(s)")
+
+    def run_forwards(items):  # type: ignore[no-untyped-def]
+        with click.progressbar(items, label="Purging forwarded files") as b:
+            yield from b
+
+    m = purge_forwards(progress=run_forwards)
+    click.echo(f"purged the files of {m} forwarded item(s)")
 
 
 @click.group("search")

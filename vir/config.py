@@ -100,6 +100,10 @@ def from_environment() -> dict[str, Any]:
         "VIR_CLAMD_PORT": _int("VIR_CLAMD_PORT", 3310),
         "VIR_TRASH_RETENTION_DAYS": _int("VIR_TRASH_RETENTION_DAYS", 30),
         "VIR_ORPHAN_GRACE_MINUTES": _int("VIR_ORPHAN_GRACE_MINUTES", 60),
+        # Forwarded evidence: flagged when pending this many working days; a decided forward's
+        # file is purged this many days after the decision (the accepted copy is the document).
+        "VIR_FORWARD_STALE_WORKING_DAYS": _int("VIR_FORWARD_STALE_WORKING_DAYS", 5),
+        "VIR_FORWARD_RETENTION_DAYS": _int("VIR_FORWARD_RETENTION_DAYS", 30),
         # Follow-up activities
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),

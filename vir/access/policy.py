@@ -258,3 +258,86 @@ def load_activity(activity_id: int) -> Activity:
         _deny(404, "activity.view", provider_id=activity.provider_id, object_type="activity",
               object_id=activity_id)
     return activity
+
+
+# --- forwarded evidence -------------------------------------------------------------------------
+# Partners never enter a room: they forward files to an authority they serve, whose editors
+# decide. Inspectors working with the authority may look at its inbox; nobody else may.
+
+
+def _partner(user: User) -> bool:
+    return bool(user.is_authenticated and user.active and user.has_role(Role.PARTNER))
+
+
+def can_forward(user: User) -> bool:
+    """Partner users forward evidence and see what their organisation forwarded."""
+    return _partner(user)
+
+
+def may_have_forwards(user: User) -> bool:
+    """Whether forwarded evidence concerns this user at all (for the menu): partners, the
+    authorities' own users, and inspectors."""
+    return _partner(user) or bool(user.is_authenticated and user.active and user.has_role(
+        Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER, Role.INSPECTOR, Role.COORDINATOR))
+
+
+def served_providers(user: User) -> Select[tuple[Organisation]]:
+    """The providers a partner may forward evidence to: a consortium's member authorities,
+    and any provider the partner user is assigned to. Only providers with a room."""
+    stmt = select(Organisation).join(Room, Room.provider_id == Organisation.id)
+    if not _partner(user):
+        return stmt.where(False)
+    assigned = select(Assignment.provider_id).where(Assignment.user_id == user.id)
+    return stmt.where(or_(Organisation.consortium_id == user.org_id,
+                          Organisation.id.in_(assigned))).order_by(Organisation.name_en)
+
+
+def can_forward_to(user: User, provider: Organisation) -> bool:
+    if not _partner(user):
+        return False
+    return provider.consortium_id == user.org_id or _assigned(user, provider.id)
+
+
+def can_read_forwards(user: User, room: Room) -> bool:
+    """The authority's own users, and inspectors who work with it (read-only)."""
+    if not (user.is_authenticated and user.active):
+        return False
+    own = user.org_id == room.provider_id and user.has_role(Role.PROVIDER_EDITOR,
+                                                             Role.PROVIDER_VIEWER)
+    return own or can(user, WRITE, room, Area.INSPECTORS)
+
+
+def can_decide_forwards(user: User, room: Room) -> bool:
+    """Accepting or declining is the authority's decision: its Provider Area editors."""
+    return can(user, WRITE, room, Area.PROVIDER)
+
+
+def is_forwarder(user: User, forward: Any) -> bool:
+    """The forwarding organisation's partner users see, and may withdraw, what it sent."""
+    return _partner(user) and user.org_id == forward.from_org_id
+
+
+def forward_rooms(user: User) -> list[Room]:
+    """Rooms whose inbox of forwarded evidence this user may read."""
+    return [r for r in db.session.scalars(visible_rooms(user)) if can_read_forwards(user, r)]
+
+
+def load_forward(forward_id: int, right: str = READ) -> Any:
+    """A forward the current user may see (its sender, or the receiving inbox's readers);
+    ``right=WRITE`` means deciding on it, for the authority's editors."""
+    from vir.forwards.models import Forward
+    from vir.rooms.operations import room_for
+
+    forward = db.session.get(Forward, forward_id)
+    if forward is None:
+        abort(404)
+    room = room_for(forward.provider)
+    readable = is_forwarder(current_user, forward) or (
+        room is not None and can_read_forwards(current_user, room))
+    if not readable:
+        _deny(404, "forward.view", provider_id=forward.provider_id, object_type="forward",
+              object_id=forward_id)
+    if right == WRITE and not (room is not None and can_decide_forwards(current_user, room)):
+        _deny(403, "forward.decide", provider_id=forward.provider_id, object_type="forward",
+              object_id=forward_id)
+    return forward

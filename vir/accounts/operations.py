@@ -36,7 +36,8 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
     Role.AUDITOR: {OrgKind.PARTNER},
     Role.ADMIN: set(OrgKind),
 }
-ASSIGNABLE_ROLES = {Role.INSPECTOR, Role.AUDITOR}
+# Partners are assigned the authorities they forward evidence to (consortia serve members).
+ASSIGNABLE_ROLES = {Role.INSPECTOR, Role.AUDITOR, Role.PARTNER}
 SECOND_FACTOR_ROLES = {Role.INSPECTOR, Role.COORDINATOR, Role.ADMIN}
 
 
@@ -139,7 +140,7 @@ def assign_provider(user: User, provider: Organisation) -> Assignment:
     from vir.rooms.operations import room_for
 
     if not user.roles & ASSIGNABLE_ROLES:
-        raise AccountError(_("Only inspectors and auditors are assigned to providers."))
+        raise AccountError(_("Only inspectors, auditors and partners are assigned to providers."))
     if room_for(provider) is None:
         raise AccountError(_("%(name)s has no room to be assigned to.", name=provider.name_en))
     existing = next((a for a in user.assignments if a.provider_id == provider.id), None)

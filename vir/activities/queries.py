@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from vir.activities.models import Activity
+from vir.activities.models import CONFERENCES, Activity
 from vir.activities.operations import for_folder, for_provider
 from vir.calendar import countdown
 from vir.orgs.models import OrgKind
@@ -53,3 +53,50 @@ def folder_activity(folder: Folder, documents: list[Any], now: datetime) -> Fold
 
 def upcoming(provider_id: int) -> list[Activity]:
     return for_provider(provider_id)
+
+
+@dataclass
+class Deadline:
+    activity: Activity
+    deadline: datetime
+    days_left: int
+    hours_left: int
+
+
+def coming_up(provider_ids: list[int], now: datetime, limit: int = 10) -> list[Deadline]:
+    """Conferences not yet started in these rooms, soonest papers deadline first."""
+    from sqlalchemy import select
+
+    from vir.core.db import db
+
+    if not provider_ids:
+        return []
+    activities = db.session.scalars(select(Activity).where(
+        Activity.provider_id.in_(provider_ids), Activity.starts_at > now,
+        Activity.kind.in_(CONFERENCES)))
+    found = []
+    for activity in activities:
+        deadline = activity.papers_deadline
+        found.append(Deadline(activity, deadline, *countdown(now, deadline)))
+    return sorted(found, key=lambda d: d.deadline)[:limit]
+
+
+def late_papers(provider_ids: list[int], now: datetime, days: int = 30,
+                limit: int = 10) -> list[Any]:
+    """Papers shared late in these rooms' Provider Areas recently, newest first."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from vir.core.db import db
+    from vir.documents.models import Document, DocumentVersion
+    from vir.rooms.models import Area, Room
+
+    if not provider_ids:
+        return []
+    return list(db.session.scalars(
+        select(DocumentVersion).join(Document).join(Folder).join(Room)
+        .where(Room.provider_id.in_(provider_ids), Folder.area == Area.PROVIDER,
+               Document.deleted_at.is_(None), DocumentVersion.late.is_(True),
+               DocumentVersion.uploaded_at > now - timedelta(days=days))
+        .order_by(DocumentVersion.uploaded_at.desc()).limit(limit)))

@@ -20,6 +20,13 @@ class LateDeclaration:
     information_date: date | None
     reason: str = ""
 
+    @classmethod
+    def given(cls, information_date: date | None, reason: str | None) -> LateDeclaration | None:
+        """The declaration a form or API call made, or None when it made none."""
+        if information_date is None and not reason:
+            return None
+        return cls(information_date, reason or "")
+
 
 @dataclass(frozen=True)
 class PaperOutcome:

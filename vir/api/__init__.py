@@ -57,10 +57,11 @@ def init_app(app: Flask) -> None:
     from vir.admin import api as admin_api
     from vir.audit import api as audit_api
     from vir.documents import api as documents_api
+    from vir.forwards import api as forwards_api
     from vir.rooms import api as rooms_api
     from vir.search import api as search_api
 
-    for module in (accounts_api, rooms_api, documents_api, activities_api, search_api, audit_api,
-                   admin_api):
+    for module in (accounts_api, rooms_api, documents_api, forwards_api, activities_api,
+                   search_api, audit_api, admin_api):
         csrf.exempt(module.blp)  # bearer tokens, never cookies: CSRF cannot apply
         api.register_blueprint(module.blp)

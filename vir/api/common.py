@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from flask_babel import gettext as _
 from flask_smorest import abort as smorest_abort
+
+from vir.core.errors import Refusal
+from vir.storage import StorageError
 
 
 def fail(
@@ -25,3 +31,17 @@ def fail(
         kwargs["errors"] = errors
     smorest_abort(status, **kwargs)
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    """A refused upload, document change or decision, or a store that cannot be reached, as
+    the API's JSON error (naming the field at fault)."""
+    try:
+        yield
+    except Refusal as exc:
+        errors = {exc.field: [exc.message]} if exc.field else {}
+        fail(exc.status, exc.message, code=exc.code, **errors)
+    except StorageError:
+        fail(503, _("The document store is not available. Nothing was saved; try again "
+                    "later."), code="storage_unavailable")

@@ -242,3 +242,14 @@ def countdown(now: datetime, until: datetime) -> tuple[int, int]:
     sign = -1 if seconds < 0 else 1
     days, rest = divmod(abs(seconds), 86400)
     return sign * days, sign * (rest // 3600)
+
+
+def forward_waiting_too_long(created_at: datetime, now: datetime, working_days: int) -> bool:
+    """Forwarded evidence not acted on within this many working days (of Wales) is flagged."""
+    return local_today(now) > add_working_days(local_today(created_at), working_days)
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """What is older than this has passed its retention period (the trash, decided
+    forwards' files) and is purged."""
+    return now - timedelta(days=retention_days)

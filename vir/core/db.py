@@ -71,7 +71,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 MODEL_MODULES = ("vir.orgs.models", "vir.accounts.models", "vir.rooms.models",
                  "vir.audit.models", "vir.documents.models", "vir.activities.models",
-                 "vir.notifications.models", "vir.search.models")
+                 "vir.notifications.models", "vir.search.models",
+                 "vir.forwards.models")
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,19 @@ from vir.core.security import is_api_request
 
 log = logging.getLogger(__name__)
 
+
+class Refusal(ValueError):
+    """A request refused for a reason the person can act on: ``message`` (translated) for
+    them, ``code`` and ``status`` for API clients, ``field`` for the form field at fault."""
+
+    def __init__(self, message: str, code: str = "conflict", status: int = 409,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.field = field
+
 CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -22,6 +35,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -39,6 +53,7 @@ def default_message(status: int) -> str:
         404: _("Page not found. If you typed the web address, check it is correct."),
         405: _("That action is not available here."),
         409: _("That conflicts with the current state of the record."),
+        410: _("The file is no longer kept: it was removed after the retention period."),
         413: _("The file is too large."),
         415: _("That kind of request body is not accepted."),
         422: _("Some of the information given is not valid."),

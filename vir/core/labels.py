@@ -73,6 +73,39 @@ INDEX_LABELS = {
     "failed": _l("Could not be indexed"),
 }
 
+FORWARD_LABELS = {
+    "pending": _l("Waiting for a decision"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
+FORWARD_TAGS = {"pending": "govuk-tag--blue", "accepted": "govuk-tag--green",
+                "declined": "govuk-tag--red", "withdrawn": "govuk-tag--grey"}
+
+# Short names people know file types by, for document lists.
+TYPE_LABELS = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/msword": "Word 97–2003",
+    "application/vnd.ms-excel": "Excel 97–2003",
+    "application/vnd.ms-powerpoint": "PowerPoint 97–2003",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+    "application/vnd.oasis.opendocument.presentation": "ODP",
+    "text/rtf": "RTF",
+    "text/plain": "TXT",
+    "text/csv": "CSV",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+
+
+def type_label(media_type: str) -> str:
+    return TYPE_LABELS.get(media_type, media_type)
+
+
 AREA_LABELS = {
     "provider": _l("Provider Area"),
     "inspectors": _l("Link Inspectors area"),
@@ -92,19 +125,23 @@ def register(app: Flask) -> None:
         ACTIVITY_LABELS=ACTIVITY_LABELS,
         MILESTONES=MILESTONES,
         INDEX_LABELS=INDEX_LABELS,
+        FORWARD_LABELS=FORWARD_LABELS,
+        FORWARD_TAGS=FORWARD_TAGS,
     )
     app.jinja_env.filters["role_labels"] = role_labels
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["type_label"] = type_label
 
 
 def filesize(n: int) -> str:
     """Sizes as people read them (1 KB = 1000 bytes, as operating systems now show)."""
-    from flask_babel import format_decimal
+    from flask_babel import format_decimal, ngettext
 
-    value = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
+    if n < 1000:
+        return ngettext("%(num)d byte", "%(num)d bytes", n)
+    value = float(n) / 1000
+    for unit in ("KB", "MB", "GB"):
         if value < 1000 or unit == "GB":
-            return (f"{int(value)} {unit}" if unit == "bytes"
-                    else f"{format_decimal(round(value, 1))} {unit}")
+            return f"{format_decimal(round(value, 1))} {unit}"
         value /= 1000
-    return f"{n} bytes"
+    return f"{n}"

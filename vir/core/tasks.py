@@ -81,6 +81,15 @@ def send_due_mail() -> int:
     return send()
 
 
+@huey.task(retries=2, retry_delay=60)
+@with_app
+def send_forward_mail(forward_id: int) -> int:
+    """Tell a forwarder what the authority decided, straight after the decision."""
+    from vir.notifications.operations import send_forward_decision
+
+    return send_forward_decision(forward_id)
+
+
 @huey.periodic_task(crontab(minute="7"))
 @with_app
 def purge_expired_sessions() -> int:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Response
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from vir.access import READ, WRITE, can_restore, load_document, load_folder, require
 from vir.activities.rules import LateDeclaration
-from vir.api.common import fail
+from vir.api.common import fail, refusals
 from vir.core.db import db
 from vir.documents import operations as ops
 from vir.documents import queries
@@ -29,29 +26,12 @@ from vir.documents.schemas import (
 )
 from vir.documents.serialise import document_dict
 from vir.documents.validation import UploadRefused
-from vir.storage import StorageError
 
 blp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Documents")
 
 
 def _declaration(fields: dict[str, Any]) -> LateDeclaration | None:
-    if fields.get("information_date") is None and not fields.get("late_reason"):
-        return None
-    return LateDeclaration(fields.get("information_date"), fields.get("late_reason") or "")
-
-
-@contextlib.contextmanager
-def _refusals() -> Iterator[None]:
-    """Every way an upload can be refused, as the API's JSON errors."""
-    try:
-        yield
-    except UploadRefused as exc:
-        fail(exc.status, exc.message, code=exc.code, file=[exc.message])
-    except ops.DocumentError as exc:
-        fail(exc.status, exc.message, code=exc.code)
-    except StorageError:
-        fail(503, _("The document store is not available. Nothing was saved; try again "
-                    "later."), code="storage_unavailable")
+    return LateDeclaration.given(fields.get("information_date"), fields.get("late_reason"))
 
 
 @blp.post("/folders/<int:folder_id>/documents")
@@ -63,7 +43,7 @@ def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dic
     """Upload a document (multipart: file, title, category, description)."""
     folder = load_folder(folder_id, WRITE)
     upload = files["file"]
-    with _refusals():
+    with refusals():
         result = ops.upload_document(folder, upload.stream, upload.filename, user=current_user,
                                      title=fields["title"], category=fields["category"],
                                      description=fields["description"],
@@ -111,7 +91,7 @@ def new_version(fields: dict[str, Any], files: dict[str, Any],
     """Replace a document with a new version (multipart: file, note)."""
     document = load_document(document_id, WRITE)
     upload = files["file"]
-    with _refusals():
+    with refusals():
         result = ops.add_version(document, upload.stream, upload.filename, user=current_user,
                                  note=fields["note"], declaration=_declaration(fields))
     return document_dict(result.document, warnings=result.warnings)

@@ -18,11 +18,16 @@ def file_response(document: Document, version_number: int | None, *,
     if inline and version.media_type not in INLINE_TYPES:
         abort(404)  # only PDF and images are ever shown inline
     ops.record_download(document, version, inline=inline)
+    return send_stored(version.storage_key, version.filename, version.media_type,
+                       inline=inline)
+
+
+def send_stored(key: str, filename: str, media_type: str, *, inline: bool = False) -> Response:
+    """A stored file for the browser (documents and forwarded evidence alike): framed only by
+    VIR's own preview page, 503 when the store cannot be reached."""
     try:
-        response = get_storage().send(
-            version.storage_key, filename=version.filename, content_type=version.media_type,
-            inline=inline,
-            headers={"X-Frame-Options": "SAMEORIGIN" if inline else "DENY"})
+        return get_storage().send(key, filename=filename, content_type=media_type,
+                                  inline=inline,
+                                  headers={"X-Frame-Options": "SAMEORIGIN" if inline else "DENY"})
     except StorageError:
         abort(503)
-    return response

@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO, Any
 
 from flask import current_app
@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from vir.activities.rules import LateDeclaration, check_paper
 from vir.audit.operations import record
+from vir.calendar import retention_cutoff
 from vir.core.db import db, utcnow
+from vir.core.errors import Refusal
 from vir.core.text import clean_name
 from vir.documents.models import Category, Document, DocumentVersion
 from vir.documents.validation import CheckedFile, UploadRefused, check_upload
@@ -29,12 +31,8 @@ log = logging.getLogger(__name__)
 MAX_TITLE = 300
 
 
-class DocumentError(ValueError):
-    def __init__(self, message: str, code: str = "conflict", status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+class DocumentError(Refusal):
+    """A document change refused (a conflict, or the store or database failing)."""
 
 
 @dataclass
@@ -58,11 +56,11 @@ def object_key(folder: Folder, uid: str, version: int) -> str:
             f"v{version}-{secrets.token_hex(4)}")
 
 
-def _duplicate_warnings(folder: Folder, checked: CheckedFile,
-                        exclude: Document | None = None) -> list[str]:
+def duplicate_warnings(folder: Folder, sha256: str,
+                       exclude: Document | None = None) -> list[str]:
     stmt = (select(Document.title).join(DocumentVersion)
             .where(Document.folder_id == folder.id, Document.deleted_at.is_(None),
-                   DocumentVersion.sha256 == checked.sha256))
+                   DocumentVersion.sha256 == sha256))
     if exclude is not None:
         stmt = stmt.where(Document.id != exclude.id)
     titles = sorted(set(db.session.scalars(stmt)))
@@ -82,14 +80,16 @@ def _store(folder: Folder, uid: str, version: int, checked: CheckedFile) -> str:
     return key
 
 
-def _remove_quietly(key: str) -> None:
+def remove_quietly(key: str) -> None:
+    """Delete an object whose row is already gone or never was; a failure is logged, and the
+    reconciler will find the orphan."""
     try:
         get_storage().delete(key)
-    except StorageError:  # the reconciler will find it
-        log.exception("could not remove %s after a failed write", key)
+    except StorageError:
+        log.exception("could not remove %s; `vir storage reconcile` will find it", key)
 
 
-def _record_or_remove(key: str, write: Callable[[], None], *, racing: bool = False) -> None:
+def record_or_remove(key: str, write: Callable[[], None], *, racing: bool = False) -> None:
     """Flush and commit the rows for an object already stored; on any failure roll back and
     remove the object, so there is never a row without its object. ``racing``: a unique
     clash means another request added the same version number first."""
@@ -98,7 +98,7 @@ def _record_or_remove(key: str, write: Callable[[], None], *, racing: bool = Fal
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        _remove_quietly(key)
+        remove_quietly(key)
         if not racing:
             log.exception("could not record %s", key)
             raise DocumentError(_("The document could not be recorded, so nothing was kept. "
@@ -107,19 +107,19 @@ def _record_or_remove(key: str, write: Callable[[], None], *, racing: bool = Fal
                               "the page and try again.")) from exc
     except SQLAlchemyError as exc:
         db.session.rollback()
-        _remove_quietly(key)
+        remove_quietly(key)
         log.exception("could not record %s", key)
         raise DocumentError(_("The document could not be recorded, so nothing was kept. Try "
                               "again."), "database_error", 503) from exc
     except BaseException:
         db.session.rollback()
-        _remove_quietly(key)
+        remove_quietly(key)
         raise
 
 
 def _version_row(document: Document, number: int, key: str, checked: CheckedFile,
                  user: Any, note: str = "") -> DocumentVersion:
-    # uploaded_at and any lateness are set when the row is written (see _decide).
+    # uploaded_at and any lateness are set when the row is written (see decide_lateness).
     return DocumentVersion(
         document=document, version=number, filename=checked.filename,
         media_type=checked.media_type, size=checked.size, sha256=checked.sha256,
@@ -128,7 +128,7 @@ def _version_row(document: Document, number: int, key: str, checked: CheckedFile
         uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "")
 
 
-def _decide(folder: Folder, version: DocumentVersion,
+def decide_lateness(folder: Folder, version: DocumentVersion,
             declaration: LateDeclaration | None) -> None:
     """The one-week rule, decided once, by the server clock, inside the transaction that
     stores the row; the same instant becomes the upload time."""
@@ -164,7 +164,7 @@ def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, 
         if before_store:
             before_store(checked)
         title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(checked.filename)
-        warnings = _duplicate_warnings(folder, checked)
+        warnings = duplicate_warnings(folder, checked.sha256)
         uid = checked.plan.uid if checked.plan is not None else secrets.token_hex(16)
         key = _store(folder, uid, 1, checked)
     finally:
@@ -175,14 +175,14 @@ def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, 
     version = _version_row(document, 1, key, checked, user)
 
     def write() -> None:
-        _decide(folder, version, declaration)
+        decide_lateness(folder, version, declaration)
         db.session.add_all([document, version])
         db.session.flush()
         record("document.upload", object_type="document", object_id=document.id,
                provider_id=folder.room.provider_id, version=1, filename=checked.filename,
                sha256=checked.sha256, size=checked.size, area=folder.area)
 
-    _record_or_remove(key, write)
+    record_or_remove(key, write)
     return Upload(document, version, warnings)
 
 
@@ -197,7 +197,7 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
         check_paper(folder, utcnow(), declaration)
         if before_store:
             before_store(checked)
-        warnings = _duplicate_warnings(folder, checked, exclude=document)
+        warnings = duplicate_warnings(folder, checked.sha256, exclude=document)
         if checked.sha256 == document.current.sha256:
             warnings.append(_("This file is the same as the current version."))
         number = document.current.version + 1
@@ -207,14 +207,14 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
     version = _version_row(document, number, key, checked, user, note)
 
     def write() -> None:
-        _decide(folder, version, declaration)
+        decide_lateness(folder, version, declaration)
         db.session.add(version)
         db.session.flush()
         record("document.new_version", object_type="document", object_id=document.id,
                provider_id=folder.room.provider_id, version=number,
                filename=checked.filename, sha256=checked.sha256, size=checked.size)
 
-    _record_or_remove(key, write, racing=True)
+    record_or_remove(key, write, racing=True)
     return Upload(document, version, warnings)
 
 
@@ -262,12 +262,11 @@ def restore(document: Document, user: Any) -> None:
 def purge(older_than: datetime | None = None,
           progress: Callable[[Iterable[Document]], Any] | None = None) -> int:
     """Remove for good documents in the trash longer than the retention period."""
-    cutoff = older_than or utcnow() - timedelta(
-        days=current_app.config["VIR_TRASH_RETENTION_DAYS"])
+    cutoff = older_than or retention_cutoff(utcnow(),
+                                            current_app.config["VIR_TRASH_RETENTION_DAYS"])
     documents = list(db.session.scalars(
         select(Document).where(Document.deleted_at.is_not(None),
                                Document.deleted_at < cutoff)))
-    storage = get_storage()
     items: Iterable[Document] = progress(documents) if progress else documents
     count = 0
     for document in items:
@@ -279,10 +278,7 @@ def purge(older_than: datetime | None = None,
         db.session.commit()
         # Rows first, then objects: an interrupted purge leaves orphans, never dangling rows.
         for key in keys:
-            try:
-                storage.delete(key)
-            except StorageError:
-                log.exception("purge: could not delete %s; reconcile will find it", key)
+            remove_quietly(key)
         count += 1
     return count
 

@@ -15,7 +15,8 @@ from vir.core.db import db, utcnow
 from vir.documents.models import DocumentVersion
 from vir.storage import StorageError, get_storage
 
-PREFIX = "rooms/"
+# Documents live under rooms/, forwarded evidence awaiting a decision under forwards/.
+PREFIXES = ("rooms/", "forwards/")
 
 
 @dataclass
@@ -37,9 +38,14 @@ def reconcile(*, fix: bool = False, verify: bool = True, grace_minutes: int | No
     storage = get_storage()
     grace = timedelta(minutes=grace_minutes if grace_minutes is not None
                       else current_app.config["VIR_ORPHAN_GRACE_MINUTES"])
+    from vir.forwards.models import Forward
+
     rows = {v.storage_key: v.sha256 for v in db.session.scalars(
         select(DocumentVersion).where(DocumentVersion.storage_backend == storage.name))}
-    objects = {o.key: o for o in storage.list(PREFIX)}
+    rows.update({f.storage_key: f.sha256 for f in db.session.scalars(
+        select(Forward).where(Forward.storage_backend == storage.name,
+                              Forward.purged_at.is_(None)))})
+    objects = {o.key: o for prefix in PREFIXES for o in storage.list(prefix)}
     report = Report()
     now = utcnow()
     for key, listed in sorted(objects.items()):

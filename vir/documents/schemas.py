@@ -79,5 +79,17 @@ class DocumentSchema(ma.Schema):
         "description": "e.g. the same file is already in the folder"})
 
 
+class ProvenanceSchema(ma.Schema):
+    forward_id = ma.fields.Integer()
+    organisation = ma.fields.String()
+    organisation_name = ma.fields.String()
+    forwarded_by = ma.fields.String(allow_none=True)
+    forwarded_at = ma.fields.AwareDateTime()
+    accepted_at = ma.fields.AwareDateTime(allow_none=True)
+    accepted_by = ma.fields.String(allow_none=True)
+
+
 class DocumentDetailSchema(DocumentSchema):
     versions = ma.fields.List(ma.fields.Nested(VersionSchema))
+    forwarded = ma.fields.Nested(ProvenanceSchema, allow_none=True, metadata={
+        "description": "set when the document was accepted from forwarded evidence"})

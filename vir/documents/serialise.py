@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vir.core.db import db
+from vir.core.i18n import locale
 from vir.documents.models import Document, DocumentVersion
 
 
@@ -41,4 +42,13 @@ def document_dict(d: Document, *, versions: bool = False,
     }
     if versions:
         body["versions"] = [version_dict(v) for v in reversed(d.versions)]
+        from vir.forwards.queries import for_document
+
+        forward = for_document(d.id)
+        body["forwarded"] = None if forward is None else {
+            "forward_id": forward.id, "organisation": forward.from_org.slug,
+            "organisation_name": forward.from_org.name(locale()),
+            "forwarded_by": forward.created_by.name if forward.created_by else None,
+            "forwarded_at": forward.created_at, "accepted_at": forward.decided_at,
+            "accepted_by": forward.decided_by.name if forward.decided_by else None}
     return body

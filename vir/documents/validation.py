@@ -22,6 +22,7 @@ import magic
 from flask import current_app
 from flask_babel import gettext as _
 
+from vir.core.errors import Refusal
 from vir.core.text import clean_name
 
 # libmagic's answer -> the extensions a file of that type may carry.
@@ -58,14 +59,11 @@ _magic_lock = threading.Lock()
 _magic: magic.Magic | None = None
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refusal):
     """The file was refused; ``message`` is for the uploader, ``code`` for API clients."""
 
     def __init__(self, message: str, code: str = "upload_refused", status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+        super().__init__(message, code, status, field="file")
 
 
 @dataclass

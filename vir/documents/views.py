@@ -14,6 +14,7 @@ from vir.access import (
     can,
     can_restore,
     can_see_index_failure,
+    can_view_audit,
     load_document,
     load_folder,
     require,
@@ -39,17 +40,18 @@ def upload(folder_id: int) -> Any:
     folder = load_folder(folder_id, WRITE)
     form = UploadForm()
     files = [f for f in request.files.getlist("files") if f and f.filename]
+    wants_json = request.accept_mimetypes.best == "application/json"  # the drop-zone script
     if not form.validate_on_submit() or not files:
         if not files:
             form.files.errors = [_("Choose at least one file to upload")]
+        if wants_json:
+            return {"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, 422
         return render_template("rooms/folder.html", folder=folder, room=folder.room,
                                writable=True, form=form,
-                               documents=queries.in_folder(folder)), 200
+                               documents=queries.in_folder(folder)), 422
     outcomes = []
     single = len(files) == 1
-    declaration = None
-    if form.information_date.data or form.late_reason.data:
-        declaration = LateDeclaration(form.information_date.data, form.late_reason.data or "")
+    declaration = LateDeclaration.given(form.information_date.data, form.late_reason.data)
     for f in files:
         try:
             result = ops.upload_document(
@@ -66,8 +68,23 @@ def upload(folder_id: int) -> Any:
             outcomes.append({"filename": result.version.filename, "ok": True,
                              "document": result.document, "warnings": result.warnings})
     status = 200 if any(o["ok"] for o in outcomes) else 422
+    if wants_json:
+        return {"outcomes": [_outcome_json(o) for o in outcomes]}, status
     return render_template("documents/upload_result.html", folder=folder, room=folder.room,
                            outcomes=outcomes), status
+
+
+def _outcome_json(outcome: dict[str, Any]) -> dict[str, Any]:
+    """One file's outcome for the drop-zone script, with its messages already translated."""
+    body: dict[str, Any] = {"filename": outcome["filename"], "ok": outcome["ok"]}
+    if outcome["ok"]:
+        document = outcome["document"]
+        body.update(url=url_for("documents.document", document_id=document.id),
+                    title=document.title, warnings=outcome["warnings"],
+                    late=document.current.late)
+    else:
+        body["message"] = outcome["message"]
+    return body
 
 
 @bp.get("/documents/<int:document_id>")
@@ -76,11 +93,15 @@ def document(document_id: int) -> str:
     doc = load_document(document_id, READ, trashed=True)
     ops.record_view(doc)
     room, area = doc.folder.room, doc.folder.area
+    from vir.audit.queries import for_object
+    from vir.forwards.queries import for_document
     from vir.search.models import DocumentText
     from vir.search.queries import more_like
 
     text = db.session.get(DocumentText, doc.current.id)
+    events = for_object("document", doc.id) if can_view_audit(current_user) else []
     return render_template("documents/document.html", document=doc, folder=doc.folder,
+                           forwarded=for_document(doc.id), events=events,
                            text=text, similar=more_like(current_user, doc),
                            show_reason=can_see_index_failure(current_user, doc.current),
                            room=room, writable=can(current_user, WRITE, room, area),
@@ -133,10 +154,8 @@ def move(document_id: int) -> Response:
     form = _move_form(doc)
     if form.validate_on_submit():
         target = load_folder(form.folder_id.data, WRITE)
-        declaration = None
-        if form.information_date.data or form.late_reason.data:
-            declaration = LateDeclaration(form.information_date.data,
-                                          form.late_reason.data or "")
+        declaration = LateDeclaration.given(form.information_date.data,
+                                            form.late_reason.data)
         try:
             ops.move(doc, target, current_user, declaration)
         except (UploadRefused, ops.DocumentError) as exc:

@@ -121,4 +121,84 @@ def send_digests(now: datetime) -> int:
 
 def send_due_mail(now: datetime | None = None) -> int:
     now = now or utcnow()
-    return send_reminders(now) + send_digests(now)
+    return (send_reminders(now) + send_digests(now) + send_forward_arrivals(now)
+            + send_forward_decisions(now))
+
+
+def send_forward_arrivals(now: datetime) -> int:
+    """Tell each authority's editors, in one message per run, what evidence has arrived since
+    the last message: forwards are batched, not mailed one by one."""
+    from vir.forwards.models import Forward, ForwardStatus
+
+    fresh = list(db.session.scalars(select(Forward).where(
+        Forward.announced_at.is_(None), Forward.status == ForwardStatus.PENDING,
+        Forward.created_at <= now).order_by(Forward.provider_id, Forward.id)))
+    sent = 0
+    by_provider: dict[int, list[Forward]] = {}
+    for forward in fresh:
+        by_provider.setdefault(forward.provider_id, []).append(forward)
+    for provider_id, forwards in by_provider.items():
+        first, last = forwards[0].id, forwards[-1].id
+        for user in _editors(provider_id):
+            locale = user.locale or "en"
+            with force_locale(locale):
+                lines = [f"- {f.filename} ({f.from_org.name(locale)}, "
+                         f"{format_datetime(f.created_at, 'd MMM y HH:mm')})"
+                         + (f"\n  {f.note}" if f.note else "") for f in forwards]
+                subject = _("VIR: %(n)d item(s) of evidence forwarded to %(provider)s",
+                            n=len(forwards), provider=forwards[0].provider.name(locale))
+                body = "\n\n".join([
+                    _("Evidence has been forwarded to your authority. Decide whether to "
+                      "share each item in VIR (accept it into a folder) or decline it:"),
+                    "\n".join(lines),
+                    _url(f"/rooms/{forwards[0].provider.slug}/forwards")])
+            sent += send_once(f"forwards:{provider_id}:{first}-{last}:{user.id}", user.email,
+                              user.name, subject, body)
+        for forward in forwards:
+            forward.announced_at = now
+        db.session.commit()
+    return sent
+
+
+def send_forward_decision(forward_id: int) -> int:
+    """Tell the person who forwarded evidence what the authority decided."""
+    from vir.forwards.models import Forward, ForwardStatus
+
+    forward = db.session.get(Forward, forward_id)
+    if forward is None or forward.status not in (ForwardStatus.ACCEPTED,
+                                                 ForwardStatus.DECLINED):
+        return 0
+    user = forward.created_by
+    if user is None or not user.active:
+        return 0
+    locale = user.locale or "en"
+    with force_locale(locale):
+        provider = forward.provider.name(locale)
+        if forward.status == ForwardStatus.ACCEPTED:
+            subject = _("VIR: %(provider)s accepted the evidence you forwarded",
+                        provider=provider)
+            folder = forward.document.folder.name if forward.document else ""
+            text = _("%(provider)s accepted “%(filename)s” and shared it in VIR (folder: "
+                     "%(folder)s).", provider=provider, filename=forward.filename,
+                     folder=folder)
+        else:
+            subject = _("VIR: %(provider)s declined the evidence you forwarded",
+                        provider=provider)
+            text = _("%(provider)s declined “%(filename)s”. Their reason: %(reason)s",
+                     provider=provider, filename=forward.filename,
+                     reason=forward.decline_reason)
+        body = "\n\n".join([text, _url(f"/forwards/{forward.id}")])
+    return int(send_once(f"forward-decision:{forward.id}", user.email, user.name, subject,
+                         body))
+
+
+def send_forward_decisions(now: datetime) -> int:
+    """Retry decision mail that could not go at the time (each goes once)."""
+    from datetime import timedelta
+
+    from vir.forwards.models import Forward, ForwardStatus
+
+    ids = db.session.scalars(select(Forward.id).where(
+        Forward.status.in_([ForwardStatus.ACCEPTED, ForwardStatus.DECLINED]),
+        Forward.decided_at > now - timedelta(days=7)))
+    return sum(send_forward_decision(i) for i in list(ids))

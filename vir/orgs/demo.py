@@ -110,6 +110,13 @@ DEMO_DOCUMENTS = [
      "Link inspector notes before the improvement conference"),
 ]
 
+# (provider, sender, file name, note, text): evidence waiting for the authority's decision.
+DEMO_FORWARDS = [
+    ("cardiff", "partner@csc.example", "csc-attendance-review.pdf",
+     "Our review of attendance support in Cardiff schools, autumn term.",
+     "Central South Consortium attendance review for Cardiff"),
+]
+
 DEMO_FOLDERS = [
     ("cardiff", Area.PROVIDER, "Improvement conference"),
     ("cardiff", Area.INSPECTORS, "Improvement conference"),
@@ -167,6 +174,7 @@ def load_demo(
         + [("user", u) for u in USERS]
         + [("folder", f) for f in DEMO_FOLDERS]
         + [("document", d) for d in DEMO_DOCUMENTS]
+        + [("forward", f) for f in DEMO_FORWARDS]
     )
     bar = progress(steps, label="Loading demo data") if progress else None
     items = bar.__enter__() if bar else steps
@@ -212,6 +220,8 @@ def _step(kind: str, item: Any, password: str) -> None:
             create_folder(room, area, name)
     elif kind == "document":
         _demo_document(*item)
+    elif kind == "forward":
+        _demo_forward(*item)
     db.session.flush()
 
 
@@ -229,3 +239,15 @@ def _demo_document(slug: str, area: str, folder_name: str, filename: str, title:
     user = db.session.scalar(select(User).where(User.email == uploader))
     upload_document(folder, io.BytesIO(sample_pdf(text)), filename, user=user, title=title,
                     category=category)
+
+
+def _demo_forward(slug: str, sender: str, filename: str, note: str, text: str) -> None:
+    from vir.forwards.models import Forward
+    from vir.forwards.operations import forward_file
+
+    provider = by_slug(slug)
+    if db.session.scalar(select(Forward).where(Forward.provider_id == provider.id,
+                                               Forward.filename == filename)):
+        return
+    user = db.session.scalar(select(User).where(User.email == sender))
+    forward_file(provider, io.BytesIO(sample_pdf(text)), filename, user=user, note=note)

@@ -29,9 +29,15 @@ def room(slug: str) -> str:
         (a, ops.folders_in(room, a), can(current_user, WRITE, room, a))
         for a in readable_areas(current_user, room)
     ]
+    from vir.access import can_read_forwards
+    from vir.forwards.queries import pending_count
+
+    inbox = can_read_forwards(current_user, room)
     return render_template("rooms/room.html", room=room, areas=areas,
                            activities=for_provider(room.provider_id),
-                           manage_activities=can_manage_activities(current_user, room))
+                           manage_activities=can_manage_activities(current_user, room),
+                           inbox=inbox, forwards_waiting=pending_count(room.provider_id)
+                           if inbox else 0)
 
 
 @bp.get("/folders/<int:folder_id>")
@@ -41,6 +47,7 @@ def folder(folder_id: int) -> str:
     from vir.core.db import utcnow
     from vir.documents.forms import UploadForm
     from vir.documents.queries import in_folder
+    from vir.search.queries import statuses
 
     folder = load_folder(folder_id, READ)
     documents = in_folder(folder)
@@ -52,6 +59,7 @@ def folder(folder_id: int) -> str:
         restorable=can_restore(current_user, folder.room, folder.area),
         form=UploadForm(),
         documents=documents,
+        index_status=statuses([d.current.id for d in documents]),
         activity=folder_activity(folder, documents, utcnow()),
     )
 

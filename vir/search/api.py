@@ -35,7 +35,7 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
         results = queries.search(current_user, args["q"], provider=args["provider"],
                                  area=args["area"], category=args["category"], since=since,
                                  until=until, sort=args["sort"], page=args["page"],
-                                 per_page=args["per_page"])
+                                 per_page=args["per_page"], facets=args["facets"])
     except queries.SearchError as exc:
         fail(422, str(exc), code="validation_error", q=[str(exc)])
     return {"total": results.total, "page": results.page,

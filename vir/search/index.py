@@ -4,7 +4,9 @@ paperless-ngx's index module), one searcher kept open and refreshed rather than 
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +14,102 @@ from typing import Any
 
 from flask import current_app
 from whoosh import highlight, index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
+
+# Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
+_TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
+_stem = functools.lru_cache(maxsize=200_000)(porter_stem)
+_last = threading.local()
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased tokens of a text; the last text's are kept (per thread), because `content`
+    and `exact` index the same string one after the other."""
+    if getattr(_last, "text", None) is text:
+        return _last.words
+    words = [m.lower() for m in _TOKEN.findall(text)]
+    _last.text, _last.words = text, words
+    return words
+
+
+class FastText(TEXT):
+    """A TEXT field indexed without Whoosh's per-token object pipeline: the same terms,
+    frequencies and positions its analyzer gives (StemmingAnalyzer: stop words and one-letter
+    tokens dropped, positions renumbered, Porter stems; StandardAnalyzer with no stop list:
+    every token as written), computed in one loop, from one tokenisation shared by both
+    fields. Queries still go through the analyzer; a test checks the two agree."""
+
+    def __init__(self, *, stemmed: bool, **kwargs: Any) -> None:
+        analyzer = StemmingAnalyzer() if stemmed else StandardAnalyzer(stoplist=None)
+        super().__init__(analyzer=analyzer, phrase=True, **kwargs)
+        self.stemmed = stemmed
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        words = _tokens(value)
+        positions: dict[str, list[int]] = {}
+        if self.stemmed:
+            pos = None
+            for index_, word in enumerate(words):
+                if len(word) < 2 or word in STOP_WORDS:
+                    continue
+                # StopFilter(renumber=True): the first kept token keeps its position, the
+                # rest follow it one by one.
+                pos = index_ if pos is None else pos + 1
+                positions.setdefault(_stem(word), []).append(pos)
+        else:
+            for index_, word in enumerate(words):
+                positions.setdefault(word, []).append(index_)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, where in positions.items():
+            yield term.encode("utf-8"), len(where), len(where) * boost, encode(where)
+
+
+class _RememberedLengths:
+    """A segment's per-document reader that remembers field lengths: while a segment's
+    postings are written, Whoosh asks the length of the document's field for every posting,
+    each time a seek and read in the column file."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._lengths: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        key = (docnum, fieldname)
+        found = self._lengths.get(key)
+        if found is None:
+            found = self._lengths[key] = self._reader.doc_field_length(docnum, fieldname,
+                                                                       default)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def _remember_lengths() -> None:
+    """Give Whoosh's segment writers the remembering reader (once, for this process and the
+    writer processes it forks)."""
+    from whoosh.writing import SegmentWriter
+
+    if getattr(SegmentWriter, "_vir_lengths", False):
+        return
+    plain = SegmentWriter.per_document_reader
+
+    def per_document_reader(self: SegmentWriter) -> Any:
+        return _RememberedLengths(plain(self))
+
+    SegmentWriter.per_document_reader = per_document_reader  # type: ignore[method-assign]
+    SegmentWriter._vir_lengths = True  # type: ignore[attr-defined]
+
+
+_remember_lengths()
 
 
 def get_schema() -> Schema:
@@ -34,14 +128,19 @@ def get_schema() -> Schema:
         uploaded_at=DATETIME(stored=True, sortable=True),
         # English stemming for most papers; `exact` keeps every word as written, with no stop
         # list, so Welsh documents are found by their own words.
-        content=TEXT(analyzer=StemmingAnalyzer(), phrase=True),
-        exact=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=True),
+        content=FastText(stemmed=True),
+        exact=FastText(stemmed=False),
     )
 
 
 SCHEMA = get_schema()
 _lock = threading.Lock()
 _searchers: dict[str, Searcher] = {}
+# Documents each permission filter lets through, per open searcher: a filter depends only on
+# the caller's rights, which repeat from search to search, and computing it walks every
+# posting of every (provider, area) pair.
+_filters: dict[tuple[int, str], Any] = {}
+MAX_FILTERS = 512
 
 
 def index_dir() -> Path:
@@ -53,16 +152,18 @@ _create_lock = threading.Lock()
 
 def open_index() -> index.Index:
     directory = index_dir()
+    # The code's schema, not the one pickled in the index: the same fields and terms, and
+    # indexes made before FastText keep working with it.
     if index.exists_in(directory):
-        return index.open_dir(directory)
+        return index.open_dir(directory, schema=SCHEMA)
     with _create_lock:  # two worker threads may both find no index
         if index.exists_in(directory):
-            return index.open_dir(directory)
+            return index.open_dir(directory, schema=SCHEMA)
         directory.mkdir(parents=True, exist_ok=True)
         try:
             return index.create_in(directory, SCHEMA)
         except NameError:  # another process created it first (Whoosh's "File exists")
-            return index.open_dir(directory)
+            return index.open_dir(directory, schema=SCHEMA)
 
 
 @contextlib.contextmanager
@@ -91,9 +192,25 @@ def searcher() -> Iterator[Searcher]:
             # deletions in them after a merge (seen as duplicated, undeletable hits).
             if current is not None:
                 current.close()
+            _filters.clear()
             current = open_index().searcher()
         _searchers[key] = current
         yield current
+
+
+def allowed_docs(s: Searcher, allowed: Any) -> Any:
+    """The set of document numbers a filter query matches, remembered for this searcher.
+    Call inside ``searcher()``, which holds the lock and clears this when the index changes."""
+    from whoosh.idsets import BitSet
+
+    key = (id(s), repr(allowed))
+    found = _filters.get(key)
+    if found is None:
+        if len(_filters) >= MAX_FILTERS:
+            _filters.clear()
+        found = BitSet(s.docs_for_query(allowed), size=s.doc_count_all())
+        _filters[key] = found
+    return found
 
 
 def reset() -> None:
@@ -101,6 +218,7 @@ def reset() -> None:
         for s in _searchers.values():
             s.close()
         _searchers.clear()
+        _filters.clear()
 
 
 class MarkFormatter(highlight.Formatter):

@@ -72,7 +72,9 @@ def parse(text: str) -> Query:
 def search(user: Any, text: str, *, provider: str | None = None, area: str | None = None,
            category: str | None = None, since: datetime | None = None,
            until: datetime | None = None, sort: str = "relevance", page: int = 1,
-           per_page: int = 10) -> Results:
+           per_page: int = 10, facets: bool = True) -> Results:
+    """``facets``: count results per provider, area and category (the results page shows
+    them; it costs a pass over every match, so API callers ask for it)."""
     query = parse(text)
     filters: list[Query] = [allowed_filter(user)]
     for name, value in (("provider", provider), ("area", area), ("category", category)):
@@ -83,21 +85,29 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
     allowed = And(filters)
     newest = sorting.FieldFacet("uploaded_at", reverse=True) if sort == "date" else None
     with idx.searcher() as s:
-        page_obj = s.search_page(query, page, pagelen=per_page, filter=allowed,
-                                 sortedby=newest, groupedby=list(FACETS))
-        found = [(int(h["document_id"]), h.score) for h in page_obj]
-        total = page_obj.total
+        docs = idx.allowed_docs(s, allowed)
+        if not docs:  # Whoosh reads an empty filter as no filter at all: nothing to search
+            return Results(total=0, page=page, per_page=per_page,
+                           facets={name: {} for name in FACETS} if facets else {})
+        # Every match is collected in the one pass (limit=None), so the total and the facets
+        # need no second pass over the postings, which is what a top-N search costs here.
+        hits = s.search(query, limit=None, filter=docs, sortedby=newest,
+                        groupedby=list(FACETS) if facets else None)
+        start = (page - 1) * per_page
+        found = [(int(h["document_id"]), h.score) for h in hits[start:start + per_page]]
+        total = len(hits)
         # Facets count only what the filter lets through: documents the caller may read.
-        facets = {name: {str(k): len(v) for k, v in page_obj.results.groups(name).items()}
-                  for name in FACETS}
-        suggestion = _suggest(s, query, text, allowed) if total == 0 else None
-    results = Results(total=total, page=page, per_page=per_page, facets=facets,
+        counts = {name: {str(k): len(v) for k, v in hits.groups(name).items()}
+                  for name in FACETS} if facets else {}
+        suggestion = _suggest(s, query, text, docs) if total == 0 else None
+    results = Results(total=total, page=page, per_page=per_page, facets=counts,
                       suggestion=suggestion)
     if not found:
         return results
     documents = {d.id: d for d in db.session.scalars(
         select(Document).where(Document.id.in_([i for i, _ in found])))}
     terms = [t for f, t in query.all_terms() if f in ("content", "exact", "title")]
+    texts = _texts([d.current.id for d in documents.values()])
     for document_id, score in found:
         document = documents.get(document_id)
         # The database has the last word: deleted, moved or no longer readable means hidden.
@@ -105,15 +115,18 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
                 user, READ, document.folder.room, document.folder.area):
             results.total -= 1
             continue
-        results.hits.append(Hit(document, score, snippet(document, terms)))
+        results.hits.append(Hit(document, score,
+                                snippet(texts.get(document.current.id, ""), terms)))
     return results
 
 
-def _suggest(s: Any, query: Query, text: str, allowed: Query) -> str | None:
+def _suggest(s: Any, query: Query, text: str, allowed: Any) -> str | None:
     """"Did you mean": offered only when the corrected search finds something the caller may
     read, so a suggestion never reveals a word from a document they cannot see."""
     # Corrections come from the unstemmed field, so they are words people wrote, not stems.
     exact = QueryParser("exact", schema=idx.SCHEMA).parse(text)
+    if not allowed:  # an empty filter would let everything through
+        return None
     corrected = s.correct_query(exact, text)
     if corrected.query == exact or not corrected.string or corrected.string == text:
         return None
@@ -179,10 +192,16 @@ def _windows(text: str, words: set[str]) -> str:
     return " … ".join(text[a:b] for a, b in merged)
 
 
-def snippet(document: Document, terms: list[Any]) -> str:
+def _texts(version_ids: list[int]) -> dict[int, str]:
+    """Stored text of several versions in one query, for their snippets."""
+    if not version_ids:
+        return {}
+    return dict(db.session.execute(select(DocumentText.version_id, DocumentText.text)
+                                   .where(DocumentText.version_id.in_(version_ids))).all())
+
+
+def snippet(text: str, terms: list[Any]) -> str:
     """HTML-escaped text around the matched words, which are wrapped in <mark>."""
-    row = db.session.get(DocumentText, document.current.id)
-    text = row.text if row else ""
     if not text or not terms:
         return idx.html.escape(text[:200])
     words = {t.decode() if isinstance(t, bytes) else str(t) for t in terms}
@@ -194,3 +213,12 @@ def snippet(document: Document, terms: list[Any]) -> str:
         if result:
             return result
     return idx.html.escape(text[:200])
+
+
+def statuses(version_ids: list[int]) -> dict[int, str]:
+    """Index status per version, in one query (a version not yet seen is pending)."""
+    if not version_ids:
+        return {}
+    found = dict(db.session.execute(select(DocumentText.version_id, DocumentText.status)
+                                    .where(DocumentText.version_id.in_(version_ids))).all())
+    return {v: found.get(v, "pending") for v in version_ids}

@@ -19,6 +19,8 @@ class SearchQuery(ma.Schema):
                             validate=ma.validate.OneOf(["relevance", "date"]))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1000))
     per_page = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=100))
+    facets = ma.fields.Boolean(load_default=False, metadata={
+        "description": "also count results per provider, area and category"})
 
 
 class SearchHit(ma.Schema):

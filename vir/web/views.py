@@ -7,7 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from vir.access import can_admin, can_view_audit, readable_areas, visible_rooms
+from vir.access import (
+    can_admin,
+    can_forward,
+    can_read_forwards,
+    can_view_audit,
+    readable_areas,
+    visible_rooms,
+)
 from vir.accounts.forms import EmptyForm
 from vir.accounts.views import safe_next
 from vir.core.db import db
@@ -23,9 +30,28 @@ def home() -> str:
         (room, readable_areas(current_user, room))
         for room in db.session.scalars(visible_rooms(current_user))
     ]
+    from vir.activities.queries import coming_up, late_papers
+    from vir.core.db import utcnow
+    from vir.forwards.queries import pending_counts, sent_pending_count
+
+    now = utcnow()
+    provider_ids = [room.provider_id for room, areas in rooms]
+    # Late papers are in Provider Areas: show them to whoever reads that area.
+    late_ids = [room.provider_id for room, areas in rooms if "provider" in areas]
+
+    inboxes = [room for room, _areas in rooms if can_read_forwards(current_user, room)]
+    counts = pending_counts([room.provider_id for room in inboxes])
+    forwards_waiting = [(room, counts[room.provider_id]) for room in inboxes
+                        if counts.get(room.provider_id)]
+    sender = can_forward(current_user)
     return render_template(
         "home.html",
         rooms=rooms,
+        deadlines=coming_up(provider_ids, now),
+        late=late_papers(late_ids, now),
+        forwards_waiting=forwards_waiting,
+        sender=sender,
+        sent_pending=sent_pending_count(current_user),
         is_admin=can_admin(current_user),
         can_audit=can_view_audit(current_user),
     )
