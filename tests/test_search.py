@@ -251,3 +251,127 @@ def test_fast_indexing_gives_the_analyzers_terms(text):
         assert isinstance(fast, FastText)
         plain = TEXT(analyzer=fast.analyzer, phrase=True)
         assert sorted(fast.index(text)) == sorted(plain.index(text)), name
+
+
+WORDS = ("attendance", "leadership", "pupils", "ysgol", "disgyblion", "cynllun", "budget",
+         "strategy", "wellbeing", "the", "a", "plan")
+SCORING_QUERIES = [
+    "attendance", "Attendance pupils", "attendance OR budget", "attendance NOT budget",
+    "NOT ysgol", "(attendance OR wellbeing) AND cynllun", "ysgol^2 pupils", "missingword",
+    "attendance missingword", "category:plan", "category:plan attendance",
+    "provider:cardiff OR strategy", "a the", "disgyblion OR (budget NOT leadership)",
+    "title:plan^3 OR exact:ysgol", "filename:notes", "(pupils budget)^1.5 OR cynllun",
+    '"attendance pupils"', '"the pupils"', '"ysgol ysgol cynllun"', '"budget strategy"^2',
+    '"pupils attendance" OR wellbeing', '"attendance nosuchword"', '"a"', "title:\"plan 3\"",
+]
+
+
+def _scoring_index(tmp_path: Any) -> Any:
+    """An index of several segments, some with deletions, built with the project's schema."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from whoosh import index
+
+    from vir.search.index import SCHEMA
+
+    rng = random.Random(5)
+    ix = index.create_in(tmp_path, SCHEMA)
+    n = 0
+    for batch in range(4):  # one segment per commit
+        with ix.writer() as w:
+            for _ in range(60):
+                body = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 120)))
+                w.add_document(
+                    id=str(n), document_id=n, version=1, title=f"{rng.choice(WORDS)} {n}",
+                    filename=f"{rng.choice(['notes', 'data'])}-{n}.pdf",
+                    provider=rng.choice(["cardiff", "swansea", "powys"]),
+                    area=rng.choice(["provider", "inspectors"]), folder=str(n % 7),
+                    category=rng.choice(["plan", "data", "other"]),
+                    uploaded_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=n % 50),
+                    content=body, exact=body)
+                n += 1
+        if batch:
+            with ix.writer() as w:  # deletions in an older segment
+                for gone in rng.sample(range(n - 60), 8):
+                    w.delete_by_term("id", str(gone))
+    return ix
+
+
+@pytest.mark.parametrize("allowed_text", ["", "provider:cardiff OR (provider:swansea "
+                                              "area:provider)"])
+def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text):
+    """vir.search.scoring gives Whoosh's matches, scores, order and facet counts."""
+    import numpy as np
+    from whoosh import sorting
+    from whoosh.qparser import QueryParser
+    from whoosh.query import Every
+
+    from vir.search import scoring
+    from vir.search.queries import FACETS, parse
+
+    ix = _scoring_index(tmp_path)
+    with ix.searcher() as s:
+        assert not s.is_atomic()
+        allowed = (QueryParser("content", ix.schema).parse(allowed_text) if allowed_text
+                   else Every())
+        docs = set(s.docs_for_query(allowed))
+        mask = np.zeros(s.doc_count_all(), dtype=bool)
+        mask[list(docs)] = True
+        for text in SCORING_QUERIES:
+            q = parse(text)
+            assert scoring.supports(q, s), (text, q)
+            mine = scoring.run(s, q, mask)
+            hits = s.search(q, limit=None, filter=docs, groupedby=list(FACETS))
+            theirs = {h.docnum: h.score for h in hits}
+            assert set(np.flatnonzero(mine.mask)) == set(theirs), text
+            assert mine.total == len(hits), text
+            if text in ("attendance", '"attendance pupils"', '"ysgol ysgol cynllun"'):
+                assert hits, text  # the corpus gives these something to find
+            for docnum, score in theirs.items():
+                assert mine.scores[docnum] == pytest.approx(score, rel=1e-9), (text, docnum)
+            assert [d for d, _ in mine.top(10)] == [h.docnum for h in hits[:10]], text
+            assert scoring.facets(s, mine.mask, FACETS) == {
+                name: {k: len(v) for k, v in hits.groups(name).items()} for name in FACETS}
+            newest = s.search(q, limit=None, filter=docs,
+                              sortedby=sorting.FieldFacet("uploaded_at", reverse=True))
+            dates = [s.stored_fields(d)["uploaded_at"] for d, _ in mine.newest(s, "uploaded_at",
+                                                                              len(hits))]
+            assert dates == [h["uploaded_at"] for h in newest], text
+        # Anything else is left to Whoosh.
+        for text in ('"attendance pupils"~3', "attend*", "uploaded_at:2027"):
+            assert not scoring.supports(parse(text), s), text
+
+
+def test_writers_spilling_to_disk_write_the_same_index(tmp_path):
+    """Postings sorted in runs on disk (written and read in chunks by vir.search.index) give
+    the same index as postings sorted in memory."""
+    import random
+
+    from whoosh import index
+
+    from vir.search import index as idx
+
+    rng = random.Random(9)
+    bodies = [" ".join(rng.choice(WORDS + tuple(f"w{i}" for i in range(300)))
+                       for _ in range(400)) for _ in range(120)]
+    built = {}
+    for name, limitmb in (("memory", 256), ("runs", 1)):
+        (tmp_path / name).mkdir()
+        ix = index.create_in(tmp_path / name, idx.SCHEMA)
+        w = ix.writer(limitmb=limitmb)
+        for n, body in enumerate(bodies):
+            w.add_document(id=str(n), document_id=n, content=body, exact=body)
+        if name == "runs":
+            assert len(w.pool.runs) > 2  # the limit really made it spill
+        w.commit()
+        with ix.searcher() as s:
+            r = s.reader()
+            built[name] = {}
+            for f, t in r.all_terms():
+                m, postings = r.postings(f, t), []
+                while m.is_active():
+                    postings.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                built[name][(f, t)] = postings
+    assert built["memory"] == built["runs"] and len(built["runs"]) > 300

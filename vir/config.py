@@ -109,6 +109,7 @@ def from_environment() -> dict[str, Any]:
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
         "VIR_SEARCH_ENABLED": _bool(os.environ.get("VIR_SEARCH_ENABLED"), True),
+        "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 128),
         # Mail
         "VIR_SMTP_HOST": os.environ.get("VIR_SMTP_HOST") or None,
         "VIR_SMTP_PORT": _int("VIR_SMTP_PORT", 25),

@@ -7,16 +7,18 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from whoosh.query import Every
 
 from vir.core.db import db, utcnow
 from vir.documents.models import Document, DocumentVersion
+from vir.rooms.models import Folder, Room
 from vir.search import index as idx
 from vir.search.extract import ExtractionError, extract
 from vir.search.models import DocumentText, IndexStatus
@@ -52,6 +54,9 @@ def _after_rollback(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from vir.search import scoring
+
+    scoring.configure(app.config.get("VIR_SEARCH_CACHE_MB", 128))
     if getattr(init_app, "_registered", False):
         return
     # after_flush: keys are assigned, and new/dirty/deleted still show what was flushed.
@@ -64,9 +69,10 @@ def init_app(app: Flask) -> None:
 # --- extraction and indexing -----------------------------------------------------------------
 
 
-def text_for(version: DocumentVersion) -> DocumentText:
-    """The stored text of a version, extracting it first if need be."""
-    row = db.session.get(DocumentText, version.id)
+def text_for(version: DocumentVersion, row: DocumentText | None = None) -> DocumentText:
+    """The stored text of a version (``row``, when the caller has loaded it), extracting it
+    first if need be."""
+    row = row or db.session.get(DocumentText, version.id)
     if row is not None and row.status in (IndexStatus.INDEXED, IndexStatus.NO_TEXT) \
             and row.extracted_at:
         return row
@@ -88,17 +94,24 @@ def text_for(version: DocumentVersion) -> DocumentText:
     return row
 
 
-def _fields(document: Document, text: str) -> dict[str, Any]:
+def _activity(folder: Any, known: dict[int, str]) -> str:
+    """The activity a folder (or its parent) belongs to, remembered per folder for a run."""
     from vir.activities.operations import for_folder
 
+    if folder.id not in known:
+        found = for_folder(folder) or (folder.parent and for_folder(folder.parent))
+        known[folder.id] = str(found[0].id) if found else ""
+    return known[folder.id]
+
+
+def _fields(document: Document, text: str, activities: dict[int, str]) -> dict[str, Any]:
     version = document.current
     folder = document.folder
-    found = for_folder(folder) or (folder.parent and for_folder(folder.parent))
     return {
         "id": str(document.id), "document_id": document.id, "version": version.version,
         "title": document.title, "filename": version.filename,
         "provider": folder.room.provider.slug, "area": folder.area, "folder": str(folder.id),
-        "activity": str(found[0].id) if found else "", "category": document.category,
+        "activity": _activity(folder, activities), "category": document.category,
         "organisation": version.uploaded_by_org, "uploaded_at": version.uploaded_at,
         "content": text, "exact": text,
     }
@@ -111,17 +124,30 @@ def index_document_ids(ids: Iterable[int],
     their old entries are already gone (a rebuild), so they are only added."""
     done = 0
     db.session.info[_INDEXING] = True
-    items = progress(list(ids)) if progress else ids
+    items = iter(progress(list(ids)) if progress else ids)
+    activities: dict[int, str] = {}
     with idx.writer(bulk=bulk) as w:
-        for document_id in items:
-            document = db.session.get(Document, document_id)
-            if document is None or document.deleted_at is not None or not document.versions:
-                w.delete_by_term("id", str(document_id))
-                continue
-            row = text_for(document.current)
-            (w.add_document if bulk else w.update_document)(**_fields(document, row.text))
-            row.indexed_at = utcnow()
-            done += 1
+        add = w.add_document if bulk else w.update_document
+        # Documents, their folders and stored texts are loaded a few hundred at a time: one
+        # query each per batch rather than several per document.
+        while batch := list(islice(items, 250)):
+            documents = {d.id: d for d in db.session.scalars(
+                select(Document).where(Document.id.in_(batch))
+                .options(joinedload(Document.folder).joinedload(Folder.room)
+                         .joinedload(Room.provider)))}
+            texts = {t.version_id: t for t in db.session.scalars(
+                select(DocumentText).where(DocumentText.version_id.in_(
+                    [d.current.id for d in documents.values() if d.versions])))}
+            for document_id in batch:
+                document = documents.get(document_id)
+                if document is None or document.deleted_at is not None \
+                        or not document.versions:
+                    w.delete_by_term("id", str(document_id))
+                    continue
+                row = text_for(document.current, texts.get(document.current.id))
+                add(**_fields(document, row.text, activities))
+                row.indexed_at = utcnow()
+                done += 1
     db.session.commit()
     return done
 
@@ -130,7 +156,6 @@ def reindex(provider: str | None = None,
             progress: Callable[[Iterable[int]], Any] | None = None) -> int:
     """Rebuild from stored text (extracting only what was never extracted)."""
     from vir.orgs.models import Organisation
-    from vir.rooms.models import Folder, Room
 
     stmt = select(Document.id).where(Document.deleted_at.is_(None))
     if provider:

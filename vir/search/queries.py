@@ -19,6 +19,7 @@ from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
 from vir.documents.models import Document
 from vir.search import index as idx
+from vir.search import scoring
 from vir.search.models import DocumentText
 
 FIELDS = ["title", "content", "exact", "filename"]
@@ -89,16 +90,26 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
         if not docs:  # Whoosh reads an empty filter as no filter at all: nothing to search
             return Results(total=0, page=page, per_page=per_page,
                            facets={name: {} for name in FACETS} if facets else {})
-        # Every match is collected in the one pass (limit=None), so the total and the facets
-        # need no second pass over the postings, which is what a top-N search costs here.
-        hits = s.search(query, limit=None, filter=docs, sortedby=newest,
-                        groupedby=list(FACETS) if facets else None)
         start = (page - 1) * per_page
-        found = [(int(h["document_id"]), h.score) for h in hits[start:start + per_page]]
-        total = len(hits)
-        # Facets count only what the filter lets through: documents the caller may read.
-        counts = {name: {str(k): len(v) for k, v in hits.groups(name).items()}
-                  for name in FACETS} if facets else {}
+        if scoring.supports(query, s):
+            # Words with AND/OR/NOT: scored a posting block at a time (vir.search.scoring).
+            matches = scoring.run(s, query, idx.allowed_mask(s, allowed))
+            top = (matches.newest(s, "uploaded_at", start + per_page) if newest
+                   else matches.top(start + per_page))
+            found = [(int(s.stored_fields(docnum)["document_id"]), score)
+                     for docnum, score in top[start:]]
+            total = matches.total
+            counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
+        else:
+            # Every match is collected in the one pass (limit=None), so the total and the
+            # facets need no second pass over the postings.
+            hits = s.search(query, limit=None, filter=docs, sortedby=newest,
+                            groupedby=list(FACETS) if facets else None)
+            found = [(int(h["document_id"]), h.score) for h in hits[start:start + per_page]]
+            total = len(hits)
+            # Facets count only what the filter lets through: documents the caller may read.
+            counts = {name: {str(k): len(v) for k, v in hits.groups(name).items()}
+                      for name in FACETS} if facets else {}
         suggestion = _suggest(s, query, text, docs) if total == 0 else None
     results = Results(total=total, page=page, per_page=per_page, facets=counts,
                       suggestion=suggestion)

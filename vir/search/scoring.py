@@ -1,0 +1,384 @@
+"""Word queries scored a posting block at a time with numpy.
+
+Whoosh matches and scores one posting at a time in Python (7–10 µs each), so a word found in
+all of 10,000 documents costs over 100 ms before any snippet is made. Queries built only from
+words in fields joined by AND, OR and NOT, which is what people mostly type, are scored here
+instead: the same BM25F as Whoosh (same idf, field lengths and parameters) over whole posting
+arrays, restricted to the permission filter before anything is scored. Phrases, prefixes,
+wildcards, ranges and anything else go to Whoosh unchanged. `tests/test_search.py` checks this
+path against Whoosh's own results and scores.
+
+This reads posting blocks through Whoosh's W3 codec internals (`W3LeafMatcher`), hence the
+upper bound on whoosh-reloaded in pyproject.toml; any other matcher is read through the public,
+slower matcher interface.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.formats import Positions
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE
+
+# Per-segment arrays (field lengths, facet values, dates, and the postings of words searched
+# for). Segments never change once written, so these stay valid across searchers until the
+# segment is merged away; deletions are applied by the permission mask, not here.
+_segment_cache: OrderedDict[tuple[str, str, Any], Any] = OrderedDict()
+_cached_bytes = 0
+MAX_CACHE_BYTES = 128 * 1024 * 1024  # VIR_SEARCH_CACHE_MB, set by configure()
+
+
+def configure(megabytes: int) -> None:
+    global MAX_CACHE_BYTES
+    MAX_CACHE_BYTES = max(1, megabytes) * 1024 * 1024
+
+
+def supports(q: wq.Query, searcher: Searcher) -> bool:
+    """Whether this query can be scored here with exactly Whoosh's result."""
+    if not isinstance(searcher.weighting, BM25F) or type(searcher.weighting) is not BM25F:
+        return False
+    return _supported(q)
+
+
+def _supported(q: wq.Query) -> bool:
+    kind = type(q)
+    if kind is wq.Term:
+        return True
+    if kind is wq.Not:
+        return _supported(q.query)
+    if kind in (wq.And, wq.Or):
+        if kind is wq.Or and (q.scale or q.minmatch):
+            return False
+        return bool(q.subqueries) and all(_supported(s) for s in q.subqueries)
+    if kind is wq.AndNot:
+        return _supported(q.a) and _supported(q.b)
+    if kind is wq.Phrase:  # exact phrases; "words near each other"~N is Whoosh's
+        return q.slop == 1 and bool(q.words)
+    return False
+
+
+@dataclass
+class Matches:
+    """Which documents match (a mask over the searcher's document numbers) and their scores."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+    @property
+    def total(self) -> int:
+        return int(self.mask.sum())
+
+    def top(self, n: int) -> list[tuple[int, float]]:
+        """The n best (document number, score), best first; ties by document number, as
+        Whoosh orders them."""
+        docs = np.flatnonzero(self.mask)
+        if not len(docs) or n <= 0:
+            return []
+        scores = self.scores[docs]
+        if len(docs) > n:
+            # Everything scoring at least the n-th best, so ties at the edge stay in order.
+            cut = np.partition(scores, len(scores) - n)[len(scores) - n]
+            keep = scores >= cut
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))[:n]
+        return [(int(docs[i]), float(scores[i])) for i in order]
+
+    def newest(self, s: Searcher, field: str, n: int) -> list[tuple[int, float]]:
+        """The n most recent by a sortable date field, newest first."""
+        docs = np.flatnonzero(self.mask)
+        if not len(docs) or n <= 0:
+            return []
+        dates = _column(s, field)[docs]
+        order = np.lexsort((docs, -dates))[:n]
+        return [(int(docs[i]), float(self.scores[docs[i]])) for i in order]
+
+
+def run(s: Searcher, q: wq.Query, allowed: np.ndarray) -> Matches:
+    """Match and score ``q`` among the documents ``allowed`` lets through (a boolean mask
+    over the searcher's document numbers, deleted documents already out)."""
+    mask, scores = _eval(s, q, allowed)
+    mask &= allowed
+    scores[~mask] = 0.0
+    return Matches(mask, scores)
+
+
+def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    kind = type(q)
+    if kind is wq.Term:
+        mask, scores = _term(s, q.fieldname, q.text, allowed)
+    elif kind is wq.Not:
+        # Inside an AND, Whoosh's InverseMatcher adds a constant 1.0 to each document it lets
+        # through; alone, it matches every document the word is not in, also with 1.0.
+        inner, _ = _eval(s, q.query, allowed)
+        mask = ~inner
+        scores = mask.astype(np.float64)
+    elif kind is wq.And or kind is wq.Or:
+        parts = [_eval(s, sub, allowed) for sub in q.subqueries]
+        mask = parts[0][0].copy()
+        scores = parts[0][1].copy()
+        for sub_mask, sub_scores in parts[1:]:
+            if kind is wq.And:
+                mask &= sub_mask
+            else:
+                mask |= sub_mask
+            scores += sub_scores
+        if kind is wq.And:
+            scores[~mask] = 0.0
+    elif kind is wq.AndNot:
+        mask, scores = _eval(s, q.a, allowed)
+        excluded, _ = _eval(s, q.b, allowed)
+        mask = mask & ~excluded
+        scores = np.where(mask, scores, 0.0)
+    elif kind is wq.Phrase:
+        mask, scores = _phrase(s, q, allowed)
+    else:  # supports() keeps anything else away
+        raise TypeError(f"unsupported query {q!r}")
+    # Whoosh applies a boost on a word, and on AND/OR of two or more parts (one part is
+    # replaced by its only child); never on NOT or AND NOT.
+    if q.boost != 1.0 and (kind in (wq.Term, wq.Phrase) or (kind in (wq.And, wq.Or)
+                                                             and len(q.subqueries) > 1)):
+        scores = scores * q.boost
+    return mask, scores
+
+
+def _term(s: Searcher, fieldname: str, text: Any,
+          allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    size = s.doc_count_all()
+    mask = np.zeros(size, dtype=bool)
+    scores = np.zeros(size, dtype=np.float64)
+    if fieldname not in s.schema:
+        return mask, scores
+    field = s.schema[fieldname]
+    try:
+        btext = field.to_bytes(text)
+    except ValueError:
+        return mask, scores
+    if (fieldname, btext) not in s.reader():
+        return mask, scores
+    if field.scorable:
+        weighting = s.weighting
+        idf = s.idf(fieldname, btext)
+        avgfl = s.avg_field_length(fieldname) or 1
+        b = weighting._field_B.get(fieldname, weighting.B)
+        k1 = weighting.K1
+    for leaf, offset in s.leaf_searchers():
+        reader = leaf.reader()
+        if (fieldname, btext) not in reader:
+            continue
+        local, stored = _postings(reader, fieldname, btext)  # cached: never changed in place
+        keep = allowed[local + offset]
+        local = local[keep]
+        if not len(local):
+            continue
+        ids = local + offset
+        weights = stored[keep].astype(np.float64)  # Whoosh scores in double precision
+        mask[ids] = True
+        if field.scorable:
+            lengths = _lengths(reader, fieldname)[local]
+            # whoosh.scoring.bm25, term by term in the same order of operations
+            scores[ids] = idf * ((weights * (k1 + 1)) /
+                                 (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+        else:
+            scores[ids] = weights  # WeightScorer: unscored fields score their weight
+    return mask, scores
+
+
+def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents where the words stand next to each other in this order, scored as Whoosh
+    scores a phrase: the sum of its words' scores."""
+    size = s.doc_count_all()
+    mask = np.zeros(size, dtype=bool)
+    scores = np.zeros(size, dtype=np.float64)
+    fieldname = q.fieldname
+    if fieldname not in s.schema:
+        return mask, scores
+    field = s.schema[fieldname]
+    if not field.format or not field.format.supports("positions"):
+        raise wq.QueryError(f"Phrase search: {fieldname!r} field has no positions")
+    try:
+        words = [field.to_bytes(w) for w in q.words]
+    except ValueError:
+        return mask, scores
+    if any((fieldname, w) not in s.reader() for w in words):
+        return mask, scores
+    for leaf, offset in s.leaf_searchers():
+        reader = leaf.reader()
+        if any((fieldname, w) not in reader for w in words):
+            continue
+        # Each occurrence as one number, document and position together; the i-th word's
+        # occurrences shifted back by i meet the first word's where the phrase stands.
+        keys = None
+        for i, word in enumerate(words):
+            docs, positions = _positions(reader, fieldname, word)
+            keep = allowed[docs + offset]
+            found = (docs[keep].astype(np.int64) << 32) + (positions[keep].astype(np.int64) - i)
+            keys = found if keys is None else np.intersect1d(keys, found, assume_unique=True)
+            if not len(keys):
+                break
+        if keys is not None and len(keys):
+            mask[np.unique(keys >> 32) + offset] = True
+    if mask.any():
+        _, summed = _eval(s, wq.And([wq.Term(fieldname, w) for w in q.words]), allowed)
+        scores = np.where(mask, summed, 0.0)
+    return mask, scores
+
+
+def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Every occurrence of a term in a segment: its document and its position (in order)."""
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        fmt = reader.schema[fieldname].format
+        m = reader.postings(fieldname, btext)
+        while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+            m = m.child
+        ids: list[int] = []
+        counts: list[int] = []
+        deltas: list[int] = []
+        if isinstance(m, W3LeafMatcher) and type(fmt) is Positions:
+            # A Positions value is a count then the pickled gaps between positions (as
+            # Positions.decode_positions reads it); whole blocks are read, gaps summed at once.
+            while m.is_active():
+                m._read_ids()
+                m._read_values()
+                for value in m._values:
+                    gaps = loads(value[_INT_SIZE:])
+                    counts.append(len(gaps))
+                    deltas.extend(gaps)
+                ids.extend(m._ids)
+                m._next_block()
+        else:
+            while m.is_active():
+                where = fmt.decode_positions(m.value())
+                ids.append(m.id())
+                counts.append(len(where))
+                deltas.extend(b - a for a, b in zip([0, *where], where, strict=False))
+                m.next()
+        if not deltas:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        n = np.asarray(counts, dtype=np.int64)
+        running = np.cumsum(np.asarray(deltas, dtype=np.int64))
+        firsts = np.cumsum(n) - n
+        before = np.repeat(running[firsts] - np.asarray(deltas, dtype=np.int64)[firsts], n)
+        return (np.repeat(np.asarray(ids, dtype=np.int32), n),
+                (running - before).astype(np.int32))
+    return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
+
+
+def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers (in the segment) and weights of one term, deleted ones included:
+    the permission mask, built from live documents only, leaves those out. Remembered: most
+    of reading them is decompressing and unpickling Whoosh's blocks, positions and all."""
+    return _remember(_segment_key(reader, "postings", (fieldname, btext)),
+                     lambda: _read_postings(reader, fieldname, btext))
+
+
+def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    m = reader.postings(fieldname, btext)
+    while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+        m = m.child  # the deletion filter
+    ids: list[Any] = []
+    weights: list[Any] = []
+    if isinstance(m, W3LeafMatcher):
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int32))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            m._next_block()
+        if not ids:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return np.concatenate(ids), np.concatenate(weights)
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 100
+    if isinstance(value, (tuple, list)):
+        return sum(_size(v) for v in value) + 50
+    return 100
+
+
+def _remember(key: tuple[str, str, Any], make: Any) -> Any:
+    """A per-segment value, made once and kept while it is among the most recently used
+    (up to MAX_CACHE_BYTES in all)."""
+    global _cached_bytes
+    found = _segment_cache.get(key)
+    if found is not None:
+        _segment_cache.move_to_end(key)
+        return found
+    found = _segment_cache[key] = make()
+    _cached_bytes += _size(found)
+    while _cached_bytes > MAX_CACHE_BYTES and len(_segment_cache) > 1:
+        _, dropped = _segment_cache.popitem(last=False)
+        _cached_bytes -= _size(dropped)
+    return found
+
+
+def _segment_key(reader: Any, kind: str, fieldname: Any) -> tuple[str, str, Any]:
+    segment = reader.segment()
+    return (segment.segment_id() if segment is not None else str(id(reader)), kind, fieldname)
+
+
+def _lengths(reader: Any, fieldname: str) -> np.ndarray:
+    """Each document's length of a field, as Whoosh's scorer reads it (1 when unknown)."""
+    def make() -> np.ndarray:
+        return np.fromiter((reader.doc_field_length(d, fieldname, 1)
+                            for d in range(reader.doc_count_all())), dtype=np.float64,
+                           count=reader.doc_count_all())
+    return _remember(_segment_key(reader, "lengths", fieldname), make)
+
+
+def _column(s: Searcher, fieldname: str) -> np.ndarray:
+    """A sortable field's values for every document number of the searcher."""
+    parts = []
+    for leaf, _offset in s.leaf_searchers():
+        reader = leaf.reader()
+
+        def make(reader: Any = reader) -> np.ndarray:
+            column = reader.column_reader(fieldname, translate=False)
+            return np.fromiter((column[d] or 0 for d in range(reader.doc_count_all())),
+                               dtype=np.int64, count=reader.doc_count_all())
+        parts.append(_remember(_segment_key(reader, "column", fieldname), make))
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def facets(s: Searcher, mask: np.ndarray, fieldnames: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Counts of matching documents per value of each (ID) field."""
+    out: dict[str, dict[str, int]] = {}
+    for fieldname in fieldnames:
+        counts: dict[str, int] = {}
+        field = s.schema[fieldname]
+        for leaf, offset in s.leaf_searchers():
+            reader = leaf.reader()
+
+            def make(reader: Any = reader, field: Any = field,
+                     fieldname: str = fieldname) -> list[tuple[str, np.ndarray]]:
+                return [(field.from_bytes(term), _read_postings(reader, fieldname, term)[0])
+                        for term in reader.lexicon(fieldname)]
+            for value, ids in _remember(_segment_key(reader, "facet", fieldname), make):
+                n = int(mask[ids + offset].sum())
+                if n:
+                    counts[value] = counts.get(value, 0) + n
+        out[fieldname] = counts
+    return out
+
+
+def forget(words_only: bool = False) -> None:
+    """Drop what is remembered (``words_only``: only postings and positions of words, which
+    is what a benchmark of first searches needs)."""
+    global _cached_bytes
+    for key in list(_segment_cache):
+        if not words_only or key[1] in ("postings", "positions"):
+            _cached_bytes -= _size(_segment_cache.pop(key))
