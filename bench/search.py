@@ -9,7 +9,8 @@ through the API (`GET /api/v1/search`, top 10 with snippets, permission filter o
 inspector assigned to one of two providers, twice: "first" empties the remembered postings of
 words (vir.search.scoring) before every query, so each reads its words from the index as a
 first search after a start does; "repeat" runs the same queries again after one untimed
-pass, as a running server answers words searched before. Goals (issue 5): indexing >= 100 docs/s, search p95 <= 50 ms.
+pass, as a running server answers words searched before. Goals (issue 5): indexing >= 100
+docs/s, search p95 <= 50 ms.
 """
 
 from __future__ import annotations

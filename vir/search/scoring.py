@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -244,15 +245,21 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
         if isinstance(m, W3LeafMatcher) and type(fmt) is Positions:
             # A Positions value is a count then the pickled gaps between positions (as
             # Positions.decode_positions reads it); whole blocks are read, gaps summed at once.
+            weights: list[Any] = []
             while m.is_active():
                 m._read_ids()
+                m._read_weights()
                 m._read_values()
-                for value in m._values:
-                    gaps = loads(value[_INT_SIZE:])
-                    counts.append(len(gaps))
-                    deltas.extend(gaps)
+                block = [loads(value[_INT_SIZE:]) for value in m._values]
+                counts.extend(map(len, block))
+                deltas.extend(chain.from_iterable(block))
                 ids.extend(m._ids)
+                weights.append(np.asarray(m._weights, dtype=np.float32))
                 m._next_block()
+            # The same blocks hold the weights a phrase is scored with: keep them too.
+            _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
+                np.asarray(ids, dtype=np.int32),
+                np.concatenate(weights) if weights else np.zeros(0, np.float32)))
         else:
             while m.is_active():
                 where = fmt.decode_positions(m.value())
