@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Request, current_app
+from werkzeug.formparser import FormDataParser, MultiPartParser
+
+# How much of a multipart body is read at a time. Werkzeug reads 64 KiB; gunicorn receives up to
+# 1 MiB ahead and, for each smaller read, copies what is left of that buffer, so a large upload
+# was copied some 8 times over. Werkzeug refuses a read larger than MAX_FORM_MEMORY_SIZE (its
+# decoder holds one read at a time), hence the cap at half of that.
+READ_SIZE = 256 * 1024
 
 
 class HashingSpool:
@@ -60,7 +67,24 @@ class HashingSpool:
         return iter(self._file)
 
 
+class LargeReadParser(FormDataParser):
+    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                         options: dict[str, str]) -> Any:
+        parser = MultiPartParser(stream_factory=self.stream_factory,
+                                 max_form_memory_size=self.max_form_memory_size,
+                                 max_form_parts=self.max_form_parts, cls=self.cls,
+                                 buffer_size=min(READ_SIZE, (self.max_form_memory_size
+                                                             or 2 * READ_SIZE) // 2))
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
+
+
 class VirRequest(Request):
+    form_data_parser_class = LargeReadParser
+
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:

@@ -270,9 +270,10 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
         if not deltas:
             return np.zeros(0, np.int32), np.zeros(0, np.int32)
         n = np.asarray(counts, dtype=np.int64)
-        running = np.cumsum(np.asarray(deltas, dtype=np.int64))
+        gaps = np.asarray(deltas, dtype=np.int64)
+        running = np.cumsum(gaps)
         firsts = np.cumsum(n) - n
-        before = np.repeat(running[firsts] - np.asarray(deltas, dtype=np.int64)[firsts], n)
+        before = np.repeat(running[firsts] - gaps[firsts], n)
         return (np.repeat(np.asarray(ids, dtype=np.int32), n),
                 (running - before).astype(np.int32))
     return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
