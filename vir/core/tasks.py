@@ -72,6 +72,15 @@ def index_documents(document_ids: list[int]) -> int:
     return index_document_ids(document_ids)
 
 
+@huey.task(retries=1, retry_delay=60)
+@with_app
+def rebuild_index() -> int:
+    """A whole rebuild from stored text, when the index had to be replaced."""
+    from vir.search.operations import reindex
+
+    return reindex()
+
+
 @huey.periodic_task(crontab(minute="*/15"))
 @with_app
 def send_due_mail() -> int:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import logging
 import pickle
 import re
+import sys
 import threading
+from array import array
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -19,13 +22,17 @@ from flask import current_app
 from whoosh import highlight, index
 from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
-from whoosh.writing import IndexWriter
+from whoosh.writing import CLEAR, IndexWriter
 
 # Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 _stem = functools.lru_cache(maxsize=200_000)(porter_stem)
+_BIG_ENDIAN = sys.byteorder == "big"
+log = logging.getLogger(__name__)
 _last = threading.local()
 
 
@@ -39,6 +46,38 @@ def _tokens(text: str) -> list[str]:
     return words
 
 
+class PackedPositions(Positions):
+    """Positions kept as 32-bit little-endian integers instead of Whoosh's pickled list of
+    gaps: indexing needs no pickle per posting, and vir.search.scoring reads a whole block of
+    them with one numpy call. Whoosh's own readers (phrases with slop, spans) decode them
+    through this class."""
+
+    def encode(self, poslist: Any) -> bytes:
+        packed = array("I", poslist)
+        if _BIG_ENDIAN:
+            packed.byteswap()
+        return packed.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        packed = array("I")
+        packed.frombytes(valuestring)
+        if _BIG_ENDIAN:
+            packed.byteswap()
+        return packed.tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
+        return [(pos, 1) for pos in self.decode_positions(valuestring)]
+
+    def combine(self, vs: Any) -> bytes:
+        return self.encode(sorted({p for v in vs for p in self.decode_positions(v)}))
+
+
 class FastText(TEXT):
     """A TEXT field indexed without Whoosh's per-token object pipeline: the same terms,
     frequencies and positions its analyzer gives (StemmingAnalyzer: stop words and one-letter
@@ -49,6 +88,7 @@ class FastText(TEXT):
     def __init__(self, *, stemmed: bool, **kwargs: Any) -> None:
         analyzer = StemmingAnalyzer() if stemmed else StandardAnalyzer(stoplist=None)
         super().__init__(analyzer=analyzer, phrase=True, **kwargs)
+        self.format = PackedPositions(field_boost=self.format.field_boost)
         self.stemmed = stemmed
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -190,27 +230,53 @@ def index_dir() -> Path:
 _create_lock = threading.Lock()
 
 
+# The index's name says how its postings are written: an index written another way (Whoosh's
+# default name, MAIN, before PackedPositions) is replaced by an empty one and rebuilt.
+INDEX_NAME = "VIR2"
+OLD_INDEX_NAMES = ("MAIN",)
+
+
 def open_index() -> index.Index:
     directory = index_dir()
-    # The code's schema, not the one pickled in the index: the same fields and terms, and
-    # indexes made before FastText keep working with it.
-    if index.exists_in(directory):
-        return index.open_dir(directory, schema=SCHEMA)
+    # The code's schema, not the one pickled in the index (the same fields and terms).
+    if index.exists_in(directory, indexname=INDEX_NAME):
+        return index.open_dir(directory, schema=SCHEMA, indexname=INDEX_NAME)
     with _create_lock:  # two worker threads may both find no index
-        if index.exists_in(directory):
-            return index.open_dir(directory, schema=SCHEMA)
+        if index.exists_in(directory, indexname=INDEX_NAME):
+            return index.open_dir(directory, schema=SCHEMA, indexname=INDEX_NAME)
         directory.mkdir(parents=True, exist_ok=True)
+        outdated = _remove_old_indexes(directory)
         try:
-            return index.create_in(directory, SCHEMA)
+            created = index.create_in(directory, SCHEMA, indexname=INDEX_NAME)
         except NameError:  # another process created it first (Whoosh's "File exists")
-            return index.open_dir(directory, schema=SCHEMA)
+            return index.open_dir(directory, schema=SCHEMA, indexname=INDEX_NAME)
+    if outdated:
+        from vir.core.tasks import rebuild_index
+
+        log.warning("the search index was written by an earlier VIR; rebuilding it")
+        rebuild_index()
+    return created
+
+
+def _remove_old_indexes(directory: Path) -> bool:
+    storage = FileStorage(str(directory))
+    found = False
+    for name in OLD_INDEX_NAMES:
+        if index.exists_in(directory, indexname=name):
+            found = True
+            for filename in list(storage.list()):
+                if filename.startswith((f"_{name}_", f"{name}_")):
+                    storage.delete_file(filename)
+    return found
 
 
 @contextlib.contextmanager
-def writer(bulk: bool = False) -> Iterator[IndexWriter]:
+def writer(bulk: bool = False, replace: bool = False) -> Iterator[IndexWriter]:
     """One writer at a time (Whoosh's lock, waited for); committed only on success, and the
     lock always released. ``bulk``: a rebuild, written by two processes into segments of
-    their own (add_document only; the caller has deleted what it replaces)."""
+    their own (add_document only; the caller has deleted what it replaces). ``replace``: what
+    is written becomes the whole index at commit, so searches see the old index until then
+    and no segment of dead documents is left behind."""
     options: dict[str, Any] = {"procs": 2, "multisegment": True} if bulk else {}
     w = open_index().writer(limitmb=256, timeout=60, delay=0.1, **options)
     try:
@@ -218,7 +284,7 @@ def writer(bulk: bool = False) -> Iterator[IndexWriter]:
     except BaseException:
         w.cancel()
         raise
-    w.commit()
+    w.commit(mergetype=CLEAR) if replace else w.commit()
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
-from whoosh.query import Every
 
 from vir.core.db import db, utcnow
 from vir.documents.models import Document, DocumentVersion
@@ -119,14 +118,15 @@ def _fields(document: Document, text: str, activities: dict[int, str]) -> dict[s
 
 def index_document_ids(ids: Iterable[int],
                        progress: Callable[[Iterable[int]], Any] | None = None,
-                       bulk: bool = False) -> int:
+                       bulk: bool = False, replace: bool = False) -> int:
     """Bring the index in step for these documents, in one writer and one commit. ``bulk``:
-    their old entries are already gone (a rebuild), so they are only added."""
+    their old entries are already gone (a rebuild), so they are only added; ``replace``:
+    they become the whole index."""
     done = 0
     db.session.info[_INDEXING] = True
     items = iter(progress(list(ids)) if progress else ids)
     activities: dict[int, str] = {}
-    with idx.writer(bulk=bulk) as w:
+    with idx.writer(bulk=bulk, replace=replace) as w:
         add = w.add_document if bulk else w.update_document
         # Documents, their folders and stored texts are loaded a few hundred at a time: one
         # query each per batch rather than several per document.
@@ -164,10 +164,10 @@ def reindex(provider: str | None = None,
                 .where(Organisation.slug == provider))
         with idx.writer() as w:
             w.delete_by_term("provider", provider)
-    else:
-        with idx.writer() as w:
-            w.delete_by_query(Every())
-    return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True)
+        return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True)
+    # The whole index: written anew and swapped in at commit (searches go on meanwhile).
+    return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True,
+                              replace=True)
 
 
 def check() -> dict[str, list[int]]:

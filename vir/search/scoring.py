@@ -29,6 +29,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
+from vir.search.index import PackedPositions
+
 # Per-segment arrays (field lengths, facet values, dates, and the postings of words searched
 # for). Segments never change once written, so these stay valid across searchers until the
 # segment is merged away; deletions are applied by the permission mask, not here.
@@ -242,6 +244,27 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
         ids: list[int] = []
         counts: list[int] = []
         deltas: list[int] = []
+        if isinstance(m, W3LeafMatcher) and type(fmt) is PackedPositions:
+            # Each value is the posting's positions as 32-bit integers: a block's values
+            # joined are one array.
+            weights: list[Any] = []
+            packed: list[bytes] = []
+            while m.is_active():
+                m._read_ids()
+                m._read_weights()
+                m._read_values()
+                values = m._values
+                packed.extend(values)
+                counts.extend(len(v) >> 2 for v in values)
+                ids.extend(m._ids)
+                weights.append(np.asarray(m._weights, dtype=np.float32))
+                m._next_block()
+            _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
+                np.asarray(ids, dtype=np.int32),
+                np.concatenate(weights) if weights else np.zeros(0, np.float32)))
+            positions = np.frombuffer(b"".join(packed), dtype="<u4").astype(np.int32)
+            return (np.repeat(np.asarray(ids, dtype=np.int32),
+                              np.asarray(counts, dtype=np.int64)), positions)
         if isinstance(m, W3LeafMatcher) and type(fmt) is Positions:
             # A Positions value is a count then the pickled gaps between positions (as
             # Positions.decode_positions reads it); whole blocks are read, gaps summed at once.
