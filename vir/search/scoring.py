@@ -238,9 +238,7 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
     """Every occurrence of a term in a segment: its document and its position (in order)."""
     def make() -> tuple[np.ndarray, np.ndarray]:
         fmt = reader.schema[fieldname].format
-        m = reader.postings(fieldname, btext)
-        while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
-            m = m.child
+        m = _raw_matcher(reader, fieldname, btext)
         ids: list[int] = []
         counts: list[int] = []
         deltas: list[int] = []
@@ -302,6 +300,19 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
     return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
 
 
+def _raw_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
+    """A term's postings with deleted documents still in (the permission mask leaves them
+    out). Not reader.postings(): its deletion filter steps over deleted documents one by one
+    in Python as soon as it is made, which after a large deletion is most of the list."""
+    terms = getattr(reader, "_terms", None)
+    if terms is not None:
+        return terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    m = reader.postings(fieldname, btext)
+    while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+        m = m.child
+    return m
+
+
 def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers (in the segment) and weights of one term, deleted ones included:
     the permission mask, built from live documents only, leaves those out. Remembered: most
@@ -311,9 +322,7 @@ def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np
 
 
 def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    m = reader.postings(fieldname, btext)
-    while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
-        m = m.child  # the deletion filter
+    m = _raw_matcher(reader, fieldname, btext)
     ids: list[Any] = []
     weights: list[Any] = []
     if isinstance(m, W3LeafMatcher):
