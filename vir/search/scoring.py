@@ -16,6 +16,7 @@ slower matcher interface.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -241,63 +242,63 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
         m = _raw_matcher(reader, fieldname, btext)
         ids: list[int] = []
         counts: list[int] = []
-        deltas: list[int] = []
-        if isinstance(m, W3LeafMatcher) and type(fmt) is PackedPositions:
-            # Each value is the posting's positions as 32-bit integers: a block's values
-            # joined are one array.
-            weights: list[Any] = []
-            packed: list[bytes] = []
-            while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                m._read_values()
-                values = m._values
-                packed.extend(values)
-                counts.extend(len(v) >> 2 for v in values)
-                ids.extend(m._ids)
-                weights.append(np.asarray(m._weights, dtype=np.float32))
-                m._next_block()
-            _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
-                np.asarray(ids, dtype=np.int32),
-                np.concatenate(weights) if weights else np.zeros(0, np.float32)))
-            positions = np.frombuffer(b"".join(packed), dtype="<u4").astype(np.int32)
-            return (np.repeat(np.asarray(ids, dtype=np.int32),
-                              np.asarray(counts, dtype=np.int64)), positions)
-        if isinstance(m, W3LeafMatcher) and type(fmt) is Positions:
-            # A Positions value is a count then the pickled gaps between positions (as
-            # Positions.decode_positions reads it); whole blocks are read, gaps summed at once.
-            weights: list[Any] = []
-            while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                m._read_values()
-                block = [loads(value[_INT_SIZE:]) for value in m._values]
-                counts.extend(map(len, block))
-                deltas.extend(chain.from_iterable(block))
-                ids.extend(m._ids)
-                weights.append(np.asarray(m._weights, dtype=np.float32))
-                m._next_block()
-            # The same blocks hold the weights a phrase is scored with: keep them too.
-            _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
-                np.asarray(ids, dtype=np.int32),
-                np.concatenate(weights) if weights else np.zeros(0, np.float32)))
-        else:
+        if not isinstance(m, W3LeafMatcher) or type(fmt) not in (PackedPositions, Positions):
+            gaps: list[int] = []
             while m.is_active():
                 where = fmt.decode_positions(m.value())
                 ids.append(m.id())
                 counts.append(len(where))
-                deltas.extend(b - a for a, b in zip([0, *where], where, strict=False))
+                gaps.extend(b - a for a, b in zip([0, *where], where, strict=False))
                 m.next()
-        if not deltas:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
-        n = np.asarray(counts, dtype=np.int64)
-        gaps = np.asarray(deltas, dtype=np.int64)
-        running = np.cumsum(gaps)
-        firsts = np.cumsum(n) - n
-        before = np.repeat(running[firsts] - gaps[firsts], n)
-        return (np.repeat(np.asarray(ids, dtype=np.int32), n),
-                (running - before).astype(np.int32))
+            return _occurrences(ids, counts), _ungap(gaps, counts)
+        packed = type(fmt) is PackedPositions
+        weights: list[Any] = []
+        found: list[Any] = []
+        for block_ids, block_weights, values in _blocks(m):
+            ids.extend(block_ids)
+            weights.append(np.asarray(block_weights, dtype=np.float32))
+            if packed:  # each value: the positions as 32-bit integers
+                found.extend(values)
+                counts.extend(len(v) >> 2 for v in values)
+            else:  # a count, then the pickled gaps (as Positions.decode_positions reads it)
+                block = [loads(value[_INT_SIZE:]) for value in values]
+                counts.extend(map(len, block))
+                found.extend(chain.from_iterable(block))
+        # The same blocks hold the weights a phrase is scored with: keep them too.
+        _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
+            np.asarray(ids, dtype=np.int32),
+            np.concatenate(weights) if weights else np.zeros(0, np.float32)))
+        if packed:
+            return (_occurrences(ids, counts),
+                    np.frombuffer(b"".join(found), dtype="<u4").astype(np.int32))
+        return _occurrences(ids, counts), _ungap(found, counts)
     return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
+
+
+def _blocks(m: W3LeafMatcher) -> Iterator[tuple[Any, Any, Any]]:
+    """A term's postings a block at a time: document numbers, weights and values."""
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        yield m._ids, m._weights, m._values
+        m._next_block()
+
+
+def _occurrences(ids: list[int], counts: list[int]) -> np.ndarray:
+    """Each document number repeated once per occurrence."""
+    return np.repeat(np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.int64))
+
+
+def _ungap(gaps: list[int], counts: list[int]) -> np.ndarray:
+    """Positions from the gaps between them, each posting's first gap counted from 0."""
+    if not gaps:
+        return np.zeros(0, np.int32)
+    n = np.asarray(counts, dtype=np.int64)
+    steps = np.asarray(gaps, dtype=np.int64)
+    running = np.cumsum(steps)
+    firsts = np.cumsum(n) - n
+    return (running - np.repeat(running[firsts] - steps[firsts], n)).astype(np.int32)
 
 
 def _raw_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
