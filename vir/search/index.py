@@ -28,6 +28,8 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
+from vir.search.codec import ArrayCodec
+
 # Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 _stem = functools.lru_cache(maxsize=200_000)(porter_stem)
@@ -231,9 +233,11 @@ _create_lock = threading.Lock()
 
 
 # The index's name says how its postings are written: an index written another way (Whoosh's
-# default name, MAIN, before PackedPositions) is replaced by an empty one and rebuilt.
-INDEX_NAME = "VIR2"
-OLD_INDEX_NAMES = ("MAIN",)
+# default name, MAIN, before PackedPositions; VIR2 before ArrayCodec) is replaced by an empty
+# one and rebuilt.
+INDEX_NAME = "VIR3"
+OLD_INDEX_NAMES = ("MAIN", "VIR2")
+CODEC = ArrayCodec()
 
 
 def open_index() -> index.Index:
@@ -278,7 +282,7 @@ def writer(bulk: bool = False, replace: bool = False) -> Iterator[IndexWriter]:
     is written becomes the whole index at commit, so searches see the old index until then
     and no segment of dead documents is left behind."""
     options: dict[str, Any] = {"procs": 2, "multisegment": True} if bulk else {}
-    w = open_index().writer(limitmb=256, timeout=60, delay=0.1, **options)
+    w = open_index().writer(limitmb=256, timeout=60, delay=0.1, codec=CODEC, **options)
     try:
         yield w
     except BaseException:

@@ -1,35 +1,31 @@
 """Word queries scored a posting block at a time with numpy.
 
 Whoosh matches and scores one posting at a time in Python (7–10 µs each), so a word found in
-all of 10,000 documents costs over 100 ms before any snippet is made. Queries built only from
-words in fields joined by AND, OR and NOT, which is what people mostly type, are scored here
-instead: the same BM25F as Whoosh (same idf, field lengths and parameters) over whole posting
-arrays, restricted to the permission filter before anything is scored. Phrases, prefixes,
-wildcards, ranges and anything else go to Whoosh unchanged. `tests/test_search.py` checks this
-path against Whoosh's own results and scores.
+all of 10,000 documents costs over 100 ms before any snippet is made. Queries built from words
+and exact phrases in fields joined by AND, OR and NOT, which is what people mostly type, are
+scored here instead: the same BM25F as Whoosh (same idf, field lengths and parameters) over
+whole posting arrays, restricted to the permission filter before anything is scored.
+Prefixes, "near"~N phrases, ranges and anything else go to Whoosh unchanged.
+`tests/test_search.py` checks this path against Whoosh's own results and scores.
 
-This reads posting blocks through Whoosh's W3 codec internals (`W3LeafMatcher`), hence the
-upper bound on whoosh-reloaded in pyproject.toml; any other matcher is read through the public,
-slower matcher interface.
+Blocks written by `vir.search.codec` are taken as the arrays they are stored as; postings
+written any other way are read through Whoosh's matcher interface, posting by posting. The
+codec builds on Whoosh's W3 internals, hence the upper bound on whoosh-reloaded.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.compat import loads
-from whoosh.formats import Positions
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.system import _INT_SIZE
 
+from vir.search.codec import ArrayLeafMatcher
 from vir.search.index import PackedPositions
 
 # Per-segment arrays (field lengths, facet values, dates, and the postings of words searched
@@ -240,65 +236,44 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
     def make() -> tuple[np.ndarray, np.ndarray]:
         fmt = reader.schema[fieldname].format
         m = _raw_matcher(reader, fieldname, btext)
-        ids: list[int] = []
-        counts: list[int] = []
-        if not isinstance(m, W3LeafMatcher) or type(fmt) not in (PackedPositions, Positions):
-            gaps: list[int] = []
+        if isinstance(m, ArrayLeafMatcher) and type(fmt) is PackedPositions:
+            ids, weights, counts, packed = [], [], [], []
             while m.is_active():
-                where = fmt.decode_positions(m.value())
-                ids.append(m.id())
-                counts.append(len(where))
-                gaps.extend(b - a for a, b in zip([0, *where], where, strict=False))
-                m.next()
-            return _occurrences(ids, counts), _ungap(gaps, counts)
-        packed = type(fmt) is PackedPositions
-        weights: list[Any] = []
-        found: list[Any] = []
-        for block_ids, block_weights, values in _blocks(m):
-            ids.extend(block_ids)
-            weights.append(np.asarray(block_weights, dtype=np.float32))
-            if packed:  # each value: the positions as 32-bit integers
-                found.extend(values)
-                counts.extend(len(v) >> 2 for v in values)
-            else:  # a count, then the pickled gaps (as Positions.decode_positions reads it)
-                block = [loads(value[_INT_SIZE:]) for value in values]
-                counts.extend(map(len, block))
-                found.extend(chain.from_iterable(block))
-        # The same blocks hold the weights a phrase is scored with: keep them too.
-        _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: (
-            np.asarray(ids, dtype=np.int32),
-            np.concatenate(weights) if weights else np.zeros(0, np.float32)))
-        if packed:
-            return (_occurrences(ids, counts),
-                    np.frombuffer(b"".join(found), dtype="<u4").astype(np.int32))
-        return _occurrences(ids, counts), _ungap(found, counts)
+                block_ids, block_weights, (lengths, joined) = m.block_arrays()
+                ids.append(block_ids)
+                weights.append(_weights(block_weights, m._blocklength))
+                counts.append(lengths)
+                packed.append(joined)
+                m._next_block()
+            postings = (_uint32(ids).astype(np.int32),
+                        np.concatenate(weights) if weights else np.zeros(0, np.float32))
+            # The same blocks hold the weights a phrase is scored with: keep them too.
+            _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: postings)
+            return (np.repeat(postings[0], _uint32(counts) >> 2),
+                    _uint32(packed).astype(np.int32))
+        docs: list[int] = []
+        positions: list[int] = []
+        while m.is_active():  # other formats (titles, file names): posting by posting
+            where = fmt.decode_positions(m.value())
+            docs.extend([m.id()] * len(where))
+            positions.extend(where)
+            m.next()
+        return np.asarray(docs, dtype=np.int32), np.asarray(positions, dtype=np.int32)
     return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
 
 
-def _blocks(m: W3LeafMatcher) -> Iterator[tuple[Any, Any, Any]]:
-    """A term's postings a block at a time: document numbers, weights and values."""
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        yield m._ids, m._weights, m._values
-        m._next_block()
+def _uint32(parts: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(parts), dtype="<u4")
 
 
-def _occurrences(ids: list[int], counts: list[int]) -> np.ndarray:
-    """Each document number repeated once per occurrence."""
-    return np.repeat(np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.int64))
-
-
-def _ungap(gaps: list[int], counts: list[int]) -> np.ndarray:
-    """Positions from the gaps between them, each posting's first gap counted from 0."""
-    if not gaps:
-        return np.zeros(0, np.int32)
-    n = np.asarray(counts, dtype=np.int64)
-    steps = np.asarray(gaps, dtype=np.int64)
-    running = np.cumsum(steps)
-    firsts = np.cumsum(n) - n
-    return (running - np.repeat(running[firsts] - steps[firsts], n)).astype(np.int32)
+def _weights(stored: Any, n: int) -> np.ndarray:
+    """A block's weights as ArrayCodec keeps them: float32 bytes, one float for all, or None
+    for all 1.0."""
+    if stored is None:
+        return np.ones(n, dtype=np.float32)
+    if isinstance(stored, float):
+        return np.full(n, stored, dtype=np.float32)
+    return np.frombuffer(stored, dtype="<f4")
 
 
 def _raw_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
@@ -316,31 +291,31 @@ def _raw_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
 
 def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers (in the segment) and weights of one term, deleted ones included:
-    the permission mask, built from live documents only, leaves those out. Remembered: most
-    of reading them is decompressing and unpickling Whoosh's blocks, positions and all."""
+    the permission mask, built from live documents only, leaves those out. Remembered: reading
+    them means decompressing every block of the term."""
     return _remember(_segment_key(reader, "postings", (fieldname, btext)),
                      lambda: _read_postings(reader, fieldname, btext))
 
 
 def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     m = _raw_matcher(reader, fieldname, btext)
-    ids: list[Any] = []
-    weights: list[Any] = []
-    if isinstance(m, W3LeafMatcher):
+    if isinstance(m, ArrayLeafMatcher):
+        ids, weights = [], []
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.append(np.asarray(m._ids, dtype=np.int32))
-            weights.append(np.asarray(m._weights, dtype=np.float32))
+            block_ids, block_weights, _values = m.block_arrays()
+            ids.append(block_ids)
+            weights.append(_weights(block_weights, m._blocklength))
             m._next_block()
         if not ids:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        return np.concatenate(ids), np.concatenate(weights)
-    while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
+        return _uint32(ids).astype(np.int32), np.concatenate(weights)
+    found: list[int] = []
+    weights_: list[float] = []
+    while m.is_active():  # postings written another way, or kept in the term's entry
+        found.append(m.id())
+        weights_.append(m.weight())
         m.next()
-    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+    return np.asarray(found, dtype=np.int32), np.asarray(weights_, dtype=np.float32)
 
 
 def _size(value: Any) -> int:
