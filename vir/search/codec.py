@@ -1,4 +1,5 @@
-"""How posting blocks are laid out on disk: Whoosh's W3 codec with array blocks.
+"""How postings are laid out on disk: Whoosh's W3 codec with array blocks, and positions as
+packed integers.
 
 W3 pickles each block of up to 128 postings as a tuple of Python objects: an int per
 document number, a float per weight and a bytes object per value. Reading a common word's
@@ -16,6 +17,7 @@ from array import array
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.formats import Positions
 
 _BIG_ENDIAN = sys.byteorder == "big"
 
@@ -33,6 +35,31 @@ def _unpack(typecode: str, data: bytes) -> array:
     if _BIG_ENDIAN:
         packed.byteswap()
     return packed
+
+
+class PackedPositions(Positions):
+    """Positions kept as 32-bit little-endian integers instead of Whoosh's pickled list of
+    gaps: indexing needs no pickle per posting, and vir.search.scoring reads a whole block of
+    them with one numpy call. Whoosh's own readers (phrases with slop, spans) decode them
+    through this class."""
+
+    def encode(self, poslist: Any) -> bytes:
+        return _pack("I", poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return _unpack("I", valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
+        return [(pos, 1) for pos in self.decode_positions(valuestring)]
+
+    def combine(self, vs: Any) -> bytes:
+        return self.encode(sorted({p for v in vs for p in self.decode_positions(v)}))
 
 
 class ArrayPostingsWriter(W3PostingsWriter):

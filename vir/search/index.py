@@ -9,9 +9,7 @@ import html
 import logging
 import pickle
 import re
-import sys
 import threading
-from array import array
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -23,17 +21,15 @@ from whoosh import highlight, index
 from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
-from vir.search.codec import ArrayCodec
+from vir.search.codec import ArrayCodec, PackedPositions
 
 # Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 _stem = functools.lru_cache(maxsize=200_000)(porter_stem)
-_BIG_ENDIAN = sys.byteorder == "big"
 log = logging.getLogger(__name__)
 _last = threading.local()
 
@@ -46,38 +42,6 @@ def _tokens(text: str) -> list[str]:
     words = [m.lower() for m in _TOKEN.findall(text)]
     _last.text, _last.words = text, words
     return words
-
-
-class PackedPositions(Positions):
-    """Positions kept as 32-bit little-endian integers instead of Whoosh's pickled list of
-    gaps: indexing needs no pickle per posting, and vir.search.scoring reads a whole block of
-    them with one numpy call. Whoosh's own readers (phrases with slop, spans) decode them
-    through this class."""
-
-    def encode(self, poslist: Any) -> bytes:
-        packed = array("I", poslist)
-        if _BIG_ENDIAN:
-            packed.byteswap()
-        return packed.tobytes()
-
-    def decode_positions(self, valuestring: bytes) -> list[int]:
-        packed = array("I")
-        packed.frombytes(valuestring)
-        if _BIG_ENDIAN:
-            packed.byteswap()
-        return packed.tolist()
-
-    def decode_frequency(self, valuestring: bytes) -> int:
-        return len(valuestring) // 4
-
-    def decode_weight(self, valuestring: bytes) -> float:
-        return self.decode_frequency(valuestring) * self.field_boost
-
-    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
-        return [(pos, 1) for pos in self.decode_positions(valuestring)]
-
-    def combine(self, vs: Any) -> bytes:
-        return self.encode(sorted({p for v in vs for p in self.decode_positions(v)}))
 
 
 class FastText(TEXT):

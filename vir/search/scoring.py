@@ -25,8 +25,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from vir.search.codec import ArrayLeafMatcher
-from vir.search.index import PackedPositions
+from vir.search.codec import ArrayLeafMatcher, PackedPositions
 
 # Per-segment arrays (field lengths, facet values, dates, and the postings of words searched
 # for). Segments never change once written, so these stay valid across searchers until the
@@ -43,9 +42,7 @@ def configure(megabytes: int) -> None:
 
 def supports(q: wq.Query, searcher: Searcher) -> bool:
     """Whether this query can be scored here with exactly Whoosh's result."""
-    if not isinstance(searcher.weighting, BM25F) or type(searcher.weighting) is not BM25F:
-        return False
-    return _supported(q)
+    return type(searcher.weighting) is BM25F and _supported(q)
 
 
 def _supported(q: wq.Query) -> bool:
