@@ -371,38 +371,3 @@ def test_web_move_between_folders_of_one_area(app, client, auth, world):
                           follow_redirects=True)
     assert refused.status_code == 200
     assert "Choose a folder" in refused.get_data(as_text=True)
-
-
-def test_request_bodies_are_read_in_large_pieces(app):
-    """A multipart body is read about 256 KB at a time, not werkzeug's 64 KiB: each small
-    read makes gunicorn copy what is left of its 1 MiB read-ahead buffer. The pieces stay
-    below the form memory limit, which werkzeug's decoder applies to each read."""
-    boundary = "b0undary"
-    payload = bytes(range(256)) * 8192  # 2 MiB
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nPlan\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"data.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode() + payload + (
-            f"\r\n--{boundary}--\r\n").encode()
-    sizes: list[int] = []
-
-    class Counting(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            sizes.append(size if size is not None else -1)
-            return super().read(size)
-
-        def readinto(self, buffer: Any) -> int:
-            sizes.append(len(buffer))
-            return super().readinto(buffer)
-
-    with app.test_request_context(
-            "/upload", method="POST", input_stream=Counting(body),
-            content_type=f"multipart/form-data; boundary={boundary}",
-            content_length=len(body)):
-        from flask import request
-
-        stored = request.files["file"]
-        assert request.form["title"] == "Plan"
-        assert stored.stream.read() == payload
-        assert stored.stream.sha256 == hashlib.sha256(payload).hexdigest()
-        limit = app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000
-        assert max(sizes) >= 200_000 and max(sizes) <= limit // 2

@@ -4,6 +4,7 @@ in the middle of one. Nothing is recorded without its object, and nothing is lef
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -179,3 +180,28 @@ def test_pipelined_upload_is_stored_while_it_arrives(app, client, auth, world, s
     viewer = auth.token("provider_viewer")
     assert _upload(client, viewer, folder, data, "figures.csv").status_code == 403
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.pipelined
+def test_an_upload_cut_off_part_way_keeps_nothing(app, client, auth, world, s3_server, bucket):
+    """The connection drops after two parts were sent: the multipart upload is aborted, the
+    spooled file removed, and no document recorded."""
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 900_000)[: 16 * 1024 * 1024]
+    stream, length, boundary = stream_encode_multipart(
+        {"file": FileStorage(io.BytesIO(data), filename="figures.csv")}, use_tempfile=False)
+    whole = stream.read()
+    before = _versions(app)
+    s3 = s3_client(s3_server)
+    objects = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    r = client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
+                    input_stream=io.BytesIO(whole[: 13 * 1024 * 1024]), content_length=length,
+                    content_type=f"multipart/form-data; boundary={boundary}")
+    # The form is unreadable, so the file is missing (the client has gone by then anyway).
+    assert r.status_code == 422 and r.get_json()["error"]["details"]["file"]
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=bucket).get("Contents", []) == objects
+    assert _versions(app) == before
+    spool_dir = Path(app.config["VIR_DATA_DIR"]) / "tmp"
+    assert not spool_dir.exists() or list(spool_dir.iterdir()) == []

@@ -267,7 +267,9 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     from vir.core.tasks import consumer, huey
+    from vir.core.uploads import keep_large_buffers
 
+    keep_large_buffers()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     worker = None
     if not huey.immediate:

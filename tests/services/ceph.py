@@ -59,7 +59,8 @@ def _wait(predicate, what: str, logdir: Path, seconds: float = 60) -> None:  # t
 
 
 @contextlib.contextmanager
-def ceph_rgw() -> Iterator[S3Server]:
+def ceph_rgw(memory_bytes: int = 4 << 30) -> Iterator[S3Server]:
+    """A one-OSD Ceph with RGW on loopback; objects are kept in ``memory_bytes`` of RAM."""
     for tool in ("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool",
                  "ceph-authtool", "ceph"):
         if shutil.which(tool) is None:
@@ -91,7 +92,7 @@ keyring = {base}/keyring
 mon data = {base}/mon/$cluster-$id
 osd data = {base}/osd/$cluster-$id
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = {memory_bytes}
 mon warn on pool no redundancy = false
 
 [mon]

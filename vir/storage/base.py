@@ -75,7 +75,7 @@ class Storage(ABC):
             raise StorageError(f"{key}: stored bytes differ from the upload")
         return stored
 
-    def start_pipeline(self, key: str, path: Path) -> Any:
+    def start_pipeline(self, key: str) -> Any:
         """For back ends that can store an upload while it is still arriving (S3); None
         means the file is stored once it is complete."""
         return None
@@ -131,7 +131,7 @@ def build(config: dict[str, Any]) -> Storage:
             secret_key=config.get("VIR_S3_SECRET_KEY"),
             addressing_style=config.get("VIR_S3_ADDRESSING_STYLE") or "auto",
             sse=config.get("VIR_S3_SSE") or None,
-            multipart_threshold=int(config.get("VIR_S3_MULTIPART_MB") or 16) * 1024 * 1024,
+            multipart_threshold=int(config.get("VIR_S3_MULTIPART_MB") or 8) * 1024 * 1024,
         )
     raise StorageError(f"unknown VIR_STORAGE {backend!r} (use fs or s3)")
 

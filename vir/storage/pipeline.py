@@ -1,21 +1,19 @@
 """Sending a large upload to S3 while it is still arriving.
 
 Without this, a large upload is received in full and only then sent to S3, so it takes the sum
-of both transfers. Here the request's spool file is followed as it grows and each full part is
-sent as a part of an S3 multipart upload at once, a few in parallel. Parts are invisible until
-the upload is completed, which happens only after every check has passed; a refused or
-abandoned upload is aborted, so nothing is ever stored for it (and the bucket's lifecycle rule
-aborts anything a crash leaves behind).
+of both transfers. Here the bytes are handed over as they arrive (by the request's spool, which
+also writes them to disk for the checks): each full part is sent as a part of an S3 multipart
+upload at once, a few in parallel, from a few buffers that are reused from part to part. Parts
+are invisible until the upload is completed, which happens only after every check has passed;
+a refused or abandoned upload is aborted, so nothing is ever stored for it (and the bucket's
+lifecycle rule aborts anything a crash leaves behind).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import threading
+import queue
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,60 +24,80 @@ log = logging.getLogger(__name__)
 
 
 class PipelinedUpload:
-    def __init__(self, client: Any, bucket: str, key: str, path: Path, *,
-                 part_size: int, concurrency: int = 4, extra: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, *, part_size: int,
+                 concurrency: int = 4, extra: dict[str, str] | None = None) -> None:
         self.client = client
         self.bucket = bucket
         self.key = key
         self.part_size = part_size
-        self._fd = os.open(path, os.O_RDONLY)
         self._pool = ThreadPoolExecutor(max_workers=concurrency,
                                         thread_name_prefix="vir-s3-part")
-        self._slots = threading.BoundedSemaphore(concurrency)  # bounds memory to N parts
+        # One buffer being filled while up to `concurrency` are sent; taking a free one waits,
+        # which is the back-pressure on the request. Memory stays at (concurrency + 1) parts.
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        for _ in range(concurrency + 1):
+            self._free.put(bytearray(part_size))
+        self._buffer: bytearray | None = None
+        self._filled = 0
+        self._fed = 0
         self._parts: list[Future[dict[str, Any]]] = []
-        self._sent = 0  # bytes handed to part uploads
         self._done = False
         self.error: Exception | None = None
         try:
             self.upload_id = client.create_multipart_upload(
                 Bucket=bucket, Key=key, **(extra or {}))["UploadId"]
         except (BotoCoreError, ClientError) as exc:
-            os.close(self._fd)
             self._pool.shutdown()
             raise StorageError(f"could not start uploading {key}: {exc}") from exc
 
-    def _send(self, number: int, offset: int, length: int) -> dict[str, Any]:
+    def _send(self, number: int, buffer: bytearray, length: int) -> dict[str, Any]:
         try:
-            data = os.pread(self._fd, length, offset)
+            # A whole buffer goes as it is; the short last part is copied out once.
+            body = buffer if length == len(buffer) else bytes(memoryview(buffer)[:length])
             response = self.client.upload_part(Bucket=self.bucket, Key=self.key,
                                                UploadId=self.upload_id, PartNumber=number,
-                                               Body=data)
+                                               Body=body)
             return {"PartNumber": number, "ETag": response["ETag"]}
         except Exception as exc:
             self.error = exc
             raise
         finally:
-            self._slots.release()
+            self._free.put(buffer)
 
-    def _submit(self, length: int) -> None:
-        self._slots.acquire()  # wait for a free slot: back-pressure on the request
+    def _submit(self) -> None:
+        assert self._buffer is not None
         number = len(self._parts) + 1
-        self._parts.append(self._pool.submit(self._send, number, self._sent, length))
-        self._sent += length
+        self._parts.append(self._pool.submit(self._send, number, self._buffer, self._filled))
+        self._buffer, self._filled = None, 0
 
-    def written(self, total: int) -> None:
-        """The spool now holds ``total`` bytes: send every full part not yet sent."""
-        if self.error is not None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """The next bytes of the upload, in order."""
+        if self.error is not None or self._done:
             return  # the failure is reported by finish()
-        while total - self._sent >= self.part_size:
-            self._submit(self.part_size)
+        view = memoryview(data)
+        self._fed += len(view)
+        while view:
+            if self._buffer is None:
+                self._buffer = self._free.get()
+            n = min(len(view), self.part_size - self._filled)
+            self._buffer[self._filled:self._filled + n] = view[:n]
+            self._filled += n
+            view = view[n:]
+            if self._filled == self.part_size:
+                self._submit()
 
     def finish(self, total: int) -> None:
-        """The request body is complete: send the rest and wait for every part."""
-        if total - self._sent > 0 or not self._parts:
-            self._submit(total - self._sent)
+        """The request body is complete (``total`` bytes): send the rest, wait for every
+        part."""
+        if total != self._fed and self.error is None:
+            self.error = StorageError(f"{self._fed} bytes were sent, not {total}")
+        if self.error is None and (self._filled or not self._parts):
+            if self._buffer is None:
+                self._buffer = self._free.get()
+            self._submit()
         try:
+            if self.error is not None:
+                raise self.error
             for part in self._parts:
                 part.result()
         except Exception as exc:
@@ -113,8 +131,6 @@ class PipelinedUpload:
 
     def _close(self) -> None:
         self._pool.shutdown(wait=True)
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
 
     @property
     def finished(self) -> bool:

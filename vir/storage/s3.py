@@ -91,8 +91,8 @@ class S3Storage(Storage):
             raise StorageError(f"could not upload {key}: {exc}") from exc
         return StoredObject(key=key, size=size, sha256=sha256)
 
-    def start_pipeline(self, key: str, path: Path) -> PipelinedUpload:
-        return PipelinedUpload(self.client, self.bucket, key, path,
+    def start_pipeline(self, key: str) -> PipelinedUpload:
+        return PipelinedUpload(self.client, self.bucket, key,
                                part_size=self._transfer.multipart_chunksize,
                                concurrency=self._transfer.max_request_concurrency,
                                extra=self._extra("application/octet-stream"))
