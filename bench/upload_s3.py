@@ -61,7 +61,9 @@ def cpu_seconds(me: int, server: int) -> dict[str, float]:
     """CPU time (user + system, all threads) so far of this process (the client), the VIR
     server and its workers, and the Ceph daemons, to show where a run's cycles go."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals: dict[str, float] = {}
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    # Everything the machine did but wait: with the kernel's own work (network, disk).
+    totals: dict[str, float] = {"machine": (sum(fields) - fields[3] - fields[4]) / tick}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -86,8 +88,10 @@ def cpu_seconds(me: int, server: int) -> dict[str, float]:
 
 def cpu_report(before: dict[str, float], after: dict[str, float], size: int) -> str:
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    machine = used.pop("machine")
     parts = [f"{k} {v / (size / 1e9):.2f}" for k, v in sorted(used.items()) if v >= 0.05]
-    return f"{sum(used.values()) / (size / 1e9):.2f} CPU s/GB ({', '.join(parts)})"
+    return (f"{machine / (size / 1e9):.2f} CPU s/GB on the machine, of which "
+            f"{', '.join(parts)}")
 
 
 def reset_peak(pid: int) -> None:
@@ -132,8 +136,7 @@ def main() -> None:
     source = work / "figures.csv"
     make_file(source, args.size_mb)
     size = source.stat().st_size
-    # Room for every run's objects: a deleted object's space is only reclaimed hours later.
-    with ceph_rgw(memory_bytes=(2 * args.runs + 2) * size) as s3:
+    with ceph_rgw(memory_bytes=4 * size + (1 << 30)) as s3:
         bucket = "vir-bench"
         cfg = Config(s3={"addressing_style": "path"},
                      request_checksum_calculation="when_required",
@@ -203,10 +206,7 @@ def main() -> None:
                 start = time.perf_counter()
                 with source.open("rb") as fh:
                     client.upload_fileobj(fh, bucket, f"raw/{run}")
-                took = time.perf_counter() - start
-                # The test Ceph keeps objects in memory.
-                client.delete_object(Bucket=bucket, Key=f"raw/{run}")
-                return took
+                return time.perf_counter() - start
 
             def upload_app(run: int) -> tuple[float, float]:
                 baseline = rss_kb(served_by, "VmRSS")
@@ -221,7 +221,21 @@ def main() -> None:
                 assert doc["size"] == size, doc
                 return took, (rss_kb(served_by, "VmHWM") - baseline) / 1024
 
-            ratios, growths = [], []
+            def clear_bucket() -> None:
+                """The test Ceph keeps objects in memory: delete them, and give its garbage
+                collector time to hand the memory back for the next upload to reuse."""
+                listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+                for obj in listed:
+                    client.delete_object(Bucket=bucket, Key=obj["Key"])
+                time.sleep(5)
+
+            # Warm up, untimed: the first gigabyte either side stores costs the store fresh
+            # memory, which on a virtual machine costs several times more than reused memory.
+            upload_raw(-1)
+            clear_bucket()
+            _, first_growth = upload_app(-1)  # the server's first upload: its RSS grows most
+            clear_bucket()
+            ratios, growths = [], [first_growth]
             mb = size / 1e6
             for run in range(args.runs):
                 # Alternate which goes first: each upload leaves the store (and the machine's
@@ -231,15 +245,20 @@ def main() -> None:
                 if first_raw:
                     raw = upload_raw(run)
                     cpu1 = cpu_seconds(me, server.pid)
+                    clear_bucket()
+                    cpu1b = cpu_seconds(me, server.pid)
                     app, growth = upload_app(run)
                     cpu2 = cpu_seconds(me, server.pid)
-                    raw_cpu, app_cpu = (cpu0, cpu1), (cpu1, cpu2)
+                    raw_cpu, app_cpu = (cpu0, cpu1), (cpu1b, cpu2)
                 else:
                     app, growth = upload_app(run)
                     cpu1 = cpu_seconds(me, server.pid)
+                    clear_bucket()
+                    cpu1b = cpu_seconds(me, server.pid)
                     raw = upload_raw(run)
                     cpu2 = cpu_seconds(me, server.pid)
-                    raw_cpu, app_cpu = (cpu1, cpu2), (cpu0, cpu1)
+                    raw_cpu, app_cpu = (cpu1b, cpu2), (cpu0, cpu1)
+                clear_bucket()
                 ratios.append(raw / app)
                 growths.append(growth)
                 order = "raw" if first_raw else "VIR"
@@ -251,8 +270,8 @@ def main() -> None:
                 print(f"  CPU, VIR : {cpu_report(*app_cpu, size)}")
                 print(f"  server peak RSS growth   : {growth:6.1f} MB")
             print(f"median of {args.runs} runs: VIR / raw {statistics.median(ratios) * 100:.1f} % "
-                  f"(goal >= 80 %); peak RSS growth {max(growths):.1f} MB at most "
-                  "(goal <= 100 MB)")
+                  f"(goal >= 80 %); server peak RSS growth {max(growths):.1f} MB at most, "
+                  f"{first_growth:.1f} MB in its first upload (goal <= 100 MB)")
         finally:
             server.terminate()
             server.wait(10)

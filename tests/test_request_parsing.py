@@ -4,6 +4,7 @@ keeps nothing; the spool does not keep what it wrote in memory; large buffers ar
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -18,6 +19,7 @@ from werkzeug.formparser import MultiPartParser, default_stream_factory
 
 from vir.core.uploads import (
     ADVISE_STEP,
+    DIRECT_BLOCK,
     READ_SIZE,
     HashingSpool,
     StreamingMultiPartParser,
@@ -166,27 +168,79 @@ def resident_bytes(path: Path) -> int:
     return int(out.split()[0])
 
 
-def test_the_spool_does_not_keep_what_it_wrote_in_memory(tmp_path: Path) -> None:
-    """Pages written more than two steps back are dropped from the page cache once they are
-    on disk, so a gigabyte upload does not fill a gigabyte of fresh memory."""
+@pytest.mark.parametrize("direct", [True, False])
+def test_the_spool_keeps_every_byte_and_its_hash(tmp_path: Path, direct: bool) -> None:
+    """The spool writes around the page cache (O_DIRECT, a thread hashing and writing whole
+    blocks) or, on a file system that refuses that, through it. Pieces of odd sizes straddle
+    the blocks; the file, its size and its SHA-256 come out the same either way."""
     spool = HashingSpool(tmp_path)
-    block = os.urandom(1024 * 1024)
-    digest = hashlib.sha256()
-    for _ in range(48):
-        spool.write(block)
-        digest.update(block)
-    os.fsync(spool.fileno())  # what the kernel writes back in its own time, now
-    for _ in range(ADVISE_STEP // len(block)):
-        spool.write(block)
-        digest.update(block)
-    assert resident_bytes(spool.path) <= 3 * ADVISE_STEP + 4 * 1024 * 1024
-    assert spool.size == (48 + ADVISE_STEP // len(block)) * len(block)
-    assert spool.sha256 == digest.hexdigest()
+    assert spool._direct is not None  # ext4 here; tmpfs too on Linux 6.6 and later
+    if not direct:
+        spool._close_direct()  # as on a file system that refuses O_DIRECT
+    data = os.urandom(3 * DIRECT_BLOCK + 12345)
+    for start in range(0, len(data), 1_000_003):
+        spool.write(data[start:start + 1_000_003])
+    assert spool.size == len(data)
+    assert spool.sha256 == hashlib.sha256(data).hexdigest()
     spool.seek(0)
-    assert hashlib.sha256(spool.read()).hexdigest() == digest.hexdigest()  # read back intact
+    assert spool.read() == data
     spool.close()
     assert not spool.path.exists()
 
 
+def test_the_spool_does_not_keep_what_it_wrote_in_memory(tmp_path: Path) -> None:
+    """A gigabyte upload does not fill a gigabyte of page cache: written around it, or, where
+    O_DIRECT is refused, dropped from it two steps behind the writing once on disk."""
+    for direct in (True, False):
+        spool = HashingSpool(tmp_path)
+        if not direct:
+            spool._close_direct()  # as on a file system that refuses O_DIRECT
+        block = os.urandom(1024 * 1024)
+        digest = hashlib.sha256()
+        for _ in range(48):
+            spool.write(block)
+            digest.update(block)
+        if not direct:
+            os.fsync(spool.fileno())  # what the kernel writes back in its own time, now
+        for _ in range(ADVISE_STEP // len(block)):
+            spool.write(block)
+            digest.update(block)
+        assert spool.sha256 == digest.hexdigest()
+        assert resident_bytes(spool.path) <= 3 * ADVISE_STEP + 4 * 1024 * 1024
+        spool.seek(0)
+        assert hashlib.sha256(spool.read()).hexdigest() == digest.hexdigest()
+        spool.close()
+        assert not spool.path.exists()
+
+
 def test_large_buffers_are_kept_for_reuse() -> None:
     assert keep_large_buffers() is True  # glibc: mallopt accepted every setting
+
+
+def test_write_faults_in_the_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A direct write the file system refuses (EINVAL) goes through the page cache instead; a
+    full disk fails the upload, at the next write or when the file is read."""
+    spool = HashingSpool(tmp_path)
+    real = os.pwrite
+    fault = [errno.EINVAL]
+
+    def pwrite(fd: int, data: Any, offset: int) -> int:
+        if fd == spool._direct:
+            raise OSError(fault[0], os.strerror(fault[0]))
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    data = os.urandom(2 * DIRECT_BLOCK + 5)
+    spool.write(data)
+    assert spool.sha256 == hashlib.sha256(data).hexdigest() and spool._refused
+    spool.seek(0)
+    assert spool.read() == data
+    spool.close()
+
+    spool, fault[0] = HashingSpool(tmp_path), errno.ENOSPC
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        for _ in range(4):
+            spool.write(data)
+        spool.seek(0)
+    spool.close()
+    assert list(tmp_path.iterdir()) == []

@@ -92,6 +92,7 @@ def from_environment() -> dict[str, Any]:
         "VIR_S3_ADDRESSING_STYLE": os.environ.get("VIR_S3_ADDRESSING_STYLE", "path"),
         "VIR_S3_SSE": os.environ.get("VIR_S3_SSE") or None,
         "VIR_S3_MULTIPART_MB": _int("VIR_S3_MULTIPART_MB", 8),
+        "VIR_S3_CONCURRENCY": _int("VIR_S3_CONCURRENCY", 4),
         "MAX_CONTENT_LENGTH": _int("VIR_MAX_UPLOAD_MB", 2048) * 1024 * 1024,
         "VIR_ALLOWED_TYPES": os.environ.get("VIR_ALLOWED_TYPES") or None,
         "VIR_ZIP_MAX_UNCOMPRESSED_MB": _int("VIR_ZIP_MAX_UNCOMPRESSED_MB", 1024),

@@ -1,20 +1,25 @@
 """How request bodies are parsed, and where uploaded files land meanwhile.
 
-Each file part is written to a stream the request asks for. VIR's request class gives it a
-private file in the data directory that hashes and counts as it is written, so a large upload
-is written to disk once and hashed once; for S3 its bytes are also handed, as they arrive, to a
-multipart upload (vir.storage.pipeline). The filesystem back end then takes the file with a
-hard link. Receiving is most of the CPU time of a large upload, so the body is read in large
-blocks into one reused buffer, and parsed by python-multipart, which hands file data on as
-slices of that buffer rather than as copies.
+Each file part is written to a stream the request asks for: VIR's request class gives it a
+HashingSpool, a private file in the data directory that hashes and counts what is written, and
+for S3 hands it, as it arrives, to a multipart upload (vir.storage.pipeline). The filesystem
+back end then takes the file with a hard link. Receiving is most of the CPU time of a large
+upload, and the request's thread is the bottleneck, so the body is read in large blocks into
+one reused buffer, parsed by python-multipart (which hands file data on as slices of that
+buffer rather than copies), and the hashing, sending and writing are left to the spool's
+own thread.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
+import mmap
 import os
+import queue
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,13 +36,13 @@ from werkzeug.sansio.multipart import File
 # smaller read makes it copy what is left of that over again.
 READ_SIZE = 1024 * 1024
 
-# A large upload is written to disk as it arrives, but its pages need not stay in memory: the
-# spool asks the kernel to write each stretch back and then to drop it, a little behind the
-# write position (and behind what the S3 pipeline has still to read). Filling a gigabyte of
-# fresh page cache costs far more than writing it back, and on a virtual machine that returns
-# freed memory to its host, several times more again.
+# How a spool keeps out of the page cache (see HashingSpool): blocks written with O_DIRECT, or,
+# where that is refused, each stretch written back and dropped a little behind the writing.
 ADVISE_STEP = 8 * 1024 * 1024
 _fadvise = getattr(os, "posix_fadvise", None)  # not on macOS: pages then stay cached
+DIRECT_BLOCK = 4 * 1024 * 1024
+SPOOL_BLOCKS_AHEAD = 2  # how far the spool's writer may fall behind before the request waits
+_O_DIRECT = getattr(os, "O_DIRECT", 0)  # Linux and a few others
 
 
 # glibc's mallopt parameters (malloc.h).
@@ -48,11 +53,12 @@ def keep_large_buffers() -> bool:
     """Let the C allocator reuse the megabyte-sized buffers that receiving and sending a large
     upload go through, instead of mapping fresh memory for each and returning it at once.
 
-    By default glibc maps any allocation above 128 KiB-32 MiB afresh and gives memory back as
-    soon as the top of the heap is free, so every buffer costs page faults and the zeroing of
-    new pages: a third of the CPU time of receiving a gigabyte (two and a half times as fast
-    with this). What it costs: up to 64 MiB freed by a worker may stay in its RSS for reuse.
-    Called by the server entry points; a no-op on C libraries without mallopt."""
+    By default glibc maps each allocation above a threshold (128 KiB, rising with use to at
+    most 32 MiB) afresh, and gives memory back as soon as the top of the heap is free, so every
+    such buffer costs page faults and the zeroing of new pages: a third of the CPU time of
+    receiving a gigabyte (two and a half times as fast with this). What it costs: up to 64 MiB
+    freed by a worker may stay in its RSS for reuse. Called by the server entry points; a no-op
+    on C libraries without mallopt."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -64,9 +70,19 @@ def keep_large_buffers() -> bool:
 
 
 class HashingSpool:
-    """A writable, readable temporary file that keeps the SHA-256 and size of what was written."""
+    """A writable, readable temporary file that keeps the SHA-256 and size of what was written.
+
+    A large upload passes through it once on its way to storage, and nothing reads it back
+    until it is complete, so it is written around the page cache where the file system allows
+    (O_DIRECT, in aligned blocks), or else its pages are dropped behind the write position.
+    Filling the page cache with a gigabyte that is deleted seconds later would cost more CPU
+    than the rest of receiving it (on a virtual machine that hands freed memory back to its
+    host, several times more), and would push out what the cache holds for everything else.
+    With O_DIRECT, full blocks are hashed and written by a thread of the spool's own while the
+    request goes on receiving, since each write waits for the disk."""
 
     def __init__(self, directory: Path) -> None:
+        self._direct: int | None = None  # first: __getattr__ looks at it
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
         self.path = Path(name)
@@ -77,16 +93,122 @@ class HashingSpool:
         self.plan: Any = None  # where the file will be stored, when known in advance
         self.pipeline: Any = None  # storing it while it arrives (S3)
         self._advised = 0
+        self._staged = 0  # bytes in the block being filled
+        self._flushed = 0  # where that block starts in the file
+        self._writer: ThreadPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._refused = False  # O_DIRECT opened, but writes refused: the page cache it is
+        if _O_DIRECT:
+            try:
+                self._direct = os.open(name, os.O_WRONLY | _O_DIRECT)
+            except OSError:  # tmpfs and some others
+                pass
+            else:
+                self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+                # Page-aligned, as O_DIRECT needs; pages are only touched when used.
+                self._stage = mmap.mmap(-1, DIRECT_BLOCK)
+                self._blocks = [self._stage]
 
     def write(self, data: bytes) -> int:
-        self._hash.update(data)
         self.size += len(data)
-        n = self._file.write(data)
+        if self._direct is not None:
+            self._stage_write(data)  # the writer hashes it and hands it to the pipeline
+            return len(data)
         if self.pipeline is not None:
             self.pipeline.feed(data)
+        self._hash.update(data)
+        n = self._file.write(data)
         if _fadvise is not None and self.size - self._advised >= ADVISE_STEP:
             self._drop_behind()
         return n
+
+    def _stage_write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        view = memoryview(data)
+        while view:
+            n = min(len(view), DIRECT_BLOCK - self._staged)
+            self._stage[self._staged:self._staged + n] = view[:n]
+            self._staged += n
+            view = view[n:]
+            if self._staged == DIRECT_BLOCK:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The block is full: the writer hashes it, hands it to the S3 pipeline and writes it
+        (in order: one thread), and the request fills another, waiting only when the writer
+        is far behind. Receiving is the bottleneck of a large upload; this is all that it
+        leaves to the request's own thread."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vir-spool")
+            for _ in range(SPOOL_BLOCKS_AHEAD):
+                block = mmap.mmap(-1, DIRECT_BLOCK)
+                self._blocks.append(block)
+                self._free.put(block)
+        self._writer.submit(self._absorb, self._stage, self._flushed)
+        self._flushed += DIRECT_BLOCK
+        self._stage, self._staged = self._free.get(), 0
+
+    def _absorb(self, block: mmap.mmap, offset: int) -> None:
+        try:
+            if self._error is not None:
+                return
+            self._hash.update(block)
+            if self.pipeline is not None:
+                self.pipeline.feed(block)
+            self._pwrite(block, offset)
+        except BaseException as exc:  # reported to the request by its next write
+            self._error = exc
+        finally:
+            self._free.put(block)
+
+    def _pwrite(self, data: Any, offset: int) -> None:
+        assert self._direct is not None
+        if not self._refused:
+            try:
+                if os.pwrite(self._direct, data, offset) == len(data):
+                    return
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+                self._refused = True
+        view = memoryview(data)
+        while view:  # through the page cache, as a short or refused direct write must go
+            n = os.pwrite(self._file.fileno(), view, offset)
+            view, offset = view[n:], offset + n
+
+    def _end_direct(self) -> None:
+        """Writing is over (the file is about to be read): wait for the writer, then hash
+        and write the last, unaligned piece through the ordinary file."""
+        if self._direct is None:
+            return
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+        if self._error is not None:
+            self._close_direct()
+            raise self._error
+        tail = memoryview(self._stage)[:self._staged]
+        self._hash.update(tail)
+        if self.pipeline is not None:
+            self.pipeline.feed(tail)
+        offset = self._flushed
+        while tail:
+            n = os.pwrite(self._file.fileno(), tail, offset)
+            tail, offset = tail[n:], offset + n
+        del tail
+        self._close_direct()
+
+    def _close_direct(self) -> None:
+        assert self._direct is not None
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+        os.close(self._direct)
+        self._direct = None
+        for block in self._blocks:
+            block.close()
+        self._blocks = []
+        self._staged = 0
+        self._file.seek(0, os.SEEK_END)
 
     def _drop_behind(self) -> None:
         self._file.flush()
@@ -102,19 +224,24 @@ class HashingSpool:
 
     @property
     def sha256(self) -> str:
+        self._end_direct()
         return self._hash.hexdigest()
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._close_direct()
         self._file.close()
         if not self.claimed:
             if self.pipeline is not None and not self.pipeline.finished:
                 self.pipeline.abort()
             self.path.unlink(missing_ok=True)
 
-    def __getattr__(self, name: str) -> Any:  # read, seek, tell, flush, readable, ...
+    def __getattr__(self, name: str) -> Any:  # read, seek, tell, flush, fileno, ...
+        self._end_direct()
         return getattr(self._file, name)
 
     def __iter__(self) -> Any:
+        self._end_direct()
         return iter(self._file)
 
 

@@ -132,6 +132,7 @@ def build(config: dict[str, Any]) -> Storage:
             addressing_style=config.get("VIR_S3_ADDRESSING_STYLE") or "auto",
             sse=config.get("VIR_S3_SSE") or None,
             multipart_threshold=int(config.get("VIR_S3_MULTIPART_MB") or 8) * 1024 * 1024,
+            concurrency=int(config.get("VIR_S3_CONCURRENCY") or 4),
         )
     raise StorageError(f"unknown VIR_STORAGE {backend!r} (use fs or s3)")
 

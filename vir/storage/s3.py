@@ -25,7 +25,8 @@ class S3Storage(Storage):
 
     def __init__(self, *, endpoint_url: str | None, bucket: str, region: str,
                  access_key: str | None, secret_key: str | None, addressing_style: str = "auto",
-                 sse: str | None = None, multipart_threshold: int = 16 * 1024 * 1024) -> None:
+                 sse: str | None = None, multipart_threshold: int = 8 * 1024 * 1024,
+                 concurrency: int = 4) -> None:
         self.endpoint_url = endpoint_url
         self.bucket = bucket
         self.sse = sse
@@ -44,7 +45,7 @@ class S3Storage(Storage):
         )
         self._transfer = TransferConfig(multipart_threshold=multipart_threshold,
                                         multipart_chunksize=multipart_threshold,
-                                        max_concurrency=4)
+                                        max_concurrency=concurrency)
         self._local = threading.local()
 
     @property
