@@ -1,9 +1,12 @@
 """Benchmark: a large upload through VIR vs raw boto3 to the same S3 endpoint, in one run.
 
-Starts a Ceph RGW on loopback (as the tests do), runs `vir serve` against it on SQLite, then:
+Starts a Ceph RGW on loopback (as the tests do), runs VIR under gunicorn (one worker) against
+it on SQLite, then, after one untimed upload of each, in each run, in alternating order:
   1. raw: boto3 ``upload_fileobj`` of the file to the bucket (boto3's default TransferConfig);
   2. app: ``POST /api/v1/folders/{id}/documents`` streaming the same file over HTTP.
-Prints MB/s for both, the ratio, and the server's peak RSS growth during the app upload.
+The store is emptied after every upload (Ceph here keeps objects in memory). Prints MB/s for
+both, the ratio and its median, the CPU time per GB of the machine and of each process, and
+the server's peak RSS growth during each upload and during its first.
 
     .venv/bin/python -m bench.upload_s3 [--size-mb 1024] [--runs 3]
 
