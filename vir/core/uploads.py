@@ -69,6 +69,14 @@ def keep_large_buffers() -> bool:
                 mallopt(_M_TOP_PAD, 8 * 1024 * 1024)))
 
 
+def _pwrite_all(fd: int, data: Any, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+    view.release()
+
+
 class HashingSpool:
     """A writable, readable temporary file that keeps the SHA-256 and size of what was written.
 
@@ -172,10 +180,8 @@ class HashingSpool:
                 if exc.errno != errno.EINVAL:
                     raise
                 self._refused = True
-        view = memoryview(data)
-        while view:  # through the page cache, as a short or refused direct write must go
-            n = os.pwrite(self._file.fileno(), view, offset)
-            view, offset = view[n:], offset + n
+        # Through the page cache, as a short or refused direct write must go.
+        _pwrite_all(self._file.fileno(), data, offset)
 
     def _end_direct(self) -> None:
         """Writing is over (the file is about to be read): wait for the writer, then hash
@@ -191,11 +197,8 @@ class HashingSpool:
         self._hash.update(tail)
         if self.pipeline is not None:
             self.pipeline.feed(tail)
-        offset = self._flushed
-        while tail:
-            n = os.pwrite(self._file.fileno(), tail, offset)
-            tail, offset = tail[n:], offset + n
-        del tail
+        _pwrite_all(self._file.fileno(), tail, self._flushed)
+        tail.release()  # the block can be closed now
         self._close_direct()
 
     def _close_direct(self) -> None:
