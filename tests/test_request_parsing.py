@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import io
+import json
 import os
+import secrets
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +249,73 @@ def test_write_faults_in_the_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         spool.seek(0)
     spool.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
+    """Production's server: gunicorn with `vir.gunicorn_conf`, which lets werkzeug receive a
+    body of known length straight into VIR's buffer. A 12 MB upload with a Content-Length, and
+    one sent chunked (gunicorn's own reading), are both stored byte for byte."""
+    from tests.services.ceph import free_port
+
+    env = {**os.environ, "VIR_DATA_DIR": str(tmp_path), "VIR_COOKIE_SECURE": "0",
+           "VIR_SECRET_KEY": secrets.token_urlsafe(32)}
+    env.pop("VIR_DATABASE_URL", None)
+    vir = [sys.executable, "-c", "from vir.cli import main; main()"]
+    password = secrets.token_urlsafe(16)
+    for args, stdin in ((["db", "upgrade"], None),
+                        (["orgs", "add", "cardiff", "--name", "Cardiff Council", "--kind",
+                          "local_authority"], None),
+                        (["users", "add", "editor@test.example", "--name", "Editor", "--org",
+                          "cardiff", "--role", "provider_editor", "--password-stdin"],
+                         password + "\n")):
+        subprocess.run([*vir, *args], env=env, check=True, capture_output=True, input=stdin,
+                       text=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vir.gunicorn_conf",
+         "--workers", "1", "--bind", f"127.0.0.1:{port}", "vir.wsgi:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def call(method: str, path: str, body: Any = None, headers: dict | None = None,
+                 chunked: bool = False) -> tuple[int, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request(method, path, body=body, headers=headers or {},
+                         encode_chunked=chunked)
+            response = conn.getresponse()
+            return response.status, response.read()
+
+        for _ in range(100):
+            try:
+                call("GET", "/health")
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, raw = call("POST", "/api/v1/tokens",
+                           json.dumps({"email": "editor@test.example", "password": password}),
+                           {"Content-Type": "application/json"})
+        auth = {"Authorization": f"Bearer {json.loads(raw)['token']}"}
+        status, raw = call("POST", "/api/v1/providers/cardiff/folders",
+                           json.dumps({"name": "Figures", "area": "provider"}),
+                           {**auth, "Content-Type": "application/json"})
+        folder = json.loads(raw)["id"]
+        data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 700_000)[: 12 * 1024 * 1024]
+        for chunked in (False, True):
+            payload = body(part("title", b"Attendance"),
+                           part("file", data, "attendance.csv", ("Content-Type: text/csv",)))
+            headers = {**auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+            if chunked:
+                sent: Any = (payload[i:i + 300_000] for i in range(0, len(payload), 300_000))
+            else:
+                sent, headers["Content-Length"] = payload, str(len(payload))
+            status, raw = call("POST", f"/api/v1/folders/{folder}/documents", sent, headers,
+                               chunked=chunked)
+            assert status == 201, raw[:300]
+            document = json.loads(raw)
+            assert document["size"] == len(data)
+            assert document["sha256"] == hashlib.sha256(data).hexdigest()
+            status, raw = call("GET", f"/api/v1/documents/{document['id']}/download",
+                               headers=auth)
+            assert status == 200 and raw == data
+    finally:
+        server.terminate()
+        server.wait(10)
