@@ -211,7 +211,7 @@ def main() -> None:
                     client.upload_fileobj(fh, bucket, f"raw/{run}")
                 return time.perf_counter() - start
 
-            def upload_app(run: int) -> tuple[float, float]:
+            def upload_app() -> tuple[float, float]:
                 baseline = rss_kb(served_by, "VmRSS")
                 reset_peak(served_by)
                 boundary = secrets.token_hex(16)
@@ -236,7 +236,7 @@ def main() -> None:
             # memory, which on a virtual machine costs several times more than reused memory.
             upload_raw(-1)
             clear_bucket()
-            _, first_growth = upload_app(-1)  # the server's first upload: its RSS grows most
+            _, first_growth = upload_app()  # the server's first upload: its RSS grows most
             clear_bucket()
             ratios, growths = [], [first_growth]
             mb = size / 1e6
@@ -250,11 +250,11 @@ def main() -> None:
                     cpu1 = cpu_seconds(me, server.pid)
                     clear_bucket()
                     cpu1b = cpu_seconds(me, server.pid)
-                    app, growth = upload_app(run)
+                    app, growth = upload_app()
                     cpu2 = cpu_seconds(me, server.pid)
                     raw_cpu, app_cpu = (cpu0, cpu1), (cpu1b, cpu2)
                 else:
-                    app, growth = upload_app(run)
+                    app, growth = upload_app()
                     cpu1 = cpu_seconds(me, server.pid)
                     clear_bucket()
                     cpu1b = cpu_seconds(me, server.pid)
