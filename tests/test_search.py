@@ -338,6 +338,8 @@ def _scoring_index(tmp_path: Any, codec: Any) -> Any:
 @pytest.mark.parametrize("allowed_text", ["", "provider:cardiff OR (provider:swansea "
                                               "area:provider)"])
 def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec):
+    """The numpy path matches, orders and counts as Whoosh does, with the same BM25F, both
+    taking term statistics from the readable documents only (scoring.ReadableBM25F)."""
     """vir.search.scoring gives Whoosh's matches, scores, order and facet counts, on blocks
     written by vir.search.codec and by Whoosh's own codec."""
     import numpy as np
@@ -345,6 +347,7 @@ def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec
     from whoosh.codec.whoosh3 import W3Codec
     from whoosh.qparser import QueryParser
     from whoosh.query import Every
+    from whoosh.searching import Searcher
 
     from vir.search import scoring
     from vir.search.index import CODEC
@@ -358,11 +361,14 @@ def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec
         docs = set(s.docs_for_query(allowed))
         mask = np.zeros(s.doc_count_all(), dtype=bool)
         mask[list(docs)] = True
+        stats = scoring.Stats(s, mask)
+        whoosh = Searcher(s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting),
+                          closereader=False)
         for text in SCORING_QUERIES:
             q = parse(text)
             assert scoring.supports(q, s), (text, q)
             mine = scoring.run(s, q, mask)
-            hits = s.search(q, limit=None, filter=docs, groupedby=list(FACETS))
+            hits = whoosh.search(q, limit=None, filter=docs, groupedby=list(FACETS))
             theirs = {h.docnum: h.score for h in hits}
             assert set(np.flatnonzero(mine.mask)) == set(theirs), text
             assert mine.total == len(hits), text
@@ -370,10 +376,10 @@ def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec
                 assert hits, text  # the corpus gives these something to find
             for docnum, score in theirs.items():
                 assert mine.scores[docnum] == pytest.approx(score, rel=1e-9), (text, docnum)
-            assert [d for d, _ in mine.top(10)] == [h.docnum for h in hits[:10]], text
+            assert [d for d, _ in mine.top(s, 10)] == [h.docnum for h in hits[:10]], text
             assert scoring.facets(s, mine.mask, FACETS) == {
                 name: {k: len(v) for k, v in hits.groups(name).items()} for name in FACETS}
-            newest = s.search(q, limit=None, filter=docs,
+            newest = whoosh.search(q, limit=None, filter=docs,
                               sortedby=sorting.FieldFacet("uploaded_at", reverse=True))
             dates = [s.stored_fields(d)["uploaded_at"] for d, _ in mine.newest(s, "uploaded_at",
                                                                               len(hits))]

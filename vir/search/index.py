@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from whoosh import highlight, index
-from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
+from vir.search.analysis import fold, plain_analyzer, stemming_analyzer
 from vir.search.codec import ArrayCodec, PackedPositions
 
 # Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
@@ -35,24 +36,24 @@ _last = threading.local()
 
 
 def _tokens(text: str) -> list[str]:
-    """Lower-cased tokens of a text; the last text's are kept (per thread), because `content`
-    and `exact` index the same string one after the other."""
+    """Lower-cased, folded tokens of a text; the last text's are kept (per thread), because
+    `content` and `exact` index the same string one after the other."""
     if getattr(_last, "text", None) is text:
         return _last.words
-    words = [m.lower() for m in _TOKEN.findall(text)]
+    words = [fold(m.lower()) for m in _TOKEN.findall(text)]
     _last.text, _last.words = text, words
     return words
 
 
 class FastText(TEXT):
     """A TEXT field indexed without Whoosh's per-token object pipeline: the same terms,
-    frequencies and positions its analyzer gives (StemmingAnalyzer: stop words and one-letter
-    tokens dropped, positions renumbered, Porter stems; StandardAnalyzer with no stop list:
-    every token as written), computed in one loop, from one tokenisation shared by both
-    fields. Queries still go through the analyzer; a test checks the two agree."""
+    frequencies and positions its analyzer gives (`vir.search.analysis`: folded; stemmed:
+    stop words and one-letter tokens dropped, positions renumbered, Porter stems; plain: every
+    token as written), computed in one loop, from one tokenisation shared by both fields.
+    Queries still go through the analyzer; a test checks the two agree."""
 
     def __init__(self, *, stemmed: bool, **kwargs: Any) -> None:
-        analyzer = StemmingAnalyzer() if stemmed else StandardAnalyzer(stoplist=None)
+        analyzer = stemming_analyzer() if stemmed else plain_analyzer()
         super().__init__(analyzer=analyzer, phrase=True, **kwargs)
         self.format = PackedPositions(field_boost=self.format.field_boost)
         self.stemmed = stemmed
@@ -161,10 +162,11 @@ _chunked_runs()
 def get_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
-        document_id=NUMERIC(stored=True),
+        # sortable: ties in score are broken by it, never by where a document sits in the index
+        document_id=NUMERIC(stored=True, sortable=True),
         version=NUMERIC(stored=True),
-        title=TEXT(analyzer=StemmingAnalyzer(), stored=True, field_boost=2.0),
-        filename=TEXT(analyzer=StandardAnalyzer(stoplist=None)),
+        title=TEXT(analyzer=stemming_analyzer(), stored=True, field_boost=2.0),
+        filename=TEXT(analyzer=plain_analyzer()),
         provider=ID(stored=True),
         area=ID(stored=True),
         folder=ID(stored=True),
@@ -197,10 +199,10 @@ _create_lock = threading.Lock()
 
 
 # The index's name says how its postings are written: an index written another way (Whoosh's
-# default name, MAIN, before PackedPositions; VIR2 before ArrayCodec) is replaced by an empty
-# one and rebuilt.
-INDEX_NAME = "VIR3"
-OLD_INDEX_NAMES = ("MAIN", "VIR2")
+# default name, MAIN, before PackedPositions; VIR2 before ArrayCodec; VIR3 before words were
+# folded) is replaced by an empty one and rebuilt.
+INDEX_NAME = "VIR4"
+OLD_INDEX_NAMES = ("MAIN", "VIR2", "VIR3")
 CODEC = ArrayCodec()
 
 

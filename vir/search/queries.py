@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import select
-from whoosh import highlight, sorting
-from whoosh.qparser import MultifieldParser, QueryParser
+from whoosh import highlight
+from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import And, DateRange, NullQuery, Or, Query, Term
+from whoosh.searching import Searcher
 
 from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
 from vir.documents.models import Document
 from vir.search import index as idx
-from vir.search import scoring
+from vir.search import scoring, vocabulary
+from vir.search.analysis import fold, variants
 from vir.search.models import DocumentText
 
 FIELDS = ["title", "content", "exact", "filename"]
@@ -57,9 +60,27 @@ def allowed_filter(user: Any) -> Query:
     return Or(pairs) if pairs else NullQuery
 
 
+class _Parser(QueryParser):
+    """Today's query language, with each plain word widened to its Welsh mutated forms
+    (`vir.search.analysis.variants`) and ``word~`` / ``word~2`` as fuzzy words."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
+                   tokenize: bool = True, removestops: bool = True) -> Query | None:
+        forms = variants(text) if termclass is Term and fieldname in vocabulary.TEXT_FIELDS \
+            else (text,)
+        if len(forms) == 1:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        parts = [q for q in (super(_Parser, self).term_query(fieldname, form, termclass, boost,
+                                                              tokenize, removestops)
+                             for form in dict.fromkeys(forms)) if q is not None]
+        return Or(parts).normalize() if parts else None
+
+
 def parse(text: str) -> Query:
-    parser = MultifieldParser(FIELDS, schema=idx.SCHEMA)  # words must all match
+    parser = _Parser(None, schema=idx.SCHEMA)  # words must all match
+    parser.add_plugin(MultifieldPlugin(FIELDS))
     parser.add_plugin(DateParserPlugin())
+    parser.add_plugin(FuzzyTermPlugin())
     try:
         query = parser.parse(text)
     except Exception as exc:  # whoosh raises several kinds; all mean "cannot read this"
@@ -70,12 +91,34 @@ def parse(text: str) -> Query:
     return query
 
 
+def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
+    """Every readable document ``q`` matches, scored with readable statistics only."""
+    if q is NullQuery:
+        size = s.doc_count_all()
+        return scoring.Matches(np.zeros(size, dtype=bool), np.zeros(size))
+    if scoring.supports(q, s):
+        # Words with AND/OR/NOT: scored a posting block at a time (vir.search.scoring).
+        return scoring.run(s, q, stats.allowed, stats)
+    # "near"~N phrases, dates and ranges: matched by Whoosh, scored by the same statistics.
+    readable = Searcher(s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting),
+                        closereader=False)
+    mask = np.zeros(s.doc_count_all(), dtype=bool)
+    scores = np.zeros(s.doc_count_all())
+    for hit in readable.search(q, limit=None, filter=allowed):
+        mask[hit.docnum] = True
+        scores[hit.docnum] = hit.score
+    return scoring.Matches(mask & stats.allowed, scores)
+
+
 def search(user: Any, text: str, *, provider: str | None = None, area: str | None = None,
            category: str | None = None, since: datetime | None = None,
            until: datetime | None = None, sort: str = "relevance", page: int = 1,
            per_page: int = 10, facets: bool = True) -> Results:
     """``facets``: count results per provider, area and category (the results page shows
-    them; it costs a pass over every match, so API callers ask for it)."""
+    them; it costs a pass over every match, so API callers ask for it).
+
+    Every part of the answer (hits, total, facets, scores, suggestion) is computed from the
+    documents the caller may read now, and from nothing else."""
     query = parse(text)
     filters: list[Query] = [allowed_filter(user)]
     for name, value in (("provider", provider), ("area", area), ("category", category)):
@@ -84,40 +127,29 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
     if since or until:
         filters.append(DateRange("uploaded_at", since, until, endexcl=True))
     allowed = And(filters)
-    newest = sorting.FieldFacet("uploaded_at", reverse=True) if sort == "date" else None
     with idx.searcher() as s:
         docs = idx.allowed_docs(s, allowed)
         if not docs:  # Whoosh reads an empty filter as no filter at all: nothing to search
             return Results(total=0, page=page, per_page=per_page,
                            facets={name: {} for name in FACETS} if facets else {})
+        stats = scoring.Stats(s, idx.allowed_mask(s, allowed))
+        q = vocabulary.restrict(s, query, stats).normalize()
+        matches = _match(s, q, docs, stats)
         start = (page - 1) * per_page
-        if scoring.supports(query, s):
-            # Words with AND/OR/NOT: scored a posting block at a time (vir.search.scoring).
-            matches = scoring.run(s, query, idx.allowed_mask(s, allowed))
-            top = (matches.newest(s, "uploaded_at", start + per_page) if newest
-                   else matches.top(start + per_page))
-            found = [(int(s.stored_fields(docnum)["document_id"]), score)
-                     for docnum, score in top[start:]]
-            total = matches.total
-            counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
-        else:
-            # Every match is collected in the one pass (limit=None), so the total and the
-            # facets need no second pass over the postings.
-            hits = s.search(query, limit=None, filter=docs, sortedby=newest,
-                            groupedby=list(FACETS) if facets else None)
-            found = [(int(h["document_id"]), h.score) for h in hits[start:start + per_page]]
-            total = len(hits)
-            # Facets count only what the filter lets through: documents the caller may read.
-            counts = {name: {str(k): len(v) for k, v in hits.groups(name).items()}
-                      for name in FACETS} if facets else {}
-        suggestion = _suggest(s, query, text, docs) if total == 0 else None
+        top = (matches.newest(s, "uploaded_at", start + per_page) if sort == "date"
+               else matches.top(s, start + per_page))
+        found = [(int(s.stored_fields(docnum)["document_id"]), score)
+                 for docnum, score in top[start:]]
+        total = matches.total
+        counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
+        suggestion = _suggest(s, text, docs, stats) if total == 0 else None
+        terms = [t for f, t in q.all_terms() if f in ("content", "exact", "title")]
     results = Results(total=total, page=page, per_page=per_page, facets=counts,
                       suggestion=suggestion)
     if not found:
         return results
     documents = {d.id: d for d in db.session.scalars(
         select(Document).where(Document.id.in_([i for i, _ in found])))}
-    terms = [t for f, t in query.all_terms() if f in ("content", "exact", "title")]
     texts = _texts([d.current.id for d in documents.values()])
     for document_id, score in found:
         document = documents.get(document_id)
@@ -131,37 +163,48 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
     return results
 
 
-def _suggest(s: Any, query: Query, text: str, allowed: Any) -> str | None:
-    """"Did you mean": offered only when the corrected search finds something the caller may
-    read, so a suggestion never reveals a word from a document they cannot see."""
-    # Corrections come from the unstemmed field, so they are words people wrote, not stems.
-    exact = QueryParser("exact", schema=idx.SCHEMA).parse(text)
-    if not allowed:  # an empty filter would let everything through
-        return None
-    corrected = s.correct_query(exact, text)
-    if corrected.query == exact or not corrected.string or corrected.string == text:
+def _suggest(s: Searcher, text: str, allowed: Any, stats: scoring.Stats) -> str | None:
+    """"Did you mean": every word it offers is in a document the caller may read, and it is
+    offered only when the corrected search finds something the caller may read."""
+    corrected = vocabulary.suggest(s, text, stats)
+    if not corrected or corrected == text:
         return None
     try:
-        again = parse(corrected.string)
+        again = vocabulary.restrict(s, parse(corrected), stats).normalize()
     except SearchError:
         return None
-    if s.search(again, filter=allowed, limit=1).scored_length() == 0:
-        return None
-    return corrected.string
+    return corrected if _match(s, again, allowed, stats).total else None
+
+
+MORE_LIKE_TERMS = 15
 
 
 def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
-    """Documents like this one, among those the caller may read."""
+    """Documents like this one, among those the caller may read: its most telling words
+    (frequent in it, rare among readable documents) searched for, with readable
+    statistics."""
     row = db.session.get(DocumentText, document.current.id)
     if row is None or not row.text.strip():
         return []
+    counts: dict[str, int] = {}
+    for token in idx.SCHEMA["content"].analyzer(row.text[:200_000]):
+        counts[token.text] = counts.get(token.text, 0) + 1
     with idx.searcher() as s:
         docnum = s.document_number(id=str(document.id))
-        if docnum is None:
+        docs = idx.allowed_docs(s, allowed_filter(user))
+        if docnum is None or not docs:
             return []
-        found = [(int(h["document_id"]), h.score) for h in
-                 s.more_like(docnum, "content", text=row.text, top=limit,
-                             filter=allowed_filter(user))]
+        mask = idx.allowed_mask(s, allowed_filter(user))
+        stats = scoring.Stats(s, mask)
+        telling = sorted(((n * stats.idf("content", w.encode("utf-8")), w)
+                          for w, n in counts.items()), reverse=True)[:MORE_LIKE_TERMS]
+        if not telling:
+            return []
+        others = mask.copy()
+        others[docnum] = False
+        matches = scoring.run(s, Or([Term("content", w) for _, w in telling]), others, stats)
+        found = [(int(s.stored_fields(d)["document_id"]), score)
+                 for d, score in matches.top(s, limit)]
     documents = {d.id: d for d in db.session.scalars(
         select(Document).where(Document.id.in_([i for i, _ in found])))}
     hits = []
@@ -179,6 +222,7 @@ _formatter = idx.MarkFormatter()
 
 
 WINDOW = 600  # characters of text analysed around a match, instead of the whole document
+MAX_MARKED = 50  # words looked for (a prefix* may stand for hundreds)
 
 
 def _windows(text: str, words: set[str]) -> str:
@@ -186,8 +230,9 @@ def _windows(text: str, words: set[str]) -> str:
     mostly prefixes) occur. Highlighting re-analyses what it is given, so giving it a few
     hundred characters rather than a whole document is most of the speed of a search."""
     spans: list[tuple[int, int]] = []
-    for word in sorted(words):
-        found = re.search(r"\b" + re.escape(word), text, re.IGNORECASE)
+    folded = fold(text)  # the same length as the text: the index holds folded words
+    for word in sorted(words)[:MAX_MARKED]:
+        found = re.search(r"\b" + re.escape(word), folded, re.IGNORECASE)
         if found:
             start = max(0, found.start() - WINDOW // 2)
             spans.append((start, min(len(text), start + WINDOW)))

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.searching import Searcher
 
 from vir.search.codec import ArrayLeafMatcher, PackedPositions
@@ -38,6 +38,74 @@ MAX_CACHE_BYTES = 128 * 1024 * 1024  # VIR_SEARCH_CACHE_MB, set by configure()
 def configure(megabytes: int) -> None:
     global MAX_CACHE_BYTES
     MAX_CACHE_BYTES = max(1, megabytes) * 1024 * 1024
+
+
+class Stats:
+    """Term statistics of the documents a caller may read, and only those.
+
+    BM25's idf and average field length are counted over the whole index in Whoosh, so a
+    hidden document holding a word would change the scores a caller sees for it: an oracle.
+    Here both come from the permission mask (deleted documents are never in it)."""
+
+    def __init__(self, s: Searcher, allowed: np.ndarray) -> None:
+        self.searcher = s
+        self.allowed = allowed
+        self.n = int(allowed.sum())
+        self._avgfl: dict[str, float] = {}
+        self._df: dict[tuple[str, bytes], int] = {}
+
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        key = (fieldname, btext)
+        found = self._df.get(key)
+        if found is None:
+            found = 0
+            for leaf, offset in self.searcher.leaf_searchers():
+                reader = leaf.reader()
+                if (fieldname, btext) in reader:
+                    local, _ = _postings(reader, fieldname, btext)
+                    found += int(self.allowed[local + offset].sum())
+            self._df[key] = found
+        return found
+
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        # whoosh.scoring.WeightingModel.idf, over the readable documents
+        return float(np.log(max(self.n, 1) / (self.doc_frequency(fieldname, btext) + 1)) + 1)
+
+    def avgfl(self, fieldname: str) -> float:
+        found = self._avgfl.get(fieldname)
+        if found is None:
+            lengths = np.concatenate([_lengths(leaf.reader(), fieldname)
+                                      for leaf, _ in self.searcher.leaf_searchers()] or
+                                     [np.zeros(0)])
+            total = float(lengths[self.allowed[:len(lengths)]].sum()) if len(lengths) else 0.0
+            found = self._avgfl[fieldname] = (total / self.n if self.n else 0.0) or 1.0
+        return found
+
+
+class _ReadableScorer(BM25FScorer):
+    def __init__(self, searcher: Searcher, fieldname: str, text: bytes, B: float, K1: float,
+                 stats: Stats, qf: int = 1) -> None:
+        # BM25FScorer's own __init__ asks the searcher for whole-index statistics.
+        self.idf = stats.idf(fieldname, text)
+        self.avgfl = stats.avgfl(fieldname)
+        self.B, self.K1, self.qf = B, K1, qf
+        self.setup(searcher, fieldname, text)
+
+
+class ReadableBM25F(BM25F):
+    """Whoosh's BM25F with the statistics of what the caller may read (`Stats`), for the
+    queries Whoosh matches itself ("near"~N phrases, ranges, dates)."""
+
+    def __init__(self, stats: Stats, base: BM25F) -> None:
+        super().__init__(B=base.B, K1=base.K1)
+        self._field_B = dict(base._field_B)
+        self.stats = stats
+
+    def scorer(self, searcher: Searcher, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        return _ReadableScorer(searcher, fieldname, text,
+                               self._field_B.get(fieldname, self.B), self.K1, self.stats, qf)
 
 
 def supports(q: wq.Query, searcher: Searcher) -> bool:
@@ -73,9 +141,9 @@ class Matches:
     def total(self) -> int:
         return int(self.mask.sum())
 
-    def top(self, n: int) -> list[tuple[int, float]]:
-        """The n best (document number, score), best first; ties by document number, as
-        Whoosh orders them."""
+    def top(self, s: Searcher, n: int) -> list[tuple[int, float]]:
+        """The n best (document number, score), best first; ties by document id, which
+        (unlike the document number) does not move when other documents come and go."""
         docs = np.flatnonzero(self.mask)
         if not len(docs) or n <= 0:
             return []
@@ -85,7 +153,8 @@ class Matches:
             cut = np.partition(scores, len(scores) - n)[len(scores) - n]
             keep = scores >= cut
             docs, scores = docs[keep], scores[keep]
-        order = np.lexsort((docs, -scores))[:n]
+        ids = _column(s, "document_id")[docs]
+        order = np.lexsort((ids, -scores))[:n]
         return [(int(docs[i]), float(scores[i])) for i in order]
 
     def newest(self, s: Searcher, field: str, n: int) -> list[tuple[int, float]]:
@@ -94,31 +163,35 @@ class Matches:
         if not len(docs) or n <= 0:
             return []
         dates = _column(s, field)[docs]
-        order = np.lexsort((docs, -dates))[:n]
+        ids = _column(s, "document_id")[docs]
+        order = np.lexsort((ids, -dates))[:n]
         return [(int(docs[i]), float(self.scores[docs[i]])) for i in order]
 
 
-def run(s: Searcher, q: wq.Query, allowed: np.ndarray) -> Matches:
+def run(s: Searcher, q: wq.Query, allowed: np.ndarray, stats: Stats | None = None) -> Matches:
     """Match and score ``q`` among the documents ``allowed`` lets through (a boolean mask
-    over the searcher's document numbers, deleted documents already out)."""
-    mask, scores = _eval(s, q, allowed)
+    over the searcher's document numbers, deleted documents already out), with the term
+    statistics of ``stats`` (by default, of the documents ``allowed`` lets through)."""
+    stats = stats or Stats(s, allowed)
+    mask, scores = _eval(s, q, allowed, stats)
     mask &= allowed
     scores[~mask] = 0.0
     return Matches(mask, scores)
 
 
-def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray,
+          stats: Stats) -> tuple[np.ndarray, np.ndarray]:
     kind = type(q)
     if kind is wq.Term:
-        mask, scores = _term(s, q.fieldname, q.text, allowed)
+        mask, scores = _term(s, q.fieldname, q.text, allowed, stats)
     elif kind is wq.Not:
         # Inside an AND, Whoosh's InverseMatcher adds a constant 1.0 to each document it lets
         # through; alone, it matches every document the word is not in, also with 1.0.
-        inner, _ = _eval(s, q.query, allowed)
+        inner, _ = _eval(s, q.query, allowed, stats)
         mask = ~inner
         scores = mask.astype(np.float64)
     elif kind is wq.And or kind is wq.Or:
-        parts = [_eval(s, sub, allowed) for sub in q.subqueries]
+        parts = [_eval(s, sub, allowed, stats) for sub in q.subqueries]
         mask = parts[0][0].copy()
         scores = parts[0][1].copy()
         for sub_mask, sub_scores in parts[1:]:
@@ -130,12 +203,12 @@ def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray) -> tuple[np.ndarray, np
         if kind is wq.And:
             scores[~mask] = 0.0
     elif kind is wq.AndNot:
-        mask, scores = _eval(s, q.a, allowed)
-        excluded, _ = _eval(s, q.b, allowed)
+        mask, scores = _eval(s, q.a, allowed, stats)
+        excluded, _ = _eval(s, q.b, allowed, stats)
         mask = mask & ~excluded
         scores = np.where(mask, scores, 0.0)
     elif kind is wq.Phrase:
-        mask, scores = _phrase(s, q, allowed)
+        mask, scores = _phrase(s, q, allowed, stats)
     else:  # supports() keeps anything else away
         raise TypeError(f"unsupported query {q!r}")
     # Whoosh applies a boost on a word, and on AND/OR of two or more parts (one part is
@@ -146,8 +219,8 @@ def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray) -> tuple[np.ndarray, np
     return mask, scores
 
 
-def _term(s: Searcher, fieldname: str, text: Any,
-          allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _term(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
+          stats: Stats) -> tuple[np.ndarray, np.ndarray]:
     size = s.doc_count_all()
     mask = np.zeros(size, dtype=bool)
     scores = np.zeros(size, dtype=np.float64)
@@ -162,8 +235,8 @@ def _term(s: Searcher, fieldname: str, text: Any,
         return mask, scores
     if field.scorable:
         weighting = s.weighting
-        idf = s.idf(fieldname, btext)
-        avgfl = s.avg_field_length(fieldname) or 1
+        idf = stats.idf(fieldname, btext)
+        avgfl = stats.avgfl(fieldname)
         b = weighting._field_B.get(fieldname, weighting.B)
         k1 = weighting.K1
     for leaf, offset in s.leaf_searchers():
@@ -188,7 +261,8 @@ def _term(s: Searcher, fieldname: str, text: Any,
     return mask, scores
 
 
-def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray,
+            stats: Stats) -> tuple[np.ndarray, np.ndarray]:
     """Documents where the words stand next to each other in this order, scored as Whoosh
     scores a phrase: the sum of its words' scores."""
     size = s.doc_count_all()
@@ -223,7 +297,8 @@ def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray) -> tuple[np.ndarray,
         if keys is not None and len(keys):
             mask[np.unique(keys >> 32) + offset] = True
     if mask.any():
-        _, summed = _eval(s, wq.And([wq.Term(fieldname, w) for w in q.words]), allowed)
+        _, summed = _eval(s, wq.And([wq.Term(fieldname, w) for w in q.words]), allowed,
+                          stats)
         scores = np.where(mask, summed, 0.0)
     return mask, scores
 
@@ -395,3 +470,9 @@ def forget(words_only: bool = False) -> None:
     for key in list(_segment_cache):
         if not words_only or key[1] in ("postings", "positions"):
             _cached_bytes -= _size(_segment_cache.pop(key))
+
+
+def remember_segment(reader: Any, kind: str, name: Any, make: Any) -> Any:
+    """A value derived from one segment (which never changes once written), kept with the
+    postings under the same memory bound."""
+    return _remember(_segment_key(reader, kind, name), make)

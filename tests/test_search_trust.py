@@ -1,0 +1,171 @@
+"""Search answers depend on nothing the caller cannot read.
+
+For every role that has something hidden from it, every query shape is answered twice: before
+and after documents it cannot read (the Link Inspectors area, another provider) are added,
+holding the very words searched for, their misspellings and their prefixes. Every field of the
+two answers (hits, total, facets, scores, snippets, suggestion; the web page; similar
+documents) must be the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.test_search import _search, _upload
+
+
+@pytest.fixture
+def app_config(tmp_path: Any) -> dict[str, Any]:
+    return {"VIR_SEARCH_ENABLED": True}
+
+
+READABLE = {
+    "plan.txt": "Attendance strategy: the plan improves attendance in secondary schools. "
+                "Control word appears once: lantern. Guessed word appears once: quillon.",
+    "cynllun.txt": "Mae’r cynllun yn gwella presenoldeb yn ysgolion Gŵyr a Llŷn. Polisi iaith.",
+    "data.txt": "Attendance data tables for the policy review, with exclusions.",
+}
+# Words of hidden documents: the guessed word, near misspellings of readable words, words a
+# prefix or a fuzzy word would reach, and Welsh forms.
+HIDDEN = ("quillon quillon quillon zorblax zebraquok attendence attendanse atendancy "
+          "attendances lanterns policy policies gynllun nghynllun Gŵyr Gwyrth cafe café "
+          "secondary schools plan strategy exclusionz exclusio")
+
+QUERIES = [
+    "attendance", "lantern", "quillon", "quillon OR lantern", "atendance OR zorblix",
+    "atendance NOT zorblix", "attendance NOT zorblax", '"atendance strategy"',
+    '"attendance strategy"', '"attendance strategy"~3', "title:atendance",
+    "content:attendanse", "exact:zorblix", "zorbl*", "atten*", "quil*", "a?tendance",
+    "zorblix~2", "zebraquok~2", "attendance~", "quillon~1", "exclusionz", "exclusio*",
+    "polcy", "cynllun", "gynllun", "Gwyr", "Llyn", "cafe", "presenoldeb~", "content:[a TO c]",
+    "uploaded_at:2026", "category:other zorblax", "attendance^2 OR policy", "strategy plan",
+    "(atendance OR polcy) AND tables", "NOT zorblax",
+]
+
+# Who has something hidden from them, and where it is put.
+HIDDEN_FROM = {
+    "provider_editor": [("cardiff", "inspectors"), ("swansea", "provider")],
+    "provider_viewer": [("cardiff", "inspectors"), ("swansea", "inspectors")],
+    "auditor": [("cardiff", "inspectors"), ("swansea", "provider")],
+    "inspector": [("swansea", "inspectors"), ("swansea", "provider")],
+}
+_VOLATILE = re.compile(r'nonce="[^"]*"|name="csrf_token"[^>]*>|value="[0-9a-f]{40,}[^"]*"')
+
+
+def _put(app: Any, world: Any, place: tuple[str, str], name: str, text: str) -> None:
+    """A document in any folder (as the world's documents are made), indexed on commit."""
+    import io
+
+    from vir.accounts.models import User
+    from vir.core.db import db
+    from vir.documents.operations import upload_document
+    from vir.rooms.models import Folder
+
+    with app.app_context():
+        upload_document(db.session.get(Folder, world.folders[place]), io.BytesIO(text.encode()),
+                        name, user=db.session.get(User, world.users["provider_editor"]))
+
+
+def _answers(client: Any, auth: Any, role: str, similar_to: int) -> dict[str, Any]:
+    headers = auth.token(role)
+    out: dict[str, Any] = {}
+    for q in QUERIES:
+        r = _search(client, headers, q, facets="true", per_page="100")
+        assert r.status_code in (200, 422), (q, r.status_code)
+        out[q] = (r.status_code, r.get_json())
+        out[q, "date"] = _search(client, headers, q, sort="date").get_json()
+    out["similar"] = client.get(f"/api/v1/documents/{similar_to}/similar",
+                                headers=headers).get_json()
+    auth.login(role)
+    for q in QUERIES[:12]:
+        page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        out[q, "page"] = _VOLATILE.sub("", page)
+    auth.logout()
+    return out
+
+
+@pytest.mark.parametrize("role", sorted(HIDDEN_FROM))
+def test_no_answer_differs_by_what_the_caller_cannot_read(app, client, auth, world, role):
+    editor = auth.token("provider_editor")
+    ids = {name: _upload(client, editor, world.folders[("cardiff", "provider")], name,
+                         text.encode())["id"] for name, text in READABLE.items()}
+    before = _answers(client, auth, role, ids["plan.txt"])
+    for n, place in enumerate(HIDDEN_FROM[role]):
+        _put(app, world, place, f"hidden{n}.txt", HIDDEN)
+        _put(app, world, place, f"hidden-plan{n}.txt", READABLE["plan.txt"])
+    after = _answers(client, auth, role, ids["plan.txt"])
+    for key in before:
+        assert before[key] == after[key], key
+    # The answers were worth comparing: they found and suggested things.
+    assert before["attendance"][1]["total"] == 2
+    assert before["atendance OR zorblix"][1]["suggestion"] == "attendance OR zorblix"
+    assert before["polcy"][1]["suggestion"] == "policy"
+    assert before["gynllun"][1]["total"] == 1
+    assert before["quillon OR lantern"][1]["total"] == 1
+
+
+def test_a_guessed_word_and_a_control_word_score_alike(app, client, auth, world):
+    """The oracle from the issue: one readable document holds a guessed word and a control
+    word once each; a hidden document holding the guessed word must not change its score."""
+    editor = auth.token("provider_editor")
+    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
+            READABLE["plan.txt"].encode())
+    _put(app, world, ("cardiff", "inspectors"), "notes.txt", "quillon quillon notes")
+    viewer = auth.token("provider_viewer")
+    guessed = _search(client, viewer, "quillon").get_json()["results"][0]["score"]
+    control = _search(client, viewer, "lantern").get_json()["results"][0]["score"]
+    assert guessed == control
+    # The inspector, who reads both, sees the word as commoner (a lower score): the
+    # statistics are theirs too.
+    inspector = auth.token("inspector")
+    assert _search(client, inspector, "quillon").get_json()["results"][0]["score"] != \
+        _search(client, inspector, "lantern").get_json()["results"][0]["score"]
+
+
+def test_suggestions_come_from_readable_words_only(app, client, auth, world):
+    editor = auth.token("provider_editor")
+    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
+            READABLE["plan.txt"].encode())
+    _upload(client, editor, world.folders[("cardiff", "provider")], "cynllun.txt",
+            READABLE["cynllun.txt"].encode())
+    _upload(client, auth.token("inspector"), world.folders[("cardiff", "inspectors")],
+            "notes.txt", b"zorblax inspector notes about presenoldab")
+    viewer, inspector = auth.token("provider_viewer"), auth.token("inspector")
+    for q in ("zorblix", "atendance OR zorblix", "atendance NOT zorblix", "title:zorblix",
+              "zorblix~2", '"zorblix"', "zorblax"):
+        suggestion = _search(client, viewer, q).get_json()["suggestion"]
+        assert "zorblax" not in (suggestion or ""), (q, suggestion)
+    assert _search(client, inspector, "zorblix").get_json()["suggestion"] == "zorblax"
+    # Welsh words are corrected from readable Welsh documents.
+    assert _search(client, viewer, "presenoldob").get_json()["suggestion"] == "presenoldeb"
+    # A readable word is never corrected into a hidden one, even when that is nearer.
+    assert _search(client, viewer, "presenoldab").get_json()["total"] == 0
+    assert _search(client, viewer, "presenoldab").get_json()["suggestion"] == "presenoldeb"
+
+
+_WORDS = st.sampled_from(["attendance", "atendance", "zorblix", "quillon", "Gŵyr", "plan",
+                          "cynllun", "a", "2", "NOT", "OR", "AND", "TO", "title:", "exact:",
+                          "category:", "uploaded_at:", "provider:", "x"])
+_PUNCT = st.sampled_from(['"', "(", ")", "*", "?", "~", "~2", "~9", "^2", "^", "[", "]", "{",
+                          "}", ":", "'", "\\", "/", "-", "+", "!", "  ", "…", "’", "\x00"])
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(_WORDS, _PUNCT, st.text(max_size=6)), min_size=1,
+                      max_size=8))
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_query_answers_500(app, client, auth, world, parts):
+    if not hasattr(app, "_trust_headers"):
+        editor = auth.token("provider_editor")
+        _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
+                READABLE["plan.txt"].encode())
+        app._trust_headers = editor
+    q = " ".join(parts)[:500]
+    r = _search(client, app._trust_headers, q, facets="true")
+    assert r.status_code in (200, 422), (q, r.status_code, r.get_data(as_text=True)[:300])
