@@ -278,6 +278,12 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
         # would swallow Ctrl+C meant for the web server, so they are left out here.
         worker._set_signal_handlers = lambda: None
         worker.start()
+    from vir.search.extract import ocr_available
+
+    if not ocr_available():
+        click.echo("Text recognition is not installed: scanned papers will be marked as scans "
+                   "without text. To read them: apt-get install tesseract-ocr "
+                   "tesseract-ocr-eng tesseract-ocr-cym")
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         serve(app, host=host, port=port, threads=threads, ident="VIR")
@@ -405,13 +411,23 @@ def search_reindex(provider: str | None) -> None:
 @search_cli.command("check")
 @with_appcontext
 def search_check() -> None:
-    """Report documents missing from the index, stale in it, or indexed but gone."""
+    """Report documents missing from the index, stale in it, or indexed but gone; and those
+    whose text could not be read, is partly indexed or has none (scans without OCR)."""
+    from vir.core.labels import index_reason
     from vir.search.operations import check
 
     report = check()
-    for name, ids in report.items():
+    for name in ("missing", "stale", "extra"):
+        ids = report[name]
         click.echo(f"{name}: {len(ids)}" + (f" ({', '.join(map(str, ids[:50]))})" if ids else ""))
-    if any(report.values()):
+    # Files whose text could not (all) be read: reported with their reasons; the index itself
+    # is in step with them, so they do not fail the check.
+    for name in ("failed", "partial", "no_text"):
+        found = report[name]
+        click.echo(f"{name}: {len(found)}")
+        for document_id, reason in found[:200]:
+            click.echo(f"  document {document_id}: {index_reason(reason) or reason}")
+    if any(report[name] for name in ("missing", "stale", "extra")):
         sys.exit(2)
 
 

@@ -111,6 +111,14 @@ def from_environment() -> dict[str, Any]:
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
         "VIR_SEARCH_ENABLED": _bool(os.environ.get("VIR_SEARCH_ENABLED"), True),
         "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 128),
+        # Welsh mutations matched in searches (cynllun finds gynllun); 0 turns it off
+        "VIR_SEARCH_MUTATIONS": _bool(os.environ.get("VIR_SEARCH_MUTATIONS"), True),
+        # Text indexed per document; beyond it a document is "partly indexed"
+        "VIR_SEARCH_MAX_TEXT_MB": _int("VIR_SEARCH_MAX_TEXT_MB", 4),
+        # Text recognition of scans (Tesseract, when installed): time per document, pages
+        "VIR_OCR_ENABLED": _bool(os.environ.get("VIR_OCR_ENABLED"), True),
+        "VIR_OCR_TIMEOUT": _int("VIR_OCR_TIMEOUT", 300),
+        "VIR_OCR_MAX_PAGES": _int("VIR_OCR_MAX_PAGES", 30),
         # Mail
         "VIR_SMTP_HOST": os.environ.get("VIR_SMTP_HOST") or None,
         "VIR_SMTP_PORT": _int("VIR_SMTP_PORT", 25),

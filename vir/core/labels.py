@@ -70,8 +70,39 @@ INDEX_LABELS = {
     "pending": _l("Waiting to be indexed"),
     "indexed": _l("Indexed"),
     "no_text": _l("No text to index"),
+    "partial": _l("Partly indexed"),
     "failed": _l("Could not be indexed"),
 }
+
+# Why a document's text is not all searchable (codes of vir.search.extract.NOTES).
+INDEX_REASONS = {
+    "truncated": _l("Only the beginning of its text is searchable: the text is longer than "
+                    "this service indexes."),
+    "pdf_pages": _l("Only the first 2,000 pages are searchable."),
+    "ocr_pages": _l("This is a scan: only its first pages were read by text recognition."),
+    "ocr_time": _l("This is a scan: text recognition reached its time limit, so only part "
+                   "of it is searchable."),
+    "ocr": _l("This is a scan: its text was read by text recognition and may contain "
+              "mistakes."),
+    "scan_no_ocr": _l("This is a scan; text recognition is not available on this server."),
+    "image_no_ocr": _l("This is an image; text recognition is not available on this server."),
+    "no_text": _l("There is no text in this file."),
+    "image_too_large": _l("The image is too large to read."),
+    "timeout": _l("Reading the file took too long."),
+    "too_big": _l("The file expands too far to read."),
+    "memory": _l("The file needs too much memory to read."),
+    "encrypted": _l("The file is protected by a password."),
+    "unreadable": _l("The file could not be read."),
+    "storage": _l("The file could not be fetched from storage."),
+}
+
+
+def index_reason(code: str | None) -> str:
+    """The reason in the reader's language; a reason stored before codes, as it was."""
+    if not code:
+        return ""
+    label = INDEX_REASONS.get(code)
+    return str(label) if label is not None else code
 
 FORWARD_LABELS = {
     "pending": _l("Waiting for a decision"),
@@ -131,6 +162,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["role_labels"] = role_labels
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["type_label"] = type_label
+    app.jinja_env.filters["index_reason"] = index_reason
 
 
 def filesize(n: int) -> str:

@@ -59,8 +59,15 @@ def with_app(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# An idle consumer polls the queue less and less often, by default up to every 10 s, so an
+# upload after a quiet minute waited seconds to be indexed. Half a second at most keeps a new
+# upload searchable within the goal (bench/freshness.py) for a query a second per thread.
+POLL_MAX_SECONDS = 0.5
+
+
 def consumer(workers: int = 2) -> Any:
-    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                initial_delay=0.05, backoff=1.2, max_delay=POLL_MAX_SECONDS)
 
 
 @huey.task(retries=2, retry_delay=30)

@@ -74,7 +74,14 @@ class DocumentSchema(ma.Schema):
     late = ma.fields.Boolean()
     late_reason = ma.fields.String()
     index_status = ma.fields.String(metadata={
-        "description": "search: pending, indexed, no_text or failed"})
+        "description": "search: pending, indexed, partial, no_text or failed"})
+    index_reason = ma.fields.String(allow_none=True, metadata={
+        "description": "why not all of its text is searchable: truncated, pdf_pages, "
+                       "ocr_pages, ocr_time, ocr, scan_no_ocr, image_no_ocr, no_text, "
+                       "image_too_large, timeout, too_big, memory, encrypted, unreadable, "
+                       "storage"})
+    index_message = ma.fields.String(allow_none=True, metadata={
+        "description": "the same, in the caller's language"})
     warnings = ma.fields.List(ma.fields.String(), metadata={
         "description": "e.g. the same file is already in the folder"})
 

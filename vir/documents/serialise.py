@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_login import current_user
+
+from vir.access import can_see_index_failure
 from vir.core.db import db
 from vir.core.i18n import locale
+from vir.core.labels import index_reason
 from vir.documents.models import Document, DocumentVersion
 
 
 def index_status(version: DocumentVersion) -> str:
+    return _index_row(version)[0]
+
+
+def _index_row(version: DocumentVersion) -> tuple[str, str]:
     from vir.search.models import DocumentText, IndexStatus
 
     row = db.session.get(DocumentText, version.id)
-    return row.status if row is not None else IndexStatus.PENDING
+    return (row.status, row.reason or "") if row is not None else (IndexStatus.PENDING, "")
 
 
 def version_dict(v: DocumentVersion) -> dict[str, Any]:
@@ -40,6 +48,12 @@ def document_dict(d: Document, *, versions: bool = False,
         "late": current.late, "late_reason": current.late_reason,
         "index_status": index_status(current),
     }
+    status, reason = _index_row(current)
+    # Why not all of its text is searchable (failures: only to those who may see them).
+    if status == "failed" and not can_see_index_failure(current_user, current):
+        reason = ""
+    body["index_reason"] = reason or None
+    body["index_message"] = index_reason(reason) or None
     if versions:
         body["versions"] = [version_dict(v) for v in reversed(d.versions)]
         from vir.forwards.queries import for_document

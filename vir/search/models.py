@@ -14,6 +14,7 @@ class IndexStatus(enum.StrEnum):
     PENDING = "pending"
     INDEXED = "indexed"
     NO_TEXT = "no_text"
+    PARTIAL = "partial"  # searchable, but not all of its text (the reason says why)
     FAILED = "failed"
 
 
@@ -27,6 +28,7 @@ class DocumentText(db.Model):
         ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default=IndexStatus.PENDING, index=True)
     text: Mapped[str] = mapped_column(Text, default="")
+    # a code of vir.search.extract.NOTES (worded by vir.core.labels.INDEX_REASONS)
     reason: Mapped[str] = mapped_column(Text, default="")
     extracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from vir.core.db import db, utcnow
 from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder, Room
 from vir.search import index as idx
-from vir.search.extract import ExtractionError, extract
+from vir.search.extract import ExtractionError, Limits, extract
 from vir.search.models import DocumentText, IndexStatus
 from vir.storage import StorageError, get_storage
 
@@ -68,12 +68,26 @@ def init_app(app: Flask) -> None:
 # --- extraction and indexing -----------------------------------------------------------------
 
 
+def _extraction_needed(row: DocumentText | None) -> bool:
+    if row is None or row.extracted_at is None:
+        return True
+    if row.status == IndexStatus.FAILED:
+        return True
+    # A scan read before text recognition was installed is read again once it is.
+    return row.reason in ("scan_no_ocr", "image_no_ocr") and _ocr_now()
+
+
+def _ocr_now() -> bool:
+    from vir.search.extract import ocr_available
+
+    return bool(current_app.config.get("VIR_OCR_ENABLED", True)) and ocr_available()
+
+
 def text_for(version: DocumentVersion, row: DocumentText | None = None) -> DocumentText:
     """The stored text of a version (``row``, when the caller has loaded it), extracting it
     first if need be."""
     row = row or db.session.get(DocumentText, version.id)
-    if row is not None and row.status in (IndexStatus.INDEXED, IndexStatus.NO_TEXT) \
-            and row.extracted_at:
+    if not _extraction_needed(row):
         return row
     row = row or DocumentText(version_id=version.id)
     db.session.add(row)
@@ -82,13 +96,23 @@ def text_for(version: DocumentVersion, row: DocumentText | None = None) -> Docum
             for chunk in get_storage().open(version.storage_key):
                 tmp.write(chunk)
             tmp.flush()
-            result = extract(Path(tmp.name), version.media_type)
-        except (ExtractionError, StorageError) as exc:
-            row.status, row.reason, row.text = IndexStatus.FAILED, str(exc)[:500], ""
+            result = extract(Path(tmp.name), version.media_type,
+                             Limits.from_config(current_app.config))
+        except ExtractionError as exc:
+            row.status, row.reason, row.text = IndexStatus.FAILED, exc.code, ""
+            log.info("extraction failed for version %s: %s", version.id, exc)
+        except StorageError as exc:
+            row.status, row.reason, row.text = IndexStatus.FAILED, "storage", ""
+            log.warning("extraction could not read version %s: %s", version.id, exc)
         else:
             row.text = result.text
-            row.status = IndexStatus.INDEXED if result.text.strip() else IndexStatus.NO_TEXT
-            row.reason = "" if result.text.strip() else "no text in this file"
+            if not result.text.strip():
+                row.status = IndexStatus.NO_TEXT
+            elif result.partial:
+                row.status = IndexStatus.PARTIAL
+            else:
+                row.status = IndexStatus.INDEXED
+            row.reason = result.note if result.note != "no_text" or not result.text else ""
     row.extracted_at = row.updated_at = utcnow()
     return row
 
@@ -116,40 +140,66 @@ def _fields(document: Document, text: str, activities: dict[int, str]) -> dict[s
     }
 
 
+BATCH = 250
+
+
+def _load(batch: list[int]) -> tuple[dict[int, Document], dict[int, DocumentText]]:
+    """Documents with their folders, rooms and providers, and their stored texts: one query
+    each per batch rather than several per document."""
+    documents = {d.id: d for d in db.session.scalars(
+        select(Document).where(Document.id.in_(batch))
+        .options(joinedload(Document.folder).joinedload(Folder.room)
+                 .joinedload(Room.provider)))}
+    texts = {t.version_id: t for t in db.session.scalars(
+        select(DocumentText).where(DocumentText.version_id.in_(
+            [d.current.id for d in documents.values() if d.versions])))}
+    return documents, texts
+
+
+def _live(document: Document | None) -> bool:
+    return document is not None and document.deleted_at is None and bool(document.versions)
+
+
 def index_document_ids(ids: Iterable[int],
                        progress: Callable[[Iterable[int]], Any] | None = None,
                        bulk: bool = False, replace: bool = False) -> int:
     """Bring the index in step for these documents, in one writer and one commit. ``bulk``:
     their old entries are already gone (a rebuild), so they are only added; ``replace``:
-    they become the whole index."""
-    done = 0
+    they become the whole index.
+
+    Text is extracted (and scans read) first, each file in its own limited process, and
+    committed; only then is the index writer taken, so a slow file never holds it."""
+    ids = list(ids)
     db.session.info[_INDEXING] = True
-    items = iter(progress(list(ids)) if progress else ids)
+    for batch in _batches(progress(ids) if progress else ids):
+        documents, texts = _load(batch)
+        for document in documents.values():
+            if _live(document) and _extraction_needed(texts.get(document.current.id)):
+                text_for(document.current, texts.get(document.current.id))
+                db.session.commit()  # one file's text kept even if a later one fails
+    done = 0
     activities: dict[int, str] = {}
     with idx.writer(bulk=bulk, replace=replace) as w:
         add = w.add_document if bulk else w.update_document
-        # Documents, their folders and stored texts are loaded a few hundred at a time: one
-        # query each per batch rather than several per document.
-        while batch := list(islice(items, 250)):
-            documents = {d.id: d for d in db.session.scalars(
-                select(Document).where(Document.id.in_(batch))
-                .options(joinedload(Document.folder).joinedload(Folder.room)
-                         .joinedload(Room.provider)))}
-            texts = {t.version_id: t for t in db.session.scalars(
-                select(DocumentText).where(DocumentText.version_id.in_(
-                    [d.current.id for d in documents.values() if d.versions])))}
+        for batch in _batches(ids):
+            documents, texts = _load(batch)
             for document_id in batch:
                 document = documents.get(document_id)
-                if document is None or document.deleted_at is not None \
-                        or not document.versions:
+                if document is None or not _live(document):
                     w.delete_by_term("id", str(document_id))
                     continue
-                row = text_for(document.current, texts.get(document.current.id))
+                row = texts.get(document.current.id) or text_for(document.current)
                 add(**_fields(document, row.text, activities))
                 row.indexed_at = utcnow()
                 done += 1
     db.session.commit()
     return done
+
+
+def _batches(items: Iterable[int]) -> Iterator[list[int]]:
+    it = iter(items)
+    while batch := list(islice(it, BATCH)):
+        yield batch
 
 
 def reindex(provider: str | None = None,
@@ -170,15 +220,27 @@ def reindex(provider: str | None = None,
                               replace=True)
 
 
-def check() -> dict[str, list[int]]:
+def check() -> dict[str, Any]:
     """Documents missing from the index, stale (an older version indexed), or indexed but
-    deleted."""
-    live = {d.id: d.current.version for d in db.session.scalars(
+    deleted; and documents whose text could not be read (``failed``), is only partly
+    searchable (``partial``) or has none (``no_text``, scans without text recognition
+    among them), each with its reason code."""
+    live = {d.id: d.current for d in db.session.scalars(
         select(Document).where(Document.deleted_at.is_(None))) if d.versions}
     with idx.searcher() as s:
         indexed = {int(f["document_id"]): int(f["version"]) for f in s.all_stored_fields()}
+    by_version = {v.id: document_id for document_id, v in live.items()}
+    texts: dict[str, list[tuple[int, str]]] = {
+        IndexStatus.FAILED: [], IndexStatus.PARTIAL: [], IndexStatus.NO_TEXT: []}
+    for batch in _batches(list(by_version)):
+        for version_id, status, reason in db.session.execute(
+                select(DocumentText.version_id, DocumentText.status, DocumentText.reason)
+                .where(DocumentText.version_id.in_(batch),
+                       DocumentText.status.in_(list(texts)))):
+            texts[status].append((by_version[version_id], reason))
     return {
         "missing": sorted(set(live) - set(indexed)),
-        "stale": sorted(i for i in live if i in indexed and indexed[i] != live[i]),
+        "stale": sorted(i for i in live if i in indexed and indexed[i] != live[i].version),
         "extra": sorted(set(indexed) - set(live)),
+        **{str(status): sorted(found) for status, found in texts.items()},
     }

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from whoosh import highlight
@@ -64,10 +65,12 @@ class _Parser(QueryParser):
     """Today's query language, with each plain word widened to its Welsh mutated forms
     (`vir.search.analysis.variants`) and ``word~`` / ``word~2`` as fuzzy words."""
 
+    mutations = True
+
     def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
                    tokenize: bool = True, removestops: bool = True) -> Query | None:
-        forms = variants(text) if termclass is Term and fieldname in vocabulary.TEXT_FIELDS \
-            else (text,)
+        forms = variants(text) if (self.mutations and termclass is Term
+                                   and fieldname in vocabulary.TEXT_FIELDS) else (text,)
         if len(forms) == 1:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         parts = [q for q in (super(_Parser, self).term_query(fieldname, form, termclass, boost,
@@ -78,6 +81,8 @@ class _Parser(QueryParser):
 
 def parse(text: str) -> Query:
     parser = _Parser(None, schema=idx.SCHEMA)  # words must all match
+    if has_app_context():
+        parser.mutations = bool(current_app.config.get("VIR_SEARCH_MUTATIONS", True))
     parser.add_plugin(MultifieldPlugin(FIELDS))
     parser.add_plugin(DateParserPlugin())
     parser.add_plugin(FuzzyTermPlugin())
@@ -187,7 +192,7 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
     if row is None or not row.text.strip():
         return []
     counts: dict[str, int] = {}
-    for token in idx.SCHEMA["content"].analyzer(row.text[:200_000]):
+    for token in idx.SCHEMA["content"].analyzer(row.text[:50_000]):
         counts[token.text] = counts.get(token.text, 0) + 1
     with idx.searcher() as s:
         docnum = s.document_number(id=str(document.id))
