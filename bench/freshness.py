@@ -47,6 +47,7 @@ def build(work: Path, docs: int, password: str) -> None:
     rng = random.Random(42)
     account_ops._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     app = create_app({"SECRET_KEY": "bench", "VIR_DATA_DIR": str(work),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'vir.sqlite3'}",
                       "VIR_TASKS_IMMEDIATE": True, "VIR_SEARCH_ENABLED": False})
     with app.app_context():
         from flask_migrate import upgrade
@@ -113,9 +114,9 @@ def main() -> None:
         port = s.getsockname()[1]
     env = {**os.environ, "VIR_DATA_DIR": str(work), "VIR_SECRET_KEY": secrets.token_hex(16),
            "VIR_COOKIE_SECURE": "0", "VIR_SEARCH_ENABLED": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "vir.cli", "serve", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("vir")), "serve", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         for _ in range(300):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.test_search import _search, _upload
-from vir.search.analysis import english_words, fold, variants
+from vir.search.analysis import english_words, fold, query_is_welsh, variants
 
 
 @pytest.fixture
@@ -53,9 +53,17 @@ def test_mutations_match_both_ways(app, client, auth, world):
     plans = {"ei-gynllun.txt", "fy-nghynllun.txt", "a-chynllun.txt", "cynllun.txt"}
     for q in ("cynllun", "gynllun", "nghynllun", "chynllun", "Cynllun"):
         assert _ids(client, editor, q) == plans, q
-    assert _ids(client, editor, "plant") == {"blant.txt"}
     assert _ids(client, editor, "blant") == {"blant.txt"}
-    assert _ids(client, editor, "ysgol") == {"hysgol.txt"} | set()
+    # "plant" is English too: widened in a Welsh search (by its words or the interface).
+    _upload(client, editor, world.folders[("cardiff", "provider")], "dau-blentyn.txt",
+            "Mae dau o blant yr ysgol yn sâl.".encode())
+    _upload(client, editor, world.folders[("cardiff", "provider")], "gardening.txt",
+            b"Every plant in the school garden was watered.")
+    assert _ids(client, editor, "plant") == {"blant.txt", "gardening.txt"}
+    cy = {**editor, "Accept-Language": "cy"}
+    assert _ids(client, cy, "plant") == {"blant.txt", "dau-blentyn.txt", "gardening.txt"}
+    assert _ids(client, editor, "plant ysgol") == {"dau-blentyn.txt"}
+    assert _ids(client, editor, "ysgol") == {"hysgol.txt", "dau-blentyn.txt"}
     assert "gwyr.txt" not in _ids(client, editor, "ysgol")  # "Ysgolion" is another word
     hit = _search(client, editor, "cynllun gwella").get_json()["results"]
     assert [h["filename"] for h in hit] == ["ei-gynllun.txt"]
@@ -74,12 +82,19 @@ def test_mutations_match_both_ways(app, client, auth, world):
 
 def test_mutated_forms_come_from_the_welsh_word_list_and_spare_english():
     assert set(variants("cynllun")) == {"cynllun", "gynllun", "nghynllun", "chynllun"}
-    assert "plant" in variants("blant") and "blant" in variants("plant")
+    assert "plant" in variants("blant") and "blant" in variants("plant", welsh=True)
+    # A word English has too is widened only in a Welsh search.
+    assert variants("plant") == ("plant",) and variants("goes") == ("goes",)
+    assert "coes" in variants("goes", welsh=True)
+    assert query_is_welsh("plant", "cy") and not query_is_welsh("plant", "en")
+    assert query_is_welsh("plant ysgol", "en") and not query_is_welsh("plant school", "cy")
     assert "hysgol" in variants("ysgol") and "ysgol" in variants("hysgol")
     assert variants("Gŵyr")[0] == "gwyr" == fold("gŵyr")
-    for word in ("the", "and", "bat", "mat", "plan", "school", "attendance", "report"):
+    for word in ("the", "and", "bat", "mat", "plan", "school", "attendance", "report", "dad",
+                 "pen", "goes"):
         assert variants(word) == (word,), word
     # No English word is ever widened to another English word.
     en = english_words()
-    widened = [(w, v) for w in sorted(en) for v in variants(w)[1:] if v in en]
-    assert widened == []
+    for welsh in (False, True):
+        widened = [(w, v) for w in sorted(en) for v in variants(w, welsh)[1:] if v in en]
+        assert widened == [], welsh

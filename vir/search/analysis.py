@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,11 @@ def welsh_words() -> frozenset[str]:
 
 
 @functools.cache
+def welsh_names() -> frozenset[str]:
+    return _load("cy-names.txt.gz")
+
+
+@functools.cache
 def english_words() -> frozenset[str]:
     return _load("en-words.txt.gz")
 
@@ -154,23 +160,51 @@ def _radicals(word: str) -> set[str]:
     return out
 
 
-@functools.lru_cache(maxsize=10_000)
-def variants(word: str) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=20_000)
+def variants(word: str, welsh: bool = False) -> tuple[str, ...]:
+    """See `_variants`; a word typed with a capital ("Powys") is taken as a name."""
+    return _variants(fold(word.lower()), welsh, word[:1].isupper())
+
+
+def _variants(word: str, welsh: bool, capital: bool) -> tuple[str, ...]:
     """The word (lower-cased and folded) and the forms it takes or comes from by Welsh
-    mutation, the word itself first. Every form added is in the Welsh word list. An English
-    word is widened only if it is Welsh too, only to its own mutated forms, and never to
-    another English word ("plant" finds "blant", "the" finds nothing more); a word that is not
-    English may also find its radical ("blant" finds "plant")."""
-    word = fold(word.lower())
+    mutation, the word itself first. Every form added is in the Welsh word list and is not an
+    English word. A word that is English and Welsh too ("plant", "goes", "pen") is widened only
+    in a Welsh search (``welsh``: see `query_is_welsh`); a mutated form may also find its
+    radical ("blant" finds "plant", Welsh "goes" finds "coes"). Names mutate too ("Cymru",
+    "yng Nghymru"; "Powys", "ym Mhowys") but word lists hold only their radicals: a radical
+    that is a Welsh name, or the word itself typed with a capital, takes every mutated form
+    that is not an English word."""
     if len(word) < 3 or not word.isalpha():
         return (word,)
     cy, en = welsh_words(), english_words()
     english = word in en
-    if english and word not in cy:
+    if english and (word not in cy or not welsh):
         return (word,)
-    radicals = {word} if english else {r for r in _radicals(word) if r == word or r in cy}
+    names = welsh_names()
+    radicals = {r for r in _radicals(word) if r == word or r in cy}
     found = set()
     for radical in radicals:
-        found.update(f for f in _forms(radical) if f in cy and (f not in en or f in radicals))
+        name = radical in names or (capital and radical == word and not english)
+        # English words are never added, but for the radical of a word English does not have
+        found.update(f for f in _forms(radical)
+                     if (f in cy or name) and (f not in en or (f in radicals and not english)))
     found.discard(word)
     return (word, *sorted(found))
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def query_is_welsh(text: str, interface: str) -> bool:
+    """Whether a search is in Welsh: it has a word that only Welsh has; else, if it has a word
+    that only English has, it is English; else (every word both, or neither) it is in the
+    language of the searcher's interface."""
+    cy, en = welsh_words(), english_words()
+    words = [fold(w.lower()) for w in _WORDS.findall(text)
+             if w not in ("AND", "OR", "NOT", "TO")]
+    if any(w in cy and w not in en for w in words):
+        return True
+    if any(w in en and w not in cy for w in words):
+        return False
+    return interface == "cy"

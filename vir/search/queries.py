@@ -20,10 +20,11 @@ from whoosh.searching import Searcher
 
 from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
+from vir.core.i18n import locale
 from vir.documents.models import Document
 from vir.search import index as idx
 from vir.search import scoring, vocabulary
-from vir.search.analysis import fold, variants
+from vir.search.analysis import fold, query_is_welsh, variants
 from vir.search.models import DocumentText
 
 FIELDS = ["title", "content", "exact", "filename"]
@@ -66,11 +67,13 @@ class _Parser(QueryParser):
     (`vir.search.analysis.variants`) and ``word~`` / ``word~2`` as fuzzy words."""
 
     mutations = True
+    welsh = False  # the search is in Welsh (analysis.query_is_welsh)
 
     def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
                    tokenize: bool = True, removestops: bool = True) -> Query | None:
-        forms = variants(text) if (self.mutations and termclass is Term
-                                   and fieldname in vocabulary.TEXT_FIELDS) else (text,)
+        forms = variants(text, self.welsh) if (self.mutations and termclass is Term
+                                               and fieldname in vocabulary.TEXT_FIELDS) \
+            else (text,)
         if len(forms) == 1:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         parts = [q for q in (super(_Parser, self).term_query(fieldname, form, termclass, boost,
@@ -83,6 +86,7 @@ def parse(text: str) -> Query:
     parser = _Parser(None, schema=idx.SCHEMA)  # words must all match
     if has_app_context():
         parser.mutations = bool(current_app.config.get("VIR_SEARCH_MUTATIONS", True))
+        parser.welsh = parser.mutations and query_is_welsh(text, locale())
     parser.add_plugin(MultifieldPlugin(FIELDS))
     parser.add_plugin(DateParserPlugin())
     parser.add_plugin(FuzzyTermPlugin())
