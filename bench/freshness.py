@@ -29,7 +29,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench.search import percentile, text
+from bench.search import percentile, record
 
 
 def build(work: Path, docs: int, password: str) -> None:
@@ -37,11 +37,9 @@ def build(work: Path, docs: int, password: str) -> None:
 
     from vir import create_app
     from vir.accounts import operations as account_ops
-    from vir.core.db import db, utcnow
-    from vir.documents.models import Document, DocumentVersion
+    from vir.core.db import db
     from vir.orgs.operations import create_org
     from vir.rooms.operations import create_folder, room_for
-    from vir.search.models import DocumentText, IndexStatus
     from vir.search.operations import reindex
 
     rng = random.Random(42)
@@ -61,22 +59,7 @@ def build(work: Path, docs: int, password: str) -> None:
         account_ops.create_user("inspector@test.example", "Inspector", estyn, ["inspector"],
                                 password=password, assign=[cardiff])
         db.session.commit()
-        now = utcnow()
-        for i in range(docs):
-            body = text(rng)
-            doc = Document(uid=secrets.token_hex(16), folder=folder, folder_id=folder.id,
-                           title=f"Paper {i}", category="data")
-            version = DocumentVersion(document=doc, version=1, filename=f"paper-{i}.txt",
-                                      media_type="text/plain", size=len(body), sha256="0" * 64,
-                                      storage_backend="fs", storage_key=f"bench/{i}",
-                                      uploaded_at=now)
-            db.session.add_all([doc, version])
-            db.session.flush()
-            db.session.add(DocumentText(version_id=version.id, text=body,
-                                        status=IndexStatus.INDEXED, extracted_at=now))
-            if i % 1000 == 999:
-                db.session.commit()
-        db.session.commit()
+        record([folder], docs, rng)
         start = time.perf_counter()
         reindex()
         print(f"index of {docs} documents built in {time.perf_counter() - start:.0f} s")

@@ -40,7 +40,9 @@ def _tokens(text: str) -> list[str]:
     `content` and `exact` index the same string one after the other."""
     if getattr(_last, "text", None) is text:
         return _last.words
-    words = [fold(m.lower()) for m in _TOKEN.findall(text)]
+    # Lower-cased and folded in one pass over all tokens (the same as token by token).
+    found = _TOKEN.findall(text)
+    words = fold("\x00".join(found).lower()).split("\x00") if found else []
     _last.text, _last.words = text, words
     return words
 
