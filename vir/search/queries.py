@@ -97,7 +97,29 @@ def parse(text: str) -> Query:
                             "brackets.")) from exc
     if query is NullQuery:
         raise SearchError(_("Enter words to search for."))
+    _check_patterns(query)
     return query
+
+
+def _check_patterns(q: Query) -> None:
+    """A pattern stands for every word it matches: one with too few letters ("*", "a?*",
+    "x~2") stands for most of the index, costing seconds and meaning little."""
+    from whoosh.query import Every, FuzzyTerm, Prefix, Wildcard
+
+    for sub in q.leaves() if not q.is_leaf() else [q]:
+        if isinstance(sub, Every):
+            short = True
+        elif isinstance(sub, FuzzyTerm):
+            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + 1
+        elif isinstance(sub, Prefix):
+            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS
+        elif isinstance(sub, Wildcard):
+            short = len(re.split(r"[*?]", sub.text, maxsplit=1)[0]) < \
+                vocabulary.MIN_PATTERN_LETTERS
+        else:
+            continue
+        if short:
+            raise SearchError(_("Put at least two letters before * or ?, and three before ~."))
 
 
 def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
@@ -238,18 +260,28 @@ def _windows(text: str, words: set[str]) -> str:
     """The stretches of text around the first places the words (or their stems, which are
     mostly prefixes) occur. Highlighting re-analyses what it is given, so giving it a few
     hundred characters rather than a whole document is most of the speed of a search."""
+    if not words:
+        return ""
+    pattern = re.compile(r"\b(?:" + "|".join(
+        re.escape(w) for w in sorted(words, key=len, reverse=True)[:MAX_MARKED]) + ")",
+        re.IGNORECASE)
     spans: list[tuple[int, int]] = []
-    folded = fold(text)  # the same length as the text: the index holds folded words
-    for word in sorted(words)[:MAX_MARKED]:
-        found = re.search(r"\b" + re.escape(word), folded, re.IGNORECASE)
-        if found:
-            start = max(0, found.start() - WINDOW // 2)
-            spans.append((start, min(len(text), start + WINDOW)))
+    seen: set[str] = set()
+    # One pass over the folded text (the same length as the text: the index holds folded
+    # words): the first place of each of the first three words found.
+    for found in pattern.finditer(fold(text)):
+        word = found.group(0).lower()
+        if word in seen:
+            continue
+        seen.add(word)
+        start = max(0, found.start() - WINDOW // 2)
+        spans.append((start, min(len(text), start + WINDOW)))
+        if len(spans) == 3:
+            break
     if not spans:
         return ""
-    spans.sort()
     merged = [spans[0]]
-    for start, end in spans[1:3]:
+    for start, end in spans[1:]:
         if start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

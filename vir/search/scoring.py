@@ -60,9 +60,8 @@ class Stats:
         if found is None:
             found = 0
             for leaf, offset in self.searcher.leaf_searchers():
-                reader = leaf.reader()
-                if (fieldname, btext) in reader:
-                    local, _ = _postings(reader, fieldname, btext)
+                local, _ = _postings(leaf.reader(), fieldname, btext)
+                if len(local):
                     found += int(self.allowed[local + offset].sum())
             self._df[key] = found
         return found
@@ -190,6 +189,9 @@ def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray,
         inner, _ = _eval(s, q.query, allowed, stats)
         mask = ~inner
         scores = mask.astype(np.float64)
+    elif kind is wq.Or and len(q.subqueries) > 4 and all(
+            type(sub) is wq.Term for sub in q.subqueries):
+        mask, scores = _any_term(s, q.subqueries, allowed, stats)
     elif kind is wq.And or kind is wq.Or:
         parts = [_eval(s, sub, allowed, stats) for sub in q.subqueries]
         mask = parts[0][0].copy()
@@ -224,41 +226,66 @@ def _term(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
     size = s.doc_count_all()
     mask = np.zeros(size, dtype=bool)
     scores = np.zeros(size, dtype=np.float64)
+    for ids, found in _term_hits(s, fieldname, text, allowed, stats):
+        mask[ids] = True
+        scores[ids] = found
+    return mask, scores
+
+
+def _term_hits(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
+               stats: Stats) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The allowed documents holding a term, per segment: their numbers and scores."""
     if fieldname not in s.schema:
-        return mask, scores
+        return []
     field = s.schema[fieldname]
     try:
         btext = field.to_bytes(text)
     except ValueError:
-        return mask, scores
-    if (fieldname, btext) not in s.reader():
-        return mask, scores
+        return []
     if field.scorable:
         weighting = s.weighting
         idf = stats.idf(fieldname, btext)
         avgfl = stats.avgfl(fieldname)
         b = weighting._field_B.get(fieldname, weighting.B)
         k1 = weighting.K1
+    out = []
     for leaf, offset in s.leaf_searchers():
         reader = leaf.reader()
-        if (fieldname, btext) not in reader:
-            continue
         local, stored = _postings(reader, fieldname, btext)  # cached: never changed in place
+        if not len(local):
+            continue
         keep = allowed[local + offset]
         local = local[keep]
         if not len(local):
             continue
-        ids = local + offset
         weights = stored[keep].astype(np.float64)  # Whoosh scores in double precision
-        mask[ids] = True
         if field.scorable:
             lengths = _lengths(reader, fieldname)[local]
             # whoosh.scoring.bm25, term by term in the same order of operations
-            scores[ids] = idf * ((weights * (k1 + 1)) /
-                                 (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+            found = idf * ((weights * (k1 + 1)) /
+                           (weights + k1 * ((1 - b) + b * lengths / avgfl)))
         else:
-            scores[ids] = weights  # WeightScorer: unscored fields score their weight
-    return mask, scores
+            found = weights  # WeightScorer: unscored fields score their weight
+        out.append((local + offset, found))
+    return out
+
+
+def _any_term(s: Searcher, terms: list[wq.Term], allowed: np.ndarray,
+              stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+    """An OR of many words (what a prefix or a fuzzy word stands for): their postings
+    gathered and summed at once, not a whole-index array per word."""
+    size = s.doc_count_all()
+    ids, found = [], []
+    for term in terms:
+        for term_ids, term_scores in _term_hits(s, term.fieldname, term.text, allowed, stats):
+            ids.append(term_ids)
+            found.append(term_scores * term.boost if term.boost != 1.0 else term_scores)
+    if not ids:
+        return np.zeros(size, dtype=bool), np.zeros(size)
+    every = np.concatenate(ids)
+    mask = np.zeros(size, dtype=bool)
+    mask[every] = True
+    return mask, np.bincount(every, weights=np.concatenate(found), minlength=size)
 
 
 def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray,
@@ -369,7 +396,12 @@ def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np
                      lambda: _read_postings(reader, fieldname, btext))
 
 
+_NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
 def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    if (fieldname, btext) not in reader:  # remembered too: absent words are asked again
+        return _NONE
     m = _raw_matcher(reader, fieldname, btext)
     if isinstance(m, ArrayLeafMatcher):
         ids, weights = [], []

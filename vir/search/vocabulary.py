@@ -19,7 +19,8 @@ from whoosh.searching import Searcher
 from vir.search import scoring
 from vir.search.analysis import fold, variants
 
-MAX_EXPANSIONS = 1000  # readable words a pattern may stand for
+MAX_EXPANSIONS = 500  # readable words a pattern may stand for
+MIN_PATTERN_LETTERS = 2  # letters a prefix*, wild?card or fuzzy~ word needs before its first wildcard
 MAX_FUZZY = 2
 TEXT_FIELDS = ("title", "content", "exact", "filename")
 
