@@ -20,7 +20,7 @@ from vir.search import scoring
 from vir.search.analysis import fold, variants
 
 MAX_EXPANSIONS = 500  # readable words a pattern may stand for
-MIN_PATTERN_LETTERS = 2  # letters a prefix*, wild?card or fuzzy~ word needs before its first wildcard
+MIN_PATTERN_LETTERS = 2  # letters before the first * or ? (one more before a fuzzy ~)
 MAX_FUZZY = 2
 TEXT_FIELDS = ("title", "content", "exact", "filename")
 
