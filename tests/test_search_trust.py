@@ -178,3 +178,21 @@ def test_no_query_answers_500(app, client, auth, world, parts):
     q = " ".join(parts)[:500]
     r = _search(client, app._trust_headers, q, facets="true")
     assert r.status_code in (200, 422), (q, r.status_code, r.get_data(as_text=True)[:300])
+
+
+def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, client, auth,
+                                                                       world):
+    editor = auth.token("provider_editor")
+    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
+            READABLE["plan.txt"].encode())
+    for q in ("*", "a*", "?*", "t?n", "title:*", "*:*", "ab~2", "x~"):
+        r = _search(client, editor, q)
+        assert r.status_code == 422, q
+        assert "two letters" in r.get_json()["error"]["message"], q
+    cy = _search(client, {**editor, "Accept-Language": "cy"}, "a*").get_json()
+    assert "ddwy lythyren" in cy["error"]["message"]
+    for q in ("at*", "att?ndance", "atendance~", "atendanse~2"):
+        assert _search(client, editor, q).get_json()["total"] == 1, q
+    auth.login("provider_editor")
+    page = client.get("/search?q=a*").get_data(as_text=True)
+    assert "two letters" in page
