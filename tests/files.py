@@ -118,6 +118,18 @@ def zip_bomb() -> bytes:
     return buf.getvalue()
 
 
+def docx_compressed(method: int) -> bytes:
+    """A DOCX whose members use a compression office suites never write (bzip2, LZMA): how a
+    2 KB file holds a gigabyte of zeros. A few MB here; the method alone refuses it."""
+    buf = io.BytesIO()
+    good = zipfile.ZipFile(io.BytesIO(docx()))
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for info in good.infolist():
+            z.writestr(info.filename, good.read(info.filename))
+        z.writestr("word/media/zeros.bin", b"\0" * (8 * 1024 * 1024))
+    return buf.getvalue()
+
+
 def docx_with_symlink() -> bytes:
     buf = io.BytesIO()
     good = zipfile.ZipFile(io.BytesIO(docx()))
@@ -158,6 +170,8 @@ BAD = {
     "plan.docx.pdf": (docx, "type_mismatch"),
     "archive.zip": (lambda: zipfile_bytes(), "type_not_allowed"),
     "bomb.docx": (zip_bomb, "unsafe_archive"),
+    "bzip2.docx": (lambda: docx_compressed(zipfile.ZIP_BZIP2), "unsafe_archive"),
+    "lzma.docx": (lambda: docx_compressed(zipfile.ZIP_LZMA), "unsafe_archive"),
     "linked.docx": (docx_with_symlink, "unsafe_archive"),
     "noextension": (pdf, "bad_filename"),
 }

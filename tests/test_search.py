@@ -424,3 +424,22 @@ def test_writers_spilling_to_disk_and_the_codec_write_the_same_index(tmp_path):
                     m.next()
                 built[name][(f, t)] = postings
     assert built["memory"] == built["runs"] == built["vir"] and len(built["runs"]) > 300
+
+
+def test_purging_indexed_documents_removes_their_text(app, client, auth, world, runner):
+    """`vir documents purge` crashed on any indexed document (SQLAlchemy tried to blank the
+    text row's key), so nothing was purged and the forwards purge after it never ran."""
+    editor = auth.token("provider_editor")
+    doc = _upload(client, editor, world.folders[("cardiff", "provider")], "old.txt",
+                  b"purgeable kestrel notes")
+    assert client.delete(f"/api/v1/documents/{doc['id']}", headers=editor).status_code == 204
+    result = runner.invoke(args=["documents", "purge", "--older-than-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "purged 1" in result.output
+    with app.app_context():
+        from vir.documents.models import DocumentVersion
+
+        assert db.session.query(DocumentVersion).filter_by(document_id=doc["id"]).count() == 0
+        assert db.session.query(DocumentText).count() == db.session.query(
+            DocumentVersion).count()
+    assert _search(client, editor, "kestrel").get_json()["total"] == 0

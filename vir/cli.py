@@ -271,6 +271,9 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
 
     keep_large_buffers()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    from vir.core.uploads import sweep_spools
+
+    sweep_spools(app)
     worker = None
     if not huey.immediate:
         worker = consumer(workers=2)
@@ -298,7 +301,9 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
 def worker_cmd(workers: int) -> None:
     """Run the task worker (production runs it beside gunicorn)."""
     from vir.core.tasks import consumer
+    from vir.core.uploads import sweep_spools
 
+    sweep_spools()  # what a killed web worker left; the worker repeats it every 20 minutes
     consumer(workers=workers).run()
 
 
@@ -310,13 +315,19 @@ def storage_cli() -> None:
 @storage_cli.command("check")
 @with_appcontext
 def storage_check() -> None:
-    """Verify the connection to the store and its bucket or directory."""
+    """Verify the connection to the store and its bucket or directory; report upload spool
+    files that no live upload owns (``vir serve`` and ``vir worker`` remove them)."""
+    from vir.core.uploads import SPOOL_STALE_MINUTES, spool_dir, stale_spools
     from vir.storage import StorageError, get_storage
 
     try:
         click.echo(get_storage().check())
     except StorageError as exc:
         _fail(str(exc))
+    stale = stale_spools()
+    size = sum(p.stat().st_size for p in stale if p.exists())
+    click.echo(f"stale upload spool files (unwritten for {SPOOL_STALE_MINUTES} min) in "
+               f"{spool_dir()}: {len(stale)} ({size} bytes)")
 
 
 @storage_cli.command("reconcile")

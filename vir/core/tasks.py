@@ -106,6 +106,15 @@ def send_forward_mail(forward_id: int) -> int:
     return send_forward_decision(forward_id)
 
 
+@huey.periodic_task(crontab(minute="*/20"))
+@with_app
+def sweep_spools() -> int:
+    """Remove upload spool files that no live upload owns (a worker killed mid-upload)."""
+    from vir.core.uploads import sweep_spools as sweep
+
+    return sweep()
+
+
 @huey.periodic_task(crontab(minute="7"))
 @with_app
 def purge_expired_sessions() -> int:

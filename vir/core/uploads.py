@@ -19,9 +19,10 @@ import mmap
 import os
 import queue
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from flask import Request, current_app
 from python_multipart.exceptions import FormParserError
@@ -382,14 +383,103 @@ class LargeReadParser(FormDataParser):
         return stream, form, files
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def takes_files(view: F) -> F:
+    """Marks a view that receives uploaded files; put it straight under the route decorator.
+    Every other route's file parts are read and thrown away, never written to disk."""
+    view._vir_takes_files = True  # type: ignore[attr-defined]
+    return view
+
+
+def _takes_files(view: Any) -> bool:
+    while view is not None:  # through the decorators' functools.wraps
+        if getattr(view, "_vir_takes_files", False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+class Discard:
+    """Where a file part goes when the route takes no files or the caller may not upload:
+    read (so the body can be parsed) and dropped."""
+
+    size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def seek(self, *args: Any) -> int:
+        return 0
+
+    def read(self, *args: Any) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+SPOOL_DIR = "tmp"
+SPOOL_STALE_MINUTES = 60  # a spool file unwritten this long belongs to no live upload
+
+
+def spool_dir(app: Any = None) -> Path:
+    return Path((app or current_app).config["VIR_DATA_DIR"]) / SPOOL_DIR
+
+
+def stale_spools(app: Any = None, minutes: int = SPOOL_STALE_MINUTES) -> list[Path]:
+    """Spool files left by uploads that ended without cleaning up (a killed worker)."""
+    import time
+
+    directory = spool_dir(app)
+    if not directory.is_dir():
+        return []
+    cutoff = time.time() - minutes * 60
+    found = []
+    for path in directory.glob("upload-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                found.append(path)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def sweep_spools(app: Any = None, minutes: int = SPOOL_STALE_MINUTES) -> int:
+    """Remove stale spool files (at start and periodically); how many were removed."""
+    removed = 0
+    for path in stale_spools(app, minutes):
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 class VirRequest(Request):
     form_data_parser_class = LargeReadParser
+
+    def close(self) -> None:
+        # Every spool this request made is closed, whatever happened: a body refused half
+        # way by werkzeug's parser (413 for too many parts) leaves its files out of
+        # request.files, where werkzeug's own close would find them.
+        super().close()
+        for spool in getattr(self, "_vir_spools", ()):
+            spool.close()
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
-        directory = Path(current_app.config["VIR_DATA_DIR"]) / "tmp"
-        spool = HashingSpool(directory)
+        from flask_login import current_user
+
+        view = current_app.view_functions.get(self.endpoint or "")
+        if not _takes_files(view) or not current_user.is_authenticated:
+            return Discard()  # type: ignore[return-value]
+        spool = HashingSpool(spool_dir())
+        self.__dict__.setdefault("_vir_spools", []).append(spool)
         planner = current_app.extensions.get("vir_upload_planner")
         if planner is not None and total_content_length:
             spool.plan = planner(total_content_length)

@@ -12,6 +12,7 @@ from vir.access import READ, WRITE, can_restore, load_document, load_folder, req
 from vir.activities.rules import LateDeclaration
 from vir.api.common import fail, refusals
 from vir.core.db import db
+from vir.core.uploads import takes_files
 from vir.documents import operations as ops
 from vir.documents import queries
 from vir.documents.downloads import file_response
@@ -35,6 +36,7 @@ def _declaration(fields: dict[str, Any]) -> LateDeclaration | None:
 
 
 @blp.post("/folders/<int:folder_id>/documents")
+@takes_files
 @login_required
 @blp.arguments(UploadFields, location="form")
 @blp.arguments(UploadFile, location="files")
@@ -82,6 +84,7 @@ def get_document(document_id: int) -> dict[str, Any]:
 
 
 @blp.post("/documents/<int:document_id>/versions")
+@takes_files
 @login_required
 @blp.arguments(VersionFields, location="form")
 @blp.arguments(UploadFile, location="files")

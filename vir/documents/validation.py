@@ -13,6 +13,7 @@ import os
 import stat
 import tempfile
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,10 +136,21 @@ def _check_disguise(filename: str) -> None:
               "single extension.", name=filename), "disguised_file")
 
 
+# Office suites write only these; bzip2 and LZMA members are how a 2 KB file holds a
+# gigabyte of zeros, and cost seconds of CPU to find out.
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+ZIP_MAX_RATIO = 200  # decompressed bytes per stored byte, beyond a floor that any file may use
+ZIP_RATIO_FLOOR = 64 * 1024 * 1024
+ZIP_CHECK_SECONDS = 5.0
+
+
 def _check_zip(path: Path, filename: str) -> None:
-    """Walk the archive: no links, no escaping paths, and a bound on what it expands to,
-    counted from the bytes actually decompressed (sizes in headers can lie)."""
+    """Walk the archive: no links, no escaping paths, only the compression office suites
+    write, and a bound on what it expands to (absolute, as a ratio to the file's size, and in
+    time), counted from the bytes actually decompressed (sizes in headers can lie)."""
     limit = current_app.config["VIR_ZIP_MAX_UNCOMPRESSED_MB"] * 1024 * 1024
+    limit = min(limit, max(ZIP_RATIO_FLOOR, ZIP_MAX_RATIO * path.stat().st_size))
+    deadline = time.monotonic() + ZIP_CHECK_SECONDS
     refused = UploadRefused(
         _("“%(name)s” is damaged or expands to far more than its size, so it was refused.",
           name=filename), "unsafe_archive")
@@ -147,6 +159,11 @@ def _check_zip(path: Path, filename: str) -> None:
             entries = archive.infolist()
             if len(entries) > MAX_ZIP_ENTRIES:
                 raise refused
+            if any(entry.compress_type not in ZIP_METHODS for entry in entries):
+                raise UploadRefused(
+                    _("“%(name)s” is compressed in a way office programs do not use, so it was "
+                      "refused. Save it again from the program that made it.", name=filename),
+                    "unsafe_archive")
             total = 0
             for entry in entries:
                 mode = entry.external_attr >> 16
@@ -158,7 +175,7 @@ def _check_zip(path: Path, filename: str) -> None:
                 with archive.open(entry) as member:
                     while chunk := member.read(1024 * 1024):
                         total += len(chunk)
-                        if total > limit:
+                        if total > limit or time.monotonic() > deadline:
                             raise refused
     except UploadRefused:
         raise

@@ -23,6 +23,7 @@ from vir.accounts.forms import EmptyForm
 from vir.activities.rules import LateDeclaration
 from vir.core.db import db
 from vir.core.forms import options
+from vir.core.uploads import takes_files
 from vir.documents import operations as ops
 from vir.documents import queries
 from vir.documents.downloads import file_response
@@ -35,6 +36,7 @@ bp = Blueprint("documents", __name__)
 
 
 @bp.post("/folders/<int:folder_id>/upload")
+@takes_files
 @login_required
 def upload(folder_id: int) -> Any:
     folder = load_folder(folder_id, WRITE)
@@ -111,6 +113,7 @@ def document(document_id: int) -> str:
 
 
 @bp.post("/documents/<int:document_id>/versions")
+@takes_files
 @login_required
 def new_version(document_id: int) -> Any:
     doc = load_document(document_id, WRITE)

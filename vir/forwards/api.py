@@ -21,6 +21,7 @@ from vir.access import (
 from vir.activities.rules import LateDeclaration
 from vir.api.common import fail, refusals
 from vir.core.db import db
+from vir.core.uploads import takes_files
 from vir.documents.schemas import UploadFile
 from vir.forwards import operations as ops
 from vir.forwards import queries
@@ -41,6 +42,7 @@ blp = Blueprint("api_forwards", __name__, url_prefix="/api/v1",
 
 
 @blp.post("/providers/<slug>/forwards")
+@takes_files
 @login_required
 @blp.arguments(ForwardFields, location="form")
 @blp.arguments(UploadFile, location="files")

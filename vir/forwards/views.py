@@ -32,6 +32,7 @@ from vir.core.forms import options
 from vir.core.i18n import locale
 from vir.core.labels import ACTIVITY_LABELS
 from vir.core.templating import local_datetime
+from vir.core.uploads import takes_files
 from vir.documents.validation import UploadRefused
 from vir.forwards import operations as ops
 from vir.forwards import queries
@@ -85,6 +86,7 @@ def _forward_form() -> tuple[ForwardForm, bool]:
 
 
 @bp.route("/forwards/new", methods=["GET", "POST"])
+@takes_files
 @login_required
 def new() -> Any:
     """A partner forwards one or more files to an authority it serves."""

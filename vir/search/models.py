@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from vir.core.db import UTCDateTime, db, utcnow
 from vir.documents.models import DocumentVersion
@@ -34,4 +34,8 @@ class DocumentText(db.Model):
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    version: Mapped[DocumentVersion] = relationship(backref="text_row")
+    # Deleting a version (a purge) deletes its text with it; the database's ON DELETE CASCADE
+    # does the work, SQLAlchemy must not try to blank the key out first.
+    version: Mapped[DocumentVersion] = relationship(
+        backref=backref("text_row", cascade="all, delete-orphan", passive_deletes=True,
+                        uselist=False))
