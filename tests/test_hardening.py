@@ -54,10 +54,9 @@ def _many_parts(n: int, boundary: str = "x" * 20) -> tuple[bytes, str]:
 
 
 def _spooled(app: Any) -> list[str]:
-    from vir.core.uploads import spool_dir
+    from pathlib import Path
 
-    with app.app_context():
-        directory = spool_dir()
+    directory = Path(app.config["VIR_DATA_DIR"]) / "tmp"  # where uploads are spooled
     return sorted(p.name for p in directory.glob("*")) if directory.exists() else []
 
 
