@@ -137,3 +137,183 @@ def test_stale_spool_files_are_reported_and_swept(app, runner, world):
     with app.app_context():
         assert sweep_spools() == 1
     assert not old.exists() and young.exists()  # a live upload's spool is left alone
+
+
+@pytest.fixture
+def totp_user(app: Any, world: Any) -> Any:
+    """The inspector, with two-step verification on."""
+    import pyotp
+
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    with app.app_context():
+        user = db.session.get(User, world.users["inspector"])
+        user.totp_secret, user.totp_enabled = pyotp.random_base32(), True
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret)
+
+
+def _other_code(totp: Any) -> str:
+    return "000000" if totp.now() != "000000" else "111111"
+
+
+def test_the_code_page_is_throttled(app, client, auth, world, totp_user):
+    """60 wrong codes, then the right one, signed in."""
+    assert auth.login("inspector").headers["Location"].endswith("/sign-in/code")
+    statuses = [client.post("/sign-in/code", data={"code": _other_code(totp_user)}).status_code
+                for _ in range(8)]
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429] * 4
+    r = client.post("/sign-in/code", data={"code": totp_user.now()})
+    assert r.status_code == 429 and "Too many wrong codes" in r.get_data(as_text=True)
+    assert client.get("/account").status_code == 302  # not signed in
+    # The API's code is the same account's, throttled the same way.
+    from tests.conftest import PASSWORD
+
+    r = client.post("/api/v1/tokens", json={"email": world.email("inspector"),
+                                            "password": PASSWORD, "otp": totp_user.now()})
+    assert r.status_code == 429 and r.headers["Retry-After"]
+
+
+def test_a_code_is_accepted_once_even_by_concurrent_sign_ins(app, world, totp_user):
+    """3 or 4 of 4 concurrent sign-ins succeeded with one code."""
+    import threading
+
+    from vir.accounts import operations as ops
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    code, results = totp_user.now(), []
+    barrier = threading.Barrier(4)
+
+    def sign_in() -> None:
+        with app.app_context():
+            user = db.session.get(User, world.users["inspector"])
+            barrier.wait()
+            results.append(ops.verify_totp(user, code))
+            db.session.remove()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+
+
+def test_turning_two_step_off_needs_the_password_and_a_code(app, client, auth, world,
+                                                          totp_user):
+    from tests.conftest import PASSWORD
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    auth.login("inspector")
+    client.post("/sign-in/code", data={"code": totp_user.now()})
+    assert client.get("/account").status_code == 200
+
+    def enabled() -> bool:
+        with app.app_context():
+            return db.session.get(User, world.users["inspector"]).totp_enabled
+
+    assert client.post("/account/two-step/reset", data={}).status_code == 422
+    assert client.post("/account/two-step/reset", data={
+        "password": "wrong", "code": totp_user.now()}).status_code == 422
+    assert client.post("/account/two-step/reset", data={
+        "password": PASSWORD, "code": _other_code(totp_user)}).status_code == 422
+    assert enabled()
+    import time
+
+    # The sign-in used this step's code; the next step's is within the allowed drift.
+    r = client.post("/account/two-step/reset", data={"password": PASSWORD,
+                                                     "code": totp_user.at(time.time() + 30)})
+    assert r.status_code == 302 and not enabled()
+
+
+def test_anyone_may_turn_two_step_on(app, client, auth, world):
+    import pyotp
+
+    from tests.conftest import PASSWORD
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    auth.login("provider_viewer")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Set up two-step verification" in page
+    assert client.get("/account/two-step/setup").status_code == 200
+    with app.app_context():
+        secret = db.session.get(User, world.users["provider_viewer"]).totp_secret
+    totp = pyotp.TOTP(secret)
+    bad = client.post("/account/two-step/setup", data={"password": "nope", "code": totp.now()})
+    assert bad.status_code == 200 and "password is not right" in bad.get_data(as_text=True)
+    ok = client.post("/account/two-step/setup", data={"password": PASSWORD,
+                                                      "code": totp.now()})
+    assert ok.status_code == 302
+    auth.logout()
+    assert auth.login("provider_viewer").headers["Location"].endswith("/sign-in/code")
+
+
+def test_a_stranger_behind_a_shared_address_locks_out_no_one_who_signed_in_there(
+        app, client, auth, world):
+    """After 30 failures from one address at any time, every user behind it (a council's
+    office behind one NAT) was locked out, and the count never decayed."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from tests.conftest import PASSWORD
+    from vir.core.db import utcnow
+
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        assert auth.login("provider_editor").status_code == 302  # known at this address
+        auth.logout()
+        for n in range(app.config["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"] + 5):
+            client.post("/sign-in", data={"email": f"stranger{n}@test.example",
+                                          "password": "guess-guess-guess"})
+        assert auth.login("provider_editor").status_code == 302  # still signs in
+        auth.logout()
+        # Someone who never signed in from here waits, as a sprayer does...
+        assert auth.login("provider_viewer").status_code == 429
+        # ...until the failures have decayed.
+        traveller.shift(timedelta(minutes=app.config["VIR_LOGIN_THROTTLE_WINDOW_MINUTES"],
+                                  seconds=1000))
+        client.post("/sign-in", data={"email": "stranger@test.example", "password": "x" * 14})
+        assert auth.login("provider_viewer").status_code == 302
+        # The API is throttled the same way, per account and address.
+        for _ in range(app.config["VIR_LOGIN_FREE_ATTEMPTS"]):
+            client.post("/api/v1/tokens", json={"email": world.email("auditor"),
+                                                "password": "wrong-wrong-wrong"})
+        r = client.post("/api/v1/tokens", json={"email": world.email("auditor"),
+                                                "password": PASSWORD})
+        assert r.status_code == 429
+
+
+def test_concurrent_failures_are_all_counted_without_an_error(app, world):
+    """Concurrent failures raced on the counter's first insert (IntegrityError, a 500) and
+    let more guesses through than allowed."""
+    import threading
+
+    from vir.accounts import operations as ops
+    from vir.accounts.models import LoginThrottle
+    from vir.core.db import db
+
+    barrier, errors = threading.Barrier(6), []
+
+    def fail() -> None:
+        with app.test_request_context():
+            try:
+                barrier.wait()
+                ops.throttle_fail("race@test.example", "192.0.2.7")
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=fail) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        row = db.session.get(LoginThrottle, "acct-ip:race@test.example|192.0.2.7")
+        assert row.failures == 6 and row.locked_until is not None

@@ -74,7 +74,12 @@ def from_environment() -> dict[str, Any]:
         "VIR_TOKEN_HOURS": _int("VIR_TOKEN_HOURS", 8),
         "VIR_REQUIRE_2FA": _bool(os.environ.get("VIR_REQUIRE_2FA"), False),
         "VIR_LOGIN_FREE_ATTEMPTS": _int("VIR_LOGIN_FREE_ATTEMPTS", 5),
+        # wrong two-step codes per account before each further one doubles a wait
+        "VIR_OTP_FREE_ATTEMPTS": _int("VIR_OTP_FREE_ATTEMPTS", 5),
+        "VIR_LOGIN_FREE_ATTEMPTS_PER_ACCOUNT": _int("VIR_LOGIN_FREE_ATTEMPTS_PER_ACCOUNT", 20),
         "VIR_LOGIN_FREE_ATTEMPTS_PER_IP": _int("VIR_LOGIN_FREE_ATTEMPTS_PER_IP", 30),
+        # failures are forgotten after this long without one
+        "VIR_LOGIN_THROTTLE_WINDOW_MINUTES": _int("VIR_LOGIN_THROTTLE_WINDOW_MINUTES", 15),
         "VIR_LOGIN_MAX_DELAY_SECONDS": _int("VIR_LOGIN_MAX_DELAY_SECONDS", 900),
         "VIR_BASE_URL": os.environ.get("VIR_BASE_URL", "http://127.0.0.1:5000"),
         "VIR_TASKS_IMMEDIATE": _bool(os.environ.get("VIR_TASKS_IMMEDIATE"), False),

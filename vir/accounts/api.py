@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
@@ -59,8 +60,15 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
     if user.totp_enabled:
         if not args.get("otp"):
             fail(401, _("Enter the code from your authenticator app."), code="otp_required")
-        if not ops.verify_totp(user, args["otp"]):
+        throttled = ops.otp_throttled(user)
+        if throttled or not ops.verify_totp(user, args["otp"]):
             db.session.commit()
+            throttled = throttled or ops.otp_throttled(user)
+            if throttled:
+                fail(429, ngettext("Too many wrong codes. Try again in %(num)d second.",
+                                   "Too many wrong codes. Try again in %(num)d seconds.",
+                                   throttled.retry_after),
+                     headers={"Retry-After": str(throttled.retry_after)})
             ops.throttle_fail(user.email, request.remote_addr or "")
             fail(401, _("That code is not right, or was already used."), code="otp_invalid")
     elif ops.second_factor_required(user):
@@ -69,7 +77,7 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
             _("Set up two-step verification in the web service before using the API."),
             code="second_factor_enrolment_required",
         )
-    token, row = ops.issue_token(user)
+    token, row = ops.issue_token(user, request.remote_addr or "")
     db.session.commit()
     return {"token": token, "expires_at": row.expires_at}
 

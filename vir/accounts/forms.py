@@ -55,6 +55,25 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
 
 
+class TwoStepForm(FlaskForm):
+    """Turning two-step verification on or off needs the password and a current code, so a
+    session alone (a borrowed or stolen one) cannot change it."""
+
+    password = PasswordField(
+        _l("Your password"),
+        widget=GovPasswordInput(),
+        validators=[DataRequired(_l("Enter your password"))],
+    )
+    code = StringField(
+        _l("Code from your authenticator app"),
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(_l("Enter the 6-digit code")),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code is 6 digits, like 123456")),
+        ],
+    )
+
+
 class EmptyForm(FlaskForm):
     """For buttons that only need the CSRF token (sign out, disable 2-step)."""
 

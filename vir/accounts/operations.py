@@ -13,7 +13,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vir.accounts.models import ApiToken, LoginThrottle, Role, User, UserRole, UserSession
 from vir.audit.operations import record, record_now
@@ -165,19 +167,52 @@ class Throttled:
     retry_after: int  # seconds
 
 
+KNOWN_ADDRESS_DAYS = 90
+
+
 def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
+    """What a failed sign-in counts against: the account from this address (a person who
+    mistypes, or a guesser); the account from anywhere (guessing spread over addresses, with
+    more room); and the address for every account (spraying one password over many), except
+    for accounts that have signed in from this address before, so a stranger failing behind
+    a council's shared address never locks out its staff."""
     cfg = current_app.config
-    return [
-        (f"email:{normalise_email(email)}", cfg["VIR_LOGIN_FREE_ATTEMPTS"]),
-        (f"ip:{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"]),
-    ]
+    email = normalise_email(email)
+    keys = [(f"acct-ip:{email}|{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS"]),
+            (f"email:{email}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_ACCOUNT"])]
+    if not _known_address(email, ip):
+        keys.append((f"ip:{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"]))
+    return keys
+
+
+def _known_address(email: str, ip: str) -> bool:
+    row = db.session.get(LoginThrottle, f"known:{email}|{ip}")
+    return bool(row and row.locked_until and row.locked_until > utcnow())
+
+
+def remember_address(email: str, ip: str) -> None:
+    """A successful sign-in: this address is known for the account (a row of its own in the
+    throttle table, ``locked_until`` being when that knowledge lapses)."""
+    key = f"known:{normalise_email(email)}|{ip}"
+    until = utcnow() + timedelta(days=KNOWN_ADDRESS_DAYS)
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(
+        LoginThrottle)
+    db.session.execute(insert.values(key=key, failures=0, locked_until=until)
+                       .on_conflict_do_update(index_elements=[LoginThrottle.key],
+                                              set_={"locked_until": until}))
 
 
 def throttle_check(email: str, ip: str) -> Throttled | None:
+    return _locked([key for key, _free in _throttle_keys(email, ip)])
+
+
+def _locked(keys: list[str]) -> Throttled | None:
     now = utcnow()
     waits = []
-    for key, _free in _throttle_keys(email, ip):
+    for key in keys:
         row = db.session.get(LoginThrottle, key)
+        if row is not None:
+            db.session.refresh(row)  # another request may have counted a failure since
         if row and row.locked_until and row.locked_until > now:
             waits.append(math.ceil((row.locked_until - now).total_seconds()))
     return Throttled(max(waits)) if waits else None
@@ -185,23 +220,48 @@ def throttle_check(email: str, ip: str) -> Throttled | None:
 
 def throttle_fail(email: str, ip: str) -> None:
     """Count a failure; past the free attempts each further one doubles the wait."""
-    now = utcnow()
-    cap = current_app.config["VIR_LOGIN_MAX_DELAY_SECONDS"]
     for key, free in _throttle_keys(email, ip):
-        row = db.session.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
-        db.session.add(row)
-        row.failures += 1
-        row.last_failure_at = now
-        if row.failures >= free:
-            delay = min(cap, 2 ** (row.failures - free))
-            row.locked_until = now + timedelta(seconds=delay)
+        _count_failure(key, free)
+
+
+def _count_failure(key: str, free: int) -> None:
+    """One more failure for a key, counted by the database in one statement (an insert that
+    becomes an update), so concurrent failures neither collide on the first row nor lose a
+    count; past ``free`` failures each further one doubles the wait."""
+    now = utcnow()
+    cfg = current_app.config
+    cap = cfg["VIR_LOGIN_MAX_DELAY_SECONDS"]
+    # Failures decay: after a quiet spell the count starts again.
+    quiet = now - timedelta(minutes=cfg["VIR_LOGIN_THROTTLE_WINDOW_MINUTES"])
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(
+        LoginThrottle)
+    stmt = insert.values(key=key, failures=1, last_failure_at=now).on_conflict_do_update(
+        index_elements=[LoginThrottle.key],
+        set_={"failures": case((LoginThrottle.last_failure_at < quiet, 1),
+                               else_=LoginThrottle.failures + 1),
+              "last_failure_at": now},
+    ).returning(LoginThrottle.failures)
+    failures = db.session.execute(stmt).scalar_one()
+    if failures >= free:
+        delay = min(cap, 2 ** (failures - free))
+        db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
+                           .values(locked_until=now + timedelta(seconds=delay)))
     db.session.commit()
 
 
-def throttle_reset(email: str) -> None:
-    db.session.execute(
-        delete(LoginThrottle).where(LoginThrottle.key == f"email:{normalise_email(email)}")
-    )
+def throttle_clear(key: str) -> None:
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    db.session.commit()
+
+
+def throttle_reset(email: str, ip: str | None = None) -> None:
+    """A successful sign-in clears the account's counts (the address's count only decays,
+    or a guesser's own account could clear it) and remembers the address."""
+    email = normalise_email(email)
+    keys = [f"email:{email}"] + ([f"acct-ip:{email}|{ip}"] if ip is not None else [])
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    if ip is not None:
+        remember_address(email, ip)
 
 
 # --- authentication --------------------------------------------------------------------------
@@ -243,8 +303,11 @@ def authenticate(email: str, password: str, ip: str) -> SignIn:
 
 
 def verify_totp(user: User, code: str) -> bool:
-    """Accept a current code once; the step is remembered so the same code cannot be replayed."""
-    if not user.totp_secret:
+    """Accept a current code once: the step it belongs to is claimed in one conditional
+    UPDATE, so concurrent sign-ins with the same code cannot both succeed, and a code of the
+    same or an earlier step is never accepted again. Failures are throttled per account
+    (`otp_throttled`), so the code cannot be guessed either."""
+    if not user.totp_secret or otp_throttled(user):
         return False
     code = "".join(ch for ch in code if ch.isdigit())
     totp = pyotp.TOTP(user.totp_secret)
@@ -253,9 +316,22 @@ def verify_totp(user: User, code: str) -> bool:
         at = now + timedelta(seconds=30 * offset)
         step = totp.timecode(at)
         if step > user.totp_last_step and secrets.compare_digest(totp.at(at), code):
+            claimed = db.session.execute(
+                update(User).where(User.id == user.id, User.totp_last_step < step)
+                .values(totp_last_step=step).execution_options(synchronize_session=False))
+            db.session.commit()  # the claim stands even if what follows fails
+            if claimed.rowcount != 1:
+                return False  # another sign-in took this code a moment ago
             user.totp_last_step = step
+            throttle_clear(f"otp:{user.id}")
             return True
+    _count_failure(f"otp:{user.id}", current_app.config["VIR_OTP_FREE_ATTEMPTS"])
     return False
+
+
+def otp_throttled(user: User) -> Throttled | None:
+    """Too many wrong codes for this account lately: none is checked until the wait ends."""
+    return _locked([f"otp:{user.id}"])
 
 
 def new_totp_secret(user: User) -> str:
@@ -293,7 +369,7 @@ def open_session(user: User, ip: str, user_agent: str) -> str:
     db.session.add(
         UserSession(key_hash=_digest(key), user_id=user.id, ip=ip, user_agent=user_agent[:255])
     )
-    throttle_reset(user.email)
+    throttle_reset(user.email, ip)
     record("login", object_type="user", object_id=user.id, user=user)
     user.session_key = key
     return key
@@ -344,7 +420,7 @@ def revoke_all(user: User) -> None:
     )
 
 
-def issue_token(user: User) -> tuple[str, ApiToken]:
+def issue_token(user: User, ip: str | None = None) -> tuple[str, ApiToken]:
     token = "vir_" + secrets.token_urlsafe(32)
     row = ApiToken(
         token_hash=_digest(token),
@@ -352,7 +428,7 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
         expires_at=utcnow() + timedelta(hours=current_app.config["VIR_TOKEN_HOURS"]),
     )
     db.session.add(row)
-    throttle_reset(user.email)
+    throttle_reset(user.email, ip)
     record("token.create", object_type="user", object_id=user.id, user=user)
     return token, row
 

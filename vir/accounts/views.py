@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from vir.accounts import operations as ops
-from vir.accounts.forms import CodeForm, EmptyForm, LoginForm, PasswordChangeForm
+from vir.accounts.forms import CodeForm, EmptyForm, LoginForm, PasswordChangeForm, TwoStepForm
 from vir.accounts.models import User
 from vir.accounts.operations import SignInResult
 from vir.core.db import db
@@ -103,16 +104,25 @@ def second_factor() -> Any:
         ops.new_totp_secret(user)
         db.session.commit()
     form = CodeForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
         code = form.code.data or ""
-        ok = ops.enable_totp(user, code) if enrolling else ops.verify_totp(user, code)
+        throttled = ops.otp_throttled(user)
+        ok = not throttled and (ops.enable_totp(user, code) if enrolling
+                                else ops.verify_totp(user, code))
         db.session.commit()
         if ok:
             return _finish(user, next_url)
-        ops.throttle_fail(user.email, request.remote_addr or "")
-        form.code.errors = [
-            _("That code is not right, or was already used. Wait for a new code and try again.")
-        ]
+        throttled = throttled or ops.otp_throttled(user)
+        if throttled:
+            form.code.errors = [ngettext(
+                "Too many wrong codes. Try again in %(num)d second.",
+                "Too many wrong codes. Try again in %(num)d seconds.", throttled.retry_after)]
+            status, headers = 429, {"Retry-After": str(throttled.retry_after)}
+        else:
+            ops.throttle_fail(user.email, request.remote_addr or "")
+            form.code.errors = [_("That code is not right, or was already used. Wait for a "
+                                  "new code and try again.")]
     qr = None
     if enrolling:
         qr = segno.make(ops.totp_uri(user), error="m").svg_inline(scale=4)
@@ -122,7 +132,7 @@ def second_factor() -> Any:
         enrolling=enrolling,
         secret=user.totp_secret if enrolling else None,
         qr=qr,
-    )
+    ), status, headers
 
 
 @bp.post("/sign-out")
@@ -159,9 +169,15 @@ def account() -> Any:
                 db.session.commit()
                 flash(_("Your password has been changed."), "success")
                 return _finish(current_user._get_current_object(), url_for("accounts.account"))
+    return _account_page(form=form)
+
+
+def _account_page(form: PasswordChangeForm | None = None,
+                  two_step: TwoStepForm | None = None) -> str:
     return render_template(
         "accounts/account.html",
-        form=form,
+        form=form or PasswordChangeForm(formdata=None),
+        two_step=two_step or TwoStepForm(formdata=None),
         empty=EmptyForm(),
         second_factor_required=ops.second_factor_required(current_user),
     )
@@ -169,15 +185,57 @@ def account() -> Any:
 
 @bp.post("/account/two-step/reset")
 @login_required
-def reset_second_factor() -> Response:
-    """Turn two-step verification off (or start again); required users set it up at next sign-in."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ops.disable_totp(current_user)
+def reset_second_factor() -> Any:
+    """Turn two-step verification off (or start again; required users set it up at their
+    next sign-in): with the password and a current code, not the session alone."""
+    form = TwoStepForm()
+    if form.validate_on_submit() and _password_and_code(form):
+        ops.disable_totp(current_user)
+        db.session.commit()
+        flash(_("Two-step verification is off for your account."), "success")
+        return redirect(url_for("accounts.account"))
     db.session.commit()
-    flash(_("Two-step verification is off for your account."), "success")
-    return redirect(url_for("accounts.account"))
+    return _account_page(two_step=form), 422
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@login_required
+def setup_second_factor() -> Any:
+    """Anyone may choose two-step verification, not only the roles that must have it."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user.totp_enabled:
+        return redirect(url_for("accounts.account"))
+    form = TwoStepForm()
+    if request.method == "GET" or not user.totp_secret:
+        ops.new_totp_secret(user)
+        db.session.commit()
+    elif form.validate_on_submit():
+        if not ops.check_password(user, form.password.data or ""):
+            form.password.errors = [_("Your password is not right.")]
+        elif ops.enable_totp(user, form.code.data or ""):
+            db.session.commit()
+            flash(_("Two-step verification is on for your account."), "success")
+            return redirect(url_for("accounts.account"))
+        else:
+            form.code.errors = [_("That code is not right, or was already used. Wait for a "
+                                  "new code and try again.")]
+        db.session.commit()
+    qr = segno.make(ops.totp_uri(user), error="m").svg_inline(scale=4)
+    return render_template("accounts/two_step_setup.html", form=form, qr=qr,
+                           secret=user.totp_secret)
+
+
+def _password_and_code(form: TwoStepForm) -> bool:
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if not ops.check_password(user, form.password.data or ""):
+        ops.throttle_fail(user.email, request.remote_addr or "")
+        form.password.errors = [_("Your password is not right.")]
+        return False
+    if not ops.verify_totp(user, form.code.data or ""):
+        form.code.errors = [_("That code is not right, or was already used. Wait for a new "
+                              "code and try again.")]
+        return False
+    return True
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
