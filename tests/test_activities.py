@@ -302,3 +302,50 @@ def test_updated_plans_after_their_due_date_are_shown_late_not_refused(client, a
         assert late.status_code == 201
         assert late.get_json()["late"] is True
         assert "21 April 2027" in late.get_json()["late_reason"]
+
+
+def test_an_extension_that_ends_in_the_past_is_refused(client, auth, world, activity):
+    url = f"/api/v1/activities/{activity['id']}/extension"
+    with time_machine.travel(datetime(2027, 3, 6, 12, tzinfo=UTC), tick=False):
+        r = client.post(url, headers=auth.token("coordinator"),
+                        json={"until": "2027-03-06T11:00", "reason": "until an hour ago"})
+        assert r.status_code == 422
+        assert "future" in str(r.get_json()["error"])
+
+
+def test_subfolders_of_the_papers_folder_keep_the_one_week_rule(client, auth, world, activity):
+    """A subfolder made inside the papers folder let uploads, moves and accepted forwards in
+    after the deadline, not marked late and missing from the inspectors' digest."""
+    editor = auth.token("provider_editor")
+    papers = activity["folders"]["provider"]
+    r = client.post("/api/v1/providers/cardiff/folders", headers=editor,
+                    json={"name": "Appendices", "area": "provider", "parent_id": papers})
+    assert r.status_code == 201, r.get_json()
+    sub = r.get_json()["id"]
+    other = world.folders[("cardiff", "provider")]
+    early = _upload(client, editor, other, "early.pdf").get_json()["id"]
+    partner = auth.token("partner")
+    forward = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
+                          data={"file": (io.BytesIO(files.pdf("forwarded")), "f.pdf")},
+                          content_type="multipart/form-data").get_json()["id"]
+    after_deadline = DEADLINE + timedelta(days=1)
+    with time_machine.travel(after_deadline, tick=False):
+        upload = _upload(client, editor, sub, "late.pdf")
+        assert upload.status_code == 409
+        assert upload.get_json()["error"]["code"] == "paper_deadline_passed"
+        move = client.post(f"/api/v1/documents/{early}/move", headers=editor,
+                           json={"folder_id": sub})
+        assert move.status_code == 409, move.get_json()
+        accept = client.post(f"/api/v1/forwards/{forward}/accept", headers=editor,
+                             json={"folder_id": sub})
+        assert accept.status_code == 409, accept.get_json()
+        declared = _upload(client, editor, sub, "declared.pdf",
+                           information_date=after_deadline.date().isoformat(),
+                           late_reason="Council minutes of this week")
+        assert declared.status_code == 201 and declared.get_json()["late"] is True
+    with time_machine.travel(local_instant(datetime.fromisoformat(START)) + timedelta(
+            hours=1), tick=False):
+        closed = _upload(client, editor, sub, "during.pdf")
+        assert closed.status_code == 409
+        assert closed.get_json()["error"]["code"] == "papers_closed"
+

@@ -131,3 +131,22 @@ def test_unreachable_smtp_retries_next_time(app, client, auth, world, conference
         app.config["VIR_SMTP_PORT"] = inbox[1]
         assert _send(app) == 1
     assert len(box.to(world.email("provider_editor"))) == 1
+
+
+def test_the_digest_includes_papers_in_subfolders(app, client, auth, world, conference, inbox):
+    """Papers in a subfolder of the papers folder were missing from the inspectors' digest."""
+    box, _ = inbox
+    editor = auth.token("provider_editor")
+    sub = client.post("/api/v1/providers/cardiff/folders", headers=editor,
+                      json={"name": "Appendices", "area": "provider",
+                            "parent_id": conference["folders"]["provider"]}).get_json()["id"]
+    with time_machine.travel(datetime(2027, 3, 1, 10, 0, tzinfo=UTC), tick=False):
+        r = client.post(f"/api/v1/folders/{sub}/documents", headers=editor,
+                        data={"file": (io.BytesIO(files.pdf()), "appendix.pdf"),
+                              "title": "Appendix on attendance"},
+                        content_type="multipart/form-data")
+        assert r.status_code == 201
+    with time_machine.travel(datetime(2027, 3, 2, 10, 0, tzinfo=UTC), tick=False):
+        _send(app)
+    digests = box.to(world.email("inspector"))
+    assert digests and "Appendix on attendance" in digests[0].get_content()

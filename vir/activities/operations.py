@@ -12,8 +12,14 @@ from sqlalchemy import select
 from vir.accounts.models import Role, User
 from vir.activities.models import CONFERENCES, Activity, ActivityKind
 from vir.audit.operations import record
-from vir.calendar import default_end, letter_before_activity, to_local, visit_too_long
-from vir.core.db import db
+from vir.calendar import (
+    default_end,
+    extension_ends_in_past,
+    letter_before_activity,
+    to_local,
+    visit_too_long,
+)
+from vir.core.db import db, utcnow
 from vir.rooms.models import Area, Folder, Room
 from vir.rooms.operations import create_folder
 
@@ -100,6 +106,8 @@ def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
     if until >= activity.starts_at:
         raise ActivityError(_("The papers deadline must be before the activity starts."),
                             "until")
+    if extension_ends_in_past(until, utcnow()):
+        raise ActivityError(_("An extended deadline must be in the future."), "until")
     previous = activity.papers_deadline
     activity.deadline_extended_to = until
     activity.extension_reason = reason
@@ -117,7 +125,16 @@ def record_outcome_letter(activity: Activity, received_on: date) -> None:
 
 
 def for_folder(folder: Folder) -> tuple[Activity, str] | None:
-    """The activity a folder belongs to, and the folder's part in it."""
+    """The activity a folder belongs to, and the folder's part in it. A subfolder (folders
+    nest one level) takes its parent's part: a subfolder of the papers folder is governed by
+    the one-week rule like the papers folder itself."""
+    found = _own_activity(folder)
+    if found is None and folder.parent is not None:
+        found = _own_activity(folder.parent)
+    return found
+
+
+def _own_activity(folder: Folder) -> tuple[Activity, str] | None:
     activity = db.session.scalar(select(Activity).where(
         (Activity.provider_folder_id == folder.id) | (Activity.inspectors_folder_id == folder.id)
         | (Activity.post_folder_id == folder.id)))

@@ -190,6 +190,12 @@ def visit_too_long(starts_at: datetime, ends_at: datetime) -> bool:
     return ends_at - starts_at > MAX_VISIT
 
 
+def extension_ends_in_past(until: datetime, now: datetime) -> bool:
+    """An extended papers deadline must still be ahead: one that has already passed would
+    only relabel late papers as on time."""
+    return until <= now
+
+
 def letter_before_activity(received_on: date, ends_at: datetime) -> bool:
     return received_on < local_today(ends_at)
 

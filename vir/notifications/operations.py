@@ -17,6 +17,7 @@ from vir.documents.models import Document, DocumentVersion
 from vir.notifications.mail import send_once
 from vir.notifications.models import SentMail
 from vir.orgs.models import Assignment
+from vir.rooms.models import Folder
 
 
 def reminder_days() -> list[int]:
@@ -87,7 +88,10 @@ def send_digests(now: datetime) -> int:
     their last digest, calling out late ones."""
     sent = 0
     for activity in db.session.scalars(select(Activity).where(Activity.ends_at > now)):
-        folders = [f for f in (activity.provider_folder_id, activity.post_folder_id) if f]
+        # The papers folder, the folder for after the conference, and any subfolder of them
+        own = [f for f in (activity.provider_folder_id, activity.post_folder_id) if f]
+        folders = own + list(db.session.scalars(
+            select(Folder.id).where(Folder.parent_id.in_(own), Folder.id.not_in(own))))
         for user in _inspectors(activity):
             prefix = f"digest:{activity.id}:{user.id}:"
             last = db.session.scalar(select(func.max(SentMail.sent_at)).where(

@@ -122,7 +122,7 @@ def _activity(folder: Any, known: dict[int, str]) -> str:
     from vir.activities.operations import for_folder
 
     if folder.id not in known:
-        found = for_folder(folder) or (folder.parent and for_folder(folder.parent))
+        found = for_folder(folder)  # a subfolder's is its parent's
         known[folder.id] = str(found[0].id) if found else ""
     return known[folder.id]
 
