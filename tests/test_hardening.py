@@ -317,3 +317,24 @@ def test_concurrent_failures_are_all_counted_without_an_error(app, world):
     with app.app_context():
         row = db.session.get(LoginThrottle, "acct-ip:race@test.example|192.0.2.7")
         assert row.failures == 6 and row.locked_until is not None
+
+
+def test_a_database_outage_answers_503_not_500(tmp_path):
+    """A PostgreSQL outage answered 500."""
+    from tests.conftest import _config
+    from tests.services.ceph import free_port
+    from vir import create_app
+
+    down = create_app(_config(f"postgresql+psycopg://vir@127.0.0.1:{free_port()}/vir",
+                              tmp_path))
+    down.config["PROPAGATE_EXCEPTIONS"] = False
+    client = down.test_client()
+    r = client.post("/api/v1/tokens", json={"email": "a@test.example", "password": "x" * 14})
+    assert r.status_code == 503 and r.headers["Retry-After"]
+    assert r.get_json()["error"]["code"] == "database_unavailable"
+    page = client.post("/sign-in", data={"email": "a@test.example", "password": "x" * 14})
+    assert page.status_code == 503
+    assert "cannot reach its database" in page.get_data(as_text=True)
+    cy = client.post("/api/v1/tokens", json={"email": "a@test.example", "password": "x" * 14},
+                     headers={"Accept-Language": "cy"})
+    assert cy.status_code == 503 and "database" not in cy.get_json()["error"]["message"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
+import sqlalchemy.exc as sa_exc
 from flask import Flask, Response, jsonify, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -112,8 +114,28 @@ def handle_unexpected(error: Exception) -> tuple[Response | str, int, dict]:
     return handle_http_exception(InternalServerError())
 
 
+def handle_database_down(error: Exception) -> tuple[Response | str, int, dict]:
+    """The database cannot be reached (or is locked past its timeout): 503, as a storage
+    outage is, with a message that says nothing was saved."""
+    log.error("database unavailable: %s", error)
+    with contextlib.suppress(Exception):  # the connection is gone: nothing to roll back
+        db.session.rollback()
+    message = _("The service cannot reach its database just now. Nothing you sent has been "
+                "saved; try again in a minute.")
+    headers = {"Retry-After": "30"}
+    if is_api_request():
+        return jsonify(error_payload(503, "database_unavailable", message)), 503, headers
+    try:
+        page = render_template("errors.html", status=503, message=message)
+    except Exception:  # the page itself needed the database (the signed-in user)
+        page = message
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(sa_exc.OperationalError, handle_database_down)
+    app.register_error_handler(sa_exc.InterfaceError, handle_database_down)
     if not app.config.get("TESTING"):
         # In tests an unexpected exception must fail the test loudly, not become a page.
         app.register_error_handler(Exception, handle_unexpected)
