@@ -338,3 +338,29 @@ def test_a_database_outage_answers_503_not_500(tmp_path):
     cy = client.post("/api/v1/tokens", json={"email": "a@test.example", "password": "x" * 14},
                      headers={"Accept-Language": "cy"})
     assert cy.status_code == 503 and "database" not in cy.get_json()["error"]["message"]
+
+
+def test_no_one_is_shown_the_id_of_something_they_cannot_open(app, client, auth, world):
+    """An activity answered its Link Inspectors folder id to provider users; partners saw
+    Provider Area folder ids in accepted_into."""
+    coordinator, editor = auth.token("coordinator"), auth.token("provider_editor")
+    activity = client.post("/api/v1/providers/cardiff/activities", headers=coordinator,
+                           json={"kind": "improvement_conference",
+                                 "starts_at": "2027-03-10T09:30"}).get_json()
+    assert activity["folders"]["inspectors"] is not None  # the co-ordinator opens it
+    for role in ("provider_editor", "provider_viewer", "auditor"):
+        seen = client.get(f"/api/v1/activities/{activity['id']}",
+                          headers=auth.token(role)).get_json()
+        assert seen["folders"]["inspectors"] is None, role
+        assert seen["folders"]["provider"] == activity["folders"]["provider"]
+    partner = auth.token("partner")
+    forward = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
+                          data={"file": (io.BytesIO(files.pdf("evidence")), "e.pdf")},
+                          content_type="multipart/form-data").get_json()
+    accepted = client.post(f"/api/v1/forwards/{forward['id']}/accept", headers=editor,
+                           json={"folder_id": world.folders[("cardiff", "provider")]})
+    assert accepted.get_json()["accepted_into"]["folder_id"]  # the authority sees where
+    sent = client.get(f"/api/v1/forwards/{forward['id']}", headers=partner).get_json()
+    assert sent["status"] == "accepted" and sent["accepted_into"] is None
+    listed = client.get("/api/v1/forwards?direction=sent", headers=partner).get_json()
+    assert all(f["accepted_into"] is None for f in listed)

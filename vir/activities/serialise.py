@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_login import current_user
 
+from vir.access import READ, can
 from vir.activities.models import Activity
 from vir.calendar import (
     Milestone,
@@ -26,7 +28,16 @@ def milestones(activity: Activity) -> list[Milestone]:
     return visit_milestones(activity.starts_at, activity.ends_at, school, activity.kind)
 
 
-def activity_dict(activity: Activity) -> dict[str, Any]:
+def _readable_folder(user: Any, folder: Any) -> int | None:
+    """A folder's id, for those who may open it only (no one learns the id of a Link
+    Inspectors folder they cannot see)."""
+    if folder is None or user is None:
+        return None
+    return folder.id if can(user, READ, folder.room, folder.area) else None
+
+
+def activity_dict(activity: Activity, user: Any = None) -> dict[str, Any]:
+    user = user if user is not None else current_user
     return {
         "id": activity.id,
         "provider": activity.provider.slug,
@@ -38,9 +49,9 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
         "extension_reason": activity.extension_reason,
         "lead_inspector": activity.lead_inspector.email if activity.lead_inspector else None,
         "outcome_letter_received_on": activity.outcome_letter_received_on,
-        "folders": {"provider": activity.provider_folder_id,
-                    "inspectors": activity.inspectors_folder_id,
-                    "post_conference": activity.post_folder_id},
+        "folders": {"provider": _readable_folder(user, activity.provider_folder),
+                    "inspectors": _readable_folder(user, activity.inspectors_folder),
+                    "post_conference": _readable_folder(user, activity.post_folder)},
         "milestones": [
             {"code": m.code, "label": str(MILESTONES[m.code][0]),
              "rule": str(MILESTONES[m.code][1]), "due": m.due, "due_until": m.due_until,

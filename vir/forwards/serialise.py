@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vir.access import READ, can
 from vir.core.i18n import locale
 from vir.forwards.models import Forward
 from vir.forwards.operations import is_stale
@@ -12,7 +13,10 @@ from vir.forwards.operations import is_stale
 def forward_dict(f: Forward, user: Any, warnings: list[str] | None = None) -> dict[str, Any]:
     lang = locale()
     accepted = None
-    if f.document_id is not None and f.document is not None:
+    # Where it was accepted into, for those who may open that folder (the authority and its
+    # inspectors); a sender sees only that it was accepted, never ids of the authority's room.
+    if f.document_id is not None and f.document is not None and can(
+            user, READ, f.document.folder.room, f.document.folder.area):
         accepted = {"document_id": f.document_id, "folder_id": f.document.folder_id,
                     "folder": f.document.folder.name}
     return {
