@@ -51,5 +51,7 @@ class ActivityOut(ma.Schema):
     extension_reason = ma.fields.String()
     lead_inspector = ma.fields.String(allow_none=True)
     outcome_letter_received_on = ma.fields.Date(allow_none=True)
-    folders = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True))
+    folders = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True),
+                             metadata={"description": "provider, inspectors, post_conference: "
+                                                      "null where the caller cannot open it"})
     milestones = ma.fields.List(ma.fields.Nested(MilestoneOut))

@@ -37,8 +37,10 @@ class DeclineFields(ma.Schema):
 
 
 class AcceptedInto(ma.Schema):
-    document_id = ma.fields.Integer(allow_none=True)
-    folder_id = ma.fields.Integer(allow_none=True)
+    document_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "null for those who cannot open the folder (the sender)"})
+    folder_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "null for those who cannot open the folder (the sender)"})
     folder = ma.fields.String()
 
 

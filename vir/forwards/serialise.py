@@ -13,11 +13,12 @@ from vir.forwards.operations import is_stale
 def forward_dict(f: Forward, user: Any, warnings: list[str] | None = None) -> dict[str, Any]:
     lang = locale()
     accepted = None
-    # Where it was accepted into, for those who may open that folder (the authority and its
-    # inspectors); a sender sees only that it was accepted, never ids of the authority's room.
-    if f.document_id is not None and f.document is not None and can(
-            user, READ, f.document.folder.room, f.document.folder.area):
-        accepted = {"document_id": f.document_id, "folder_id": f.document.folder_id,
+    # Where it was accepted into: the sender sees the folder's name, and only those who may
+    # open the folder (the authority and its inspectors) see the ids.
+    if f.document_id is not None and f.document is not None:
+        readable = can(user, READ, f.document.folder.room, f.document.folder.area)
+        accepted = {"document_id": f.document_id if readable else None,
+                    "folder_id": f.document.folder_id if readable else None,
                     "folder": f.document.folder.name}
     return {
         "id": f.id,
