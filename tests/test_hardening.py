@@ -366,3 +366,29 @@ def test_no_one_is_shown_the_id_of_something_they_cannot_open(app, client, auth,
     for f in [sent, *listed]:
         assert f["accepted_into"]["folder_id"] is None
         assert f["accepted_into"]["document_id"] is None
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_empty_ones_stay_empty():
+    from vir.audit.queries import csv_cell
+
+    for text in ("=SUM(A1)", "+1", "-1", "@x", "\tcmd", "\rcmd"):
+        assert csv_cell(text) == "'" + text
+    assert csv_cell("") == "" and csv_cell(None) == "" and csv_cell("plain") == "plain"
+
+
+def test_a_denial_with_a_long_object_id_is_still_audited(app, client, auth, world):
+    from vir.audit.models import AuditEvent
+    from vir.core.db import db
+
+    # A number too large for a row id names nothing: 404, not an overflow in the driver.
+    r = client.get(f"/api/v1/documents/{'9' * 70}", headers=auth.token("provider_viewer"))
+    assert r.status_code == 404
+    from vir.audit.operations import record_now
+
+    long_id = "crafted-" + "x" * 70
+    with app.test_request_context():
+        record_now("document.view", object_type="document", object_id=long_id)
+    with app.app_context():
+        events = db.session.query(AuditEvent).filter(AuditEvent.outcome == "denied").all()
+        found = [e for e in events if (e.detail or {}).get("object_id_full") == long_id]
+        assert found and len(found[0].object_id) <= 64

@@ -6,8 +6,15 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from vir import config as vir_config
+
+
+class RowId(IntegerConverter):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,6 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.core.uploads import VirRequest
 
     app.request_class = VirRequest
+    # Row ids are 32-bit integers in the database: a larger number in a URL names nothing
+    # (404), rather than overflowing the driver (500). Set before any blueprint's rules.
+    app.url_map.converters["int"] = RowId
     app.config.from_mapping(vir_config.from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -35,7 +35,7 @@ def _values(
     user: Any,
     detail: dict[str, Any],
 ) -> dict[str, Any]:
-    return {
+    values = {
         **_actor(user),
         "at": utcnow(),
         "action": action,
@@ -44,8 +44,20 @@ def _values(
         "provider_id": provider_id,
         "ip": (request.remote_addr or "") if has_request_context() else "cli",
         "outcome": outcome,
-        "detail": detail,
+        "detail": dict(detail),
     }
+    # A value longer than its column (an object id in a crafted URL, say) would make the
+    # insert fail and the event go unrecorded: it is cut to fit, and kept whole in detail.
+    for column, size in _SIZES.items():
+        text = values[column]
+        if isinstance(text, str) and len(text) > size:
+            values["detail"][f"{column}_full"] = text[:2000]
+            values[column] = text[:size - 1] + "…"
+    return values
+
+
+_SIZES = {"actor": 254, "organisation": 64, "action": 64, "object_type": 32, "object_id": 64,
+          "ip": 45}
 
 
 def record(

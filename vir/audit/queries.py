@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -80,6 +81,16 @@ def as_dict(event: AuditEvent, provider_slug: str | None) -> dict:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will show as text: one starting as a formula does (OWASP's list:
+    = + - @, tab, carriage return) gets a leading apostrophe; an empty cell stays empty."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_lines(stmt: Select[tuple[AuditEvent, str | None]], batch: int = 500) -> Iterator[str]:
     """Stream CSV in batches; an FOI export can be large. Queries run as the response streams,
     so no ORM object outlives the session that loaded it."""
@@ -100,10 +111,7 @@ def csv_lines(stmt: Select[tuple[AuditEvent, str | None]], batch: int = 500) -> 
         for event, slug in rows:
             d = as_dict(event, slug)
             d["detail"] = "; ".join(f"{k}={v}" for k, v in sorted(d["detail"].items()))
-            # Cells starting with = + - @ would run as formulas in a spreadsheet.
-            writer.writerow(
-                ["'" + str(d[c]) if str(d[c])[:1] in "=+-@" else d[c] for c in CSV_COLUMNS]
-            )
+            writer.writerow([csv_cell(d[c]) for c in CSV_COLUMNS])
         yield flush()
         if len(rows) < batch:
             return
