@@ -392,3 +392,21 @@ def test_a_denial_with_a_long_object_id_is_still_audited(app, client, auth, worl
         events = db.session.query(AuditEvent).filter(AuditEvent.outcome == "denied").all()
         found = [e for e in events if (e.detail or {}).get("object_id_full") == long_id]
         assert found and len(found[0].object_id) <= 64
+
+
+def test_refused_uploads_are_audited(app, client, auth, world):
+    from vir.audit.models import AuditEvent
+    from vir.core.db import db
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    assert _upload(client, editor, folder, "page.html", b"<html><script>x</script></html>"
+                   ).status_code == 415
+    assert _upload(client, editor, folder, "bomb.docx",
+                   files.docx_compressed(zipfile.ZIP_BZIP2)).status_code == 422
+    with app.app_context():
+        refused = db.session.query(AuditEvent).filter(
+            AuditEvent.action == "document.upload.refused").all()
+    assert {e.detail["filename"] for e in refused} == {"page.html", "bomb.docx"}
+    assert all(e.outcome == "denied" and e.actor == world.email("provider_editor")
+               and e.detail["code"] for e in refused)

@@ -4,9 +4,10 @@ finds; never a row without its object."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from vir.activities.rules import LateDeclaration, check_paper
-from vir.audit.operations import record
+from vir.audit.operations import record, record_now
 from vir.calendar import retention_cutoff
 from vir.core.db import db, utcnow
 from vir.core.errors import Refusal
@@ -148,6 +149,19 @@ def _category(value: str | None) -> str:
     return value
 
 
+@contextlib.contextmanager
+def audited_refusal(action: str, *, object_type: str, object_id: Any, provider_id: int | None,
+                    filename: str | None = None) -> Iterator[None]:
+    """A refused upload (wrong type, deadline, a bomb) is recorded as a denial, in a
+    transaction of its own that survives the caller's rollback, then refused as before."""
+    try:
+        yield
+    except Refusal as exc:
+        record_now(f"{action}.refused", object_type=object_type, object_id=object_id,
+                   provider_id=provider_id, code=exc.code, filename=(filename or "")[:255])
+        raise
+
+
 def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, user: Any,
                     title: str | None = None, category: str | None = None,
                     description: str = "", declaration: LateDeclaration | None = None,
@@ -157,18 +171,21 @@ def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, 
     ``before_store`` lets later rules (the paper deadline) look at the checked file and refuse
     it before any object is written."""
     category = _category(category)
-    check_paper(folder, utcnow(), declaration)  # fail fast, before reading a large body
-    checked = check_upload(stream, filename)
-    try:
-        check_paper(folder, utcnow(), declaration)
-        if before_store:
-            before_store(checked)
-        title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(checked.filename)
-        warnings = duplicate_warnings(folder, checked.sha256)
-        uid = checked.plan.uid if checked.plan is not None else secrets.token_hex(16)
-        key = _store(folder, uid, 1, checked)
-    finally:
-        checked.discard()
+    with audited_refusal("document.upload", object_type="folder", object_id=folder.id,
+                         provider_id=folder.room.provider_id, filename=filename):
+        check_paper(folder, utcnow(), declaration)  # fail fast, before reading a large body
+        checked = check_upload(stream, filename)
+        try:
+            check_paper(folder, utcnow(), declaration)
+            if before_store:
+                before_store(checked)
+            title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(
+                checked.filename)
+            warnings = duplicate_warnings(folder, checked.sha256)
+            uid = checked.plan.uid if checked.plan is not None else secrets.token_hex(16)
+            key = _store(folder, uid, 1, checked)
+        finally:
+            checked.discard()
     document = Document(uid=uid, folder=folder, folder_id=folder.id, title=title,
                         category=category, description=(description or "").strip(),
                         created_by_id=getattr(user, "id", None))
@@ -191,19 +208,22 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
                 before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
     """A new version of an existing document; earlier versions stay downloadable."""
     folder = document.folder
-    check_paper(folder, utcnow(), declaration)
-    checked = check_upload(stream, filename)
-    try:
+    with audited_refusal("document.new_version", object_type="document",
+                         object_id=document.id, provider_id=folder.room.provider_id,
+                         filename=filename):
         check_paper(folder, utcnow(), declaration)
-        if before_store:
-            before_store(checked)
-        warnings = duplicate_warnings(folder, checked.sha256, exclude=document)
-        if checked.sha256 == document.current.sha256:
-            warnings.append(_("This file is the same as the current version."))
-        number = document.current.version + 1
-        key = _store(folder, document.uid, number, checked)
-    finally:
-        checked.discard()
+        checked = check_upload(stream, filename)
+        try:
+            check_paper(folder, utcnow(), declaration)
+            if before_store:
+                before_store(checked)
+            warnings = duplicate_warnings(folder, checked.sha256, exclude=document)
+            if checked.sha256 == document.current.sha256:
+                warnings.append(_("This file is the same as the current version."))
+            number = document.current.version + 1
+            key = _store(folder, document.uid, number, checked)
+        finally:
+            checked.discard()
     version = _version_row(document, number, key, checked, user, note)
 
     def write() -> None:

@@ -28,6 +28,7 @@ from vir.core.text import clean_name
 from vir.documents.models import Category, Document, DocumentVersion
 from vir.documents.operations import (
     MAX_TITLE,
+    audited_refusal,
     decide_lateness,
     duplicate_warnings,
     object_key,
@@ -78,7 +79,9 @@ def forward_file(provider: Organisation, stream: IO[bytes], filename: str | None
     if activity is not None and activity.provider_id != provider.id:
         raise ForwardError(_("Choose one of this authority’s activities, or none."),
                            "validation_error", 422, "activity_id")
-    checked = check_upload(stream, filename)
+    with audited_refusal("forward.create", object_type="provider", object_id=provider.slug,
+                         provider_id=provider.id, filename=filename):
+        checked = check_upload(stream, filename)
     uid = secrets.token_hex(16)
     key = f"forwards/{provider.slug}/{uid}"
     try:
@@ -134,7 +137,9 @@ def accept(forward: Forward, folder: Folder, *, user: Any, title: str | None = N
     if category not in set(Category):
         raise ForwardError(_("Choose a category from the list."), "validation_error", 422,
                            "category")
-    check_paper(folder, utcnow(), declaration)  # refuse before copying anything
+    with audited_refusal("forward.accept", object_type="forward", object_id=forward.id,
+                         provider_id=forward.provider_id, filename=forward.filename):
+        check_paper(folder, utcnow(), declaration)  # refuse before copying anything
     title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(forward.filename)
     warnings = duplicate_warnings(folder, forward.sha256)
     uid = secrets.token_hex(16)
