@@ -130,6 +130,24 @@ def docx_compressed(method: int) -> bytes:
     return buf.getvalue()
 
 
+def docx_with_macros(content_type_only: bool = False) -> bytes:
+    """A macro-enabled document renamed .docx: a VBA project, and the macroEnabled type."""
+    buf = io.BytesIO()
+    good = zipfile.ZipFile(io.BytesIO(docx()))
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in good.infolist():
+            data = good.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.wordprocessingml."
+                    b"document.main+xml", b"application/vnd.ms-word.document.macroEnabled."
+                                          b"main+xml")
+            z.writestr(info.filename, data)
+        if not content_type_only:
+            z.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 512)
+    return buf.getvalue()
+
+
 def docx_with_symlink() -> bytes:
     buf = io.BytesIO()
     good = zipfile.ZipFile(io.BytesIO(docx()))
@@ -173,6 +191,8 @@ BAD = {
     "bzip2.docx": (lambda: docx_compressed(zipfile.ZIP_BZIP2), "unsafe_archive"),
     "lzma.docx": (lambda: docx_compressed(zipfile.ZIP_LZMA), "unsafe_archive"),
     "linked.docx": (docx_with_symlink, "unsafe_archive"),
+    "macros.docx": (docx_with_macros, "macros_refused"),
+    "macro-type.docx": (lambda: docx_with_macros(content_type_only=True), "macros_refused"),
     "noextension": (pdf, "bad_filename"),
 }
 

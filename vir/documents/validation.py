@@ -144,6 +144,29 @@ ZIP_RATIO_FLOOR = 64 * 1024 * 1024
 ZIP_CHECK_SECONDS = 5.0
 
 
+# Where office files keep code that runs: VBA projects and ActiveX controls in OOXML
+# (a .docm saved as .docx still has them), Basic and script libraries in ODF.
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
+MACRO_FOLDERS = ("activex/", "basic/", "scripts/")
+
+
+def _check_macros(archive: zipfile.ZipFile, filename: str) -> None:
+    names = [n.lower() for n in archive.namelist()]
+    found = any(n.rsplit("/", 1)[-1] in MACRO_PARTS for n in names) or any(
+        n.startswith(MACRO_FOLDERS) or f"/{MACRO_FOLDERS[0]}" in n for n in names)
+    if not found and "[content_types].xml" in names:
+        info = archive.getinfo(next(n for n in archive.namelist()
+                                    if n.lower() == "[content_types].xml"))
+        if info.file_size < 1024 * 1024 and info.compress_type in ZIP_METHODS:
+            types = archive.read(info).lower()
+            found = b"macroenabled" in types or b"vbaproject" in types
+    if found:
+        raise UploadRefused(
+            _("“%(name)s” contains macros or other code that runs when it is opened, which "
+              "VIR does not accept. Save it without macros (as an ordinary .docx, .xlsx or "
+              ".pptx) and upload that.", name=filename), "macros_refused")
+
+
 def _check_zip(path: Path, filename: str) -> None:
     """Walk the archive: no links, no escaping paths, only the compression office suites
     write, and a bound on what it expands to (absolute, as a ratio to the file's size, and in
@@ -164,6 +187,7 @@ def _check_zip(path: Path, filename: str) -> None:
                     _("“%(name)s” is compressed in a way office programs do not use, so it was "
                       "refused. Save it again from the program that made it.", name=filename),
                     "unsafe_archive")
+            _check_macros(archive, filename)
             total = 0
             for entry in entries:
                 mode = entry.external_attr >> 16
