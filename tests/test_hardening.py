@@ -410,3 +410,16 @@ def test_refused_uploads_are_audited(app, client, auth, world):
     assert {e.detail["filename"] for e in refused} == {"page.html", "bomb.docx"}
     assert all(e.outcome == "denied" and e.actor == world.email("provider_editor")
                and e.detail["code"] for e in refused)
+
+
+def test_vir_serve_caps_what_waitress_takes_in_at_the_upload_limit(app, runner, monkeypatch):
+    """waitress buffered an unauthenticated 150 MB body before VIR saw it, with a cap (its
+    default, 1 GB) below VIR_MAX_UPLOAD_MB."""
+    import waitress
+
+    seen = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: seen.update(kwargs))
+    app.config["MAX_CONTENT_LENGTH"] = 2048 * 1024 * 1024
+    result = runner.invoke(args=["serve", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert seen["max_request_body_size"] == 2049 * 1024 * 1024

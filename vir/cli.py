@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -257,6 +258,12 @@ def demo_cmd(password_stdin: bool) -> None:
         click.echo(f"  {email:36} {role}")
 
 
+def waitress_body_limit(config: Any) -> int:
+    """The largest body waitress may take in: the largest upload, and a little for the
+    multipart framing around it."""
+    return int(config["MAX_CONTENT_LENGTH"]) + 1024 * 1024
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -289,7 +296,12 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
                    "tesseract-ocr-eng tesseract-ocr-cym")
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
     try:
-        serve(app, host=host, port=port, threads=threads, ident="VIR")
+        # waitress receives a whole body before VIR sees any of it (into its own temporary
+        # file past 512 KB, removed when the request ends): its cap is VIR's, so nobody can
+        # make it hold more than the largest upload VIR would take. gunicorn (production)
+        # streams bodies to VIR instead, which refuses them as they arrive.
+        serve(app, host=host, port=port, threads=threads, ident="VIR",
+              max_request_body_size=waitress_body_limit(app.config))
     finally:
         if worker is not None:
             worker.stop(graceful=True)
