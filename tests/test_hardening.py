@@ -423,3 +423,50 @@ def test_vir_serve_caps_what_waitress_takes_in_at_the_upload_limit(app, runner, 
     result = runner.invoke(args=["serve", "--port", "5999"])
     assert result.exit_code == 0, result.output
     assert seen["max_request_body_size"] == 2049 * 1024 * 1024
+
+
+def _pdf_with(extra: bytes) -> bytes:
+    pdf = files.pdf("Active")
+    return pdf.replace(b"<< /Type /Catalog /Pages 2 0 R >>",
+                       b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>")
+
+
+def test_unscanned_and_active_pdfs_are_marked_and_active_ones_never_previewed(app, client,
+                                                                             auth, world):
+    """With no scanner, uploads were accepted with no sign; a PDF with JavaScript or an
+    OpenAction was previewed inline like any other."""
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    active = _upload(client, editor, folder, "active.pdf", _pdf_with(
+        b"/OpenAction << /S /J#61vaScript /JS (app.alert(1)) >>")).get_json()
+    plain = _upload(client, editor, folder, "plain.pdf", files.pdf("Plain")).get_json()
+    assert active["active_content"] == ["javascript", "openaction"]
+    assert plain["active_content"] == [] and plain["scanned"] is False
+    auth.login("provider_viewer")
+    page = client.get(f"/documents/{active['id']}").get_data(as_text=True)
+    assert "contains active content" in page and "Show a preview" not in page
+    assert client.get(f"/documents/{active['id']}/preview").status_code == 404
+    assert client.get(f"/documents/{active['id']}/inline").status_code == 404
+    assert client.get(f"/documents/{plain['id']}/inline").status_code in (200, 302)
+    assert "Show a preview" in client.get(f"/documents/{plain['id']}").get_data(as_text=True)
+    listing = client.get(f"/rooms/folders/{folder}").get_data(as_text=True)
+    assert "Active content" in listing and "Not scanned" in listing
+    assert "Not scanned for viruses" in client.get(f"/documents/{plain['id']}").get_data(
+        as_text=True)
+
+
+def test_the_production_entry_point_needs_a_scanner_or_a_deliberate_off(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VIR_DATA_DIR": str(tmp_path), "VIR_SECRET_KEY": "k" * 40}
+    for name in ("VIR_CLAMD", "VIR_CLAMD_SOCKET", "VIR_CLAMD_HOST", "VIR_DATABASE_URL"):
+        env.pop(name, None)
+    refused = subprocess.run([sys.executable, "-c", "import vir.wsgi"], env=env,
+                             capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "without a virus scanner" in refused.stderr
+    env["VIR_CLAMD"] = "off"
+    started = subprocess.run([sys.executable, "-c", "import vir.wsgi"], env=env,
+                             capture_output=True, text=True, check=False)
+    assert started.returncode == 0, started.stderr

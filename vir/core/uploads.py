@@ -470,13 +470,18 @@ class VirRequest(Request):
         for spool in getattr(self, "_vir_spools", ()):
             spool.close()
 
-    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
-                         filename: str | None = None,
-                         content_length: int | None = None) -> IO[bytes]:
+    def may_spool(self) -> bool:
+        """Whether this request's files may be written to disk: a route that takes files,
+        and a caller who is signed in (the route then checks they may write there)."""
         from flask_login import current_user
 
         view = current_app.view_functions.get(self.endpoint or "")
-        if not _takes_files(view) or not current_user.is_authenticated:
+        return _takes_files(view) and bool(current_user.is_authenticated)
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None,
+                         content_length: int | None = None) -> IO[bytes]:
+        if not self.may_spool():
             return Discard()  # type: ignore[return-value]
         spool = HashingSpool(spool_dir())
         self.__dict__.setdefault("_vir_spools", []).append(spool)

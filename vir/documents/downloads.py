@@ -7,7 +7,7 @@ from flask import Response, abort
 from vir.documents import operations as ops
 from vir.documents.models import Document
 from vir.storage import StorageError, get_storage
-from vir.storage.http import INLINE_TYPES
+from vir.storage.http import previewable
 
 
 def file_response(document: Document, version_number: int | None, *,
@@ -15,8 +15,8 @@ def file_response(document: Document, version_number: int | None, *,
     version = document.version(version_number)
     if version is None:
         abort(404)
-    if inline and version.media_type not in INLINE_TYPES:
-        abort(404)  # only PDF and images are ever shown inline
+    if inline and not previewable(version.media_type, version.active_content):
+        abort(404)  # only PDF and images are ever shown inline, and no PDF that runs code
     ops.record_download(document, version, inline=inline)
     return send_stored(version.storage_key, version.filename, version.media_type,
                        inline=inline)

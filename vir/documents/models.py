@@ -81,6 +81,12 @@ class DocumentVersion(db.Model):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     late_reason: Mapped[str] = mapped_column(Text, default="")
     information_date: Mapped[date | None] = mapped_column(Date)
+    # True: scanned for viruses by clamd; False: no scanner was configured (shown to everyone
+    # as "not scanned"); None: stored before this was recorded.
+    scanned: Mapped[bool | None] = mapped_column(Boolean)
+    # PDF names that run something when the file is opened (javascript, openaction, ...),
+    # comma-separated; such a file is never previewed inline.
+    active_content: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="versions")
     uploaded_by: Mapped[User | None] = relationship()

@@ -126,7 +126,8 @@ def _version_row(document: Document, number: int, key: str, checked: CheckedFile
         media_type=checked.media_type, size=checked.size, sha256=checked.sha256,
         storage_backend=get_storage().name, storage_key=key, note=note.strip(),
         uploaded_by_id=getattr(user, "id", None),
-        uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "")
+        uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "",
+        scanned=checked.scanned, active_content=checked.active_content)
 
 
 def decide_lateness(folder: Folder, version: DocumentVersion,

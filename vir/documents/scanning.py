@@ -39,8 +39,9 @@ def _connect() -> socket.socket | None:
     return None
 
 
-def scan_file(path: Path, filename: str) -> None:
-    """Raise UploadRefused if the file is infected or cannot be scanned."""
+def scan_file(path: Path, filename: str) -> bool:
+    """Raise UploadRefused if the file is infected or cannot be scanned; True once scanned,
+    False when no scanner is configured (the file is then marked "not scanned")."""
     unavailable = UploadRefused(
         _("The virus scanner is not available, so the file was not accepted. Try again "
           "later."), "scanner_unavailable", 503)
@@ -50,7 +51,7 @@ def scan_file(path: Path, filename: str) -> None:
         log.error("clamd unreachable: %s", exc)
         raise unavailable from exc
     if sock is None:
-        return
+        return False
     try:
         with sock, path.open("rb") as fh:
             sock.sendall(b"zINSTREAM\0")
@@ -68,7 +69,12 @@ def scan_file(path: Path, filename: str) -> None:
         raise unavailable from exc
     answer = reply.rstrip(b"\0").decode("utf-8", "replace")
     if answer.endswith("OK"):
-        return
+        return True
+    if "size limit exceeded" in answer.lower():
+        # clamd's StreamMaxLength: the file is larger than the scanner will read
+        raise UploadRefused(
+            _("“%(name)s” is larger than the virus scanner accepts, so it was not accepted.",
+              name=filename), "too_large_to_scan", 413)
     if answer.endswith("FOUND"):
         signature = answer.removeprefix("stream: ").removesuffix(" FOUND")
         log.warning("infected upload refused: %s (%s)", filename, signature)

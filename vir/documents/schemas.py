@@ -53,6 +53,8 @@ class VersionSchema(ma.Schema):
     late = ma.fields.Boolean()
     late_reason = ma.fields.String()
     information_date = ma.fields.Date(allow_none=True)
+    scanned = ma.fields.Boolean(allow_none=True)
+    active_content = ma.fields.List(ma.fields.String())
 
 
 class DocumentSchema(ma.Schema):
@@ -73,6 +75,12 @@ class DocumentSchema(ma.Schema):
     deleted_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     late_reason = ma.fields.String()
+    scanned = ma.fields.Boolean(allow_none=True, metadata={
+        "description": "scanned for viruses (false: no scanner is configured; null: not "
+                       "recorded, stored before VIR recorded it)"})
+    active_content = ma.fields.List(ma.fields.String(), metadata={
+        "description": "what the PDF runs when opened (javascript, openaction, "
+                       "additional-actions, launch, richmedia, xfa); never previewed inline"})
     index_status = ma.fields.String(metadata={
         "description": "search: pending, indexed, partial, no_text or failed"})
     index_reason = ma.fields.String(allow_none=True, metadata={

@@ -31,7 +31,12 @@ def version_dict(v: DocumentVersion) -> dict[str, Any]:
         "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
         "uploaded_by_organisation": v.uploaded_by_org,
         "late": v.late, "late_reason": v.late_reason, "information_date": v.information_date,
+        "scanned": v.scanned, "active_content": _active(v.active_content),
     }
+
+
+def _active(value: str) -> list[str]:
+    return [part for part in (value or "").split(",") if part]
 
 
 def document_dict(d: Document, *, versions: bool = False,
@@ -47,6 +52,7 @@ def document_dict(d: Document, *, versions: bool = False,
         "area": d.folder.area, "deleted_at": d.deleted_at, "warnings": warnings or [],
         "late": current.late, "late_reason": current.late_reason,
         "index_status": index_status(current),
+        "scanned": current.scanned, "active_content": _active(current.active_content),
     }
     status, reason = _index_row(current)
     # Why not all of its text is searchable (failures: only to those who may see them).

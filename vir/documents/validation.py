@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -79,6 +80,8 @@ class CheckedFile:
     warnings: list[str] = field(default_factory=list)
     plan: Any = None  # where a pipelined upload is already being stored
     pipeline: Any = None
+    scanned: bool = False  # by clamd; False when no scanner is configured
+    active_content: str = ""  # see pdf_active_content
 
     def discard(self) -> None:
         """Remove the spooled file, and abandon a pipelined upload not completed."""
@@ -266,11 +269,42 @@ def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
                   "%(kind)s.", name=filename, kind=media_type), "type_mismatch", 415)
         if media_type in ZIP_BASED:
             _check_zip(path, filename)
-        scan_file(path, filename)
+        active = pdf_active_content(path) if media_type == "application/pdf" else ""
+        scanned = scan_file(path, filename)
     except BaseException:
         if pipeline is not None:
             pipeline.abort()
         path.unlink(missing_ok=True)
         raise
     return CheckedFile(path=path, filename=filename, media_type=media_type, size=size,
-                       sha256=sha256, plan=plan, pipeline=pipeline)
+                       sha256=sha256, plan=plan, pipeline=pipeline, scanned=scanned,
+                       active_content=active)
+
+
+# PDF names that make a reader run something: scripts, actions on opening or on events,
+# launching programs, embedded media and XML forms (after pdfid's list).
+ACTIVE_NAMES = {b"javascript": "javascript", b"js": "javascript", b"openaction": "openaction",
+                b"aa": "additional-actions", b"launch": "launch", b"richmedia": "richmedia",
+                b"xfa": "xfa"}
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]{1,64})")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def pdf_active_content(path: Path, block: int = 4 * 1024 * 1024) -> str:
+    """The active content a PDF names, e.g. "javascript,openaction"; "" if none. Names are
+    read with their #xx escapes undone (/J#61vaScript is /JavaScript), across block edges.
+    Names inside compressed object streams are not seen here."""
+    found: set[str] = set()
+    tail = b""
+    with path.open("rb") as fh:
+        while data := fh.read(block):
+            chunk = tail + data
+            for match in _PDF_NAME.finditer(chunk):
+                name = match.group(1)
+                if b"#" in name:
+                    name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+                kind = ACTIVE_NAMES.get(name.lower())
+                if kind:
+                    found.add(kind)
+            tail = chunk[-80:]
+    return ",".join(sorted(found))

@@ -30,7 +30,7 @@ from vir.documents.downloads import file_response
 from vir.documents.forms import MoveForm, UploadForm, VersionForm
 from vir.documents.validation import UploadRefused
 from vir.storage import StorageError
-from vir.storage.http import INLINE_TYPES
+from vir.storage.http import previewable
 
 bp = Blueprint("documents", __name__)
 
@@ -108,7 +108,8 @@ def document(document_id: int) -> str:
                            show_reason=can_see_index_failure(current_user, doc.current),
                            room=room, writable=can(current_user, WRITE, room, area),
                            restorable=can_restore(current_user, room, area),
-                           previewable=doc.current.media_type in INLINE_TYPES,
+                           previewable=previewable(doc.current.media_type,
+                                                   doc.current.active_content),
                            form=VersionForm(), empty=EmptyForm(), move_form=_move_form(doc))
 
 
@@ -185,7 +186,7 @@ def download(document_id: int) -> Response:
 def preview(document_id: int) -> str:
     doc = load_document(document_id, READ)
     version = doc.version(request.args.get("version", type=int))
-    if version is None or version.media_type not in INLINE_TYPES:
+    if version is None or not previewable(version.media_type, version.active_content):
         abort(404)
     return render_template("documents/preview.html", document=doc, version=version,
                            folder=doc.folder, room=doc.folder.room)

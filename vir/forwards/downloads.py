@@ -7,13 +7,13 @@ from flask import Response, abort
 from vir.documents.downloads import send_stored
 from vir.forwards import operations as ops
 from vir.forwards.models import Forward
-from vir.storage.http import INLINE_TYPES
+from vir.storage.http import previewable
 
 
 def forward_file_response(forward: Forward, *, inline: bool = False) -> Response:
     if forward.purged_at is not None:
         abort(410)  # kept as history; the file went after the retention period
-    if inline and forward.media_type not in INLINE_TYPES:
+    if inline and not previewable(forward.media_type, forward.active_content):
         abort(404)
     ops.record_download(forward, inline=inline)
     return send_stored(forward.storage_key, forward.filename, forward.media_type, inline=inline)

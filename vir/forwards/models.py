@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vir.accounts.models import User
@@ -39,6 +39,8 @@ class Forward(db.Model):
     media_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
+    scanned: Mapped[bool | None] = mapped_column(Boolean)  # as on DocumentVersion
+    active_content: Mapped[str] = mapped_column(String(128), default="", server_default="")
     storage_backend: Mapped[str] = mapped_column(String(16))
     storage_key: Mapped[str] = mapped_column(String(512), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=ForwardStatus.PENDING, index=True)

@@ -94,7 +94,8 @@ def forward_file(provider: Organisation, stream: IO[bytes], filename: str | None
         created_by_id=user.id, note=note, activity_id=activity.id if activity else None,
         filename=checked.filename, media_type=checked.media_type, size=checked.size,
         sha256=checked.sha256, storage_backend=get_storage().name, storage_key=key,
-        status=ForwardStatus.PENDING)
+        status=ForwardStatus.PENDING, scanned=checked.scanned,
+        active_content=checked.active_content)
 
     def write() -> None:
         db.session.add(forward)
@@ -153,7 +154,8 @@ def accept(forward: Forward, folder: Folder, *, user: Any, title: str | None = N
         media_type=forward.media_type, size=forward.size, sha256=forward.sha256,
         storage_backend=get_storage().name, storage_key=key,
         uploaded_by_id=getattr(user, "id", None),
-        uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "")
+        uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "",
+        scanned=forward.scanned, active_content=forward.active_content)
     forward_id, provider_id = forward.id, forward.provider_id
     from_org = forward.from_org.slug
 

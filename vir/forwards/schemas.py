@@ -69,3 +69,7 @@ class ForwardSchema(ma.Schema):
     file_available = ma.fields.Boolean(metadata={
         "description": "false once the file is purged after the retention period"})
     warnings = ma.fields.List(ma.fields.String())
+    scanned = ma.fields.Boolean(allow_none=True, metadata={
+        "description": "scanned for viruses (false: no scanner is configured)"})
+    active_content = ma.fields.List(ma.fields.String(), metadata={
+        "description": "what the PDF runs when opened; never previewed inline"})

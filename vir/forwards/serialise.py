@@ -33,4 +33,6 @@ def forward_dict(f: Forward, user: Any, warnings: list[str] | None = None) -> di
         "decided_by": f.decided_by.name if f.decided_by else None,
         "decline_reason": f.decline_reason, "accepted_into": accepted,
         "file_available": f.purged_at is None, "warnings": warnings or [],
+        "scanned": f.scanned,
+        "active_content": [p for p in (f.active_content or "").split(",") if p],
     }

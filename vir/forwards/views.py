@@ -43,7 +43,7 @@ from vir.orgs.operations import by_slug
 from vir.rooms.models import Area, Folder, Room
 from vir.rooms.operations import folders_in, room_for
 from vir.storage import StorageError
-from vir.storage.http import INLINE_TYPES
+from vir.storage.http import previewable
 
 bp = Blueprint("forwards", __name__)
 
@@ -161,7 +161,8 @@ def _page(forward: Forward, accept_form: AcceptForm | None = None,
         decline_form=decline_form or DeclineForm(), empty=EmptyForm(),
         withdraw=forward.pending and is_forwarder(current_user, forward),
         readable_room=room is not None and can_read_forwards(current_user, room),
-        previewable=forward.media_type in INLINE_TYPES and forward.purged_at is None,
+        previewable=previewable(forward.media_type, forward.active_content)
+        and forward.purged_at is None,
         stale=ops.is_stale(forward))
 
 
@@ -187,7 +188,8 @@ def inline(forward_id: int) -> Response:
 @login_required
 def preview(forward_id: int) -> str:
     forward = load_forward(forward_id, READ)
-    if forward.media_type not in INLINE_TYPES or forward.purged_at is not None:
+    if not previewable(forward.media_type, forward.active_content) \
+            or forward.purged_at is not None:
         abort(404)
     return render_template("forwards/preview.html", forward=forward)
 

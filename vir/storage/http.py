@@ -9,6 +9,12 @@ from urllib.parse import quote
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
+def previewable(media_type: str, active_content: str = "") -> bool:
+    """Shown in the browser rather than downloaded: PDFs and images, and never a PDF that
+    runs something when opened."""
+    return media_type in INLINE_TYPES and not active_content
+
+
 def ascii_fallback(filename: str) -> str:
     """RFC 6266: an ASCII-only filename= for old clients, alongside filename*= in UTF-8."""
     folded = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
