@@ -150,3 +150,30 @@ def test_the_digest_includes_papers_in_subfolders(app, client, auth, world, conf
         _send(app)
     digests = box.to(world.email("inspector"))
     assert digests and "Appendix on attendance" in digests[0].get_content()
+
+
+def test_password_links_go_to_the_account_holder_and_coordinators_hear_of_grants(
+        app, client, auth, world, inbox, runner):
+    """An admin (who holds no document content) could create a co-ordinator, or make a
+    set-password link for an existing inspector, and read the Link Inspectors area with it."""
+    box, _ = inbox
+    admin = auth.token("admin")
+    r = client.post("/api/v1/users", headers=admin, json={
+        "email": "new.coordinator@test.example", "name": "New", "org": "estyn",
+        "roles": ["coordinator"]})
+    assert r.status_code == 201 and r.get_json()["password_link_sent"] is True
+    assert "/set-password/" not in r.get_data(as_text=True)
+    mine = box.to("new.coordinator@test.example")
+    assert len(mine) == 1 and "/set-password/" in mine[0].get_content()
+    told = box.to(world.email("coordinator"))
+    assert told and "new.coordinator@test.example" in told[-1]["Subject"]
+    assert world.email("admin") in told[-1].get_content()
+    auth.login("admin")
+    page = client.post(f"/admin/users/{world.users['inspector']}/password-link")
+    assert page.status_code == 200 and b"/set-password/" not in page.data
+    assert b"has been sent" in page.data
+    assert any("/set-password/" in m.get_content() for m in box.to(world.email("inspector")))
+    assert all("/set-password/" not in m.get_content() for m in box.to(world.email("admin")))
+    # An operator at the server's command line can still print one.
+    printed = runner.invoke(args=["users", "link", world.email("inspector")])
+    assert printed.exit_code == 0 and "/set-password/" in printed.output

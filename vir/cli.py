@@ -161,9 +161,29 @@ def users_add(
     except ops.AccountError as exc:
         _fail(str(exc))
     db.session.commit()
+    from vir.notifications.operations import tell_coordinators_of_roles
+
+    tell_coordinators_of_roles(user, sorted(user.roles), None)
     click.echo(f"Added {user.email}.")
     if not password:
         click.echo(f"One-time link to set the password (valid 72 hours): {set_password_url(user)}")
+
+
+@users_cli.command("link")
+@click.argument("email")
+@with_appcontext
+def users_link(email: str) -> None:
+    """Print a one-time link for an existing user to set a password (for operators with the
+    server's command line; the web pages and the API only ever mail it to the user)."""
+    from vir.accounts.links import set_password_url
+    from vir.audit.operations import record
+    from vir.core.db import db
+
+    user = _user_or_fail(email)
+    record("user.password_link", object_type="user", object_id=user.id, sent=False,
+           printed=True)
+    db.session.commit()
+    click.echo(f"One-time link to set the password (valid 72 hours): {set_password_url(user)}")
 
 
 def _user_or_fail(email: str):  # type: ignore[no-untyped-def]

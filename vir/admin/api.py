@@ -15,7 +15,9 @@ from vir.accounts.links import set_password_url
 from vir.accounts.models import User
 from vir.admin.schemas import AssignIn, OrganisationIn, OrganisationOut, UserIn, UserOut, UserPatch
 from vir.api.common import fail
+from vir.audit.operations import record
 from vir.core.db import db
+from vir.notifications.operations import send_password_link, tell_coordinators_of_roles
 from vir.orgs import operations as org_ops
 from vir.orgs.models import Organisation
 
@@ -75,7 +77,8 @@ def users() -> Any:
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)
 def create_user(args: dict[str, Any]) -> Any:
-    """Add a user; the answer carries a one-time link for them to set a password."""
+    """Add a user; a one-time link to set a password is mailed to them (and never shown to
+    the administrator); co-ordinators are told of any inspectorate role."""
     org = _org(args["org"], "org")
     providers = [_org(slug, "assign") for slug in args["assign"]]
     try:
@@ -85,7 +88,11 @@ def create_user(args: dict[str, Any]) -> Any:
     except account_ops.AccountError as exc:
         fail(422, str(exc), email=[str(exc)])
     db.session.commit()
-    user.set_password_url = set_password_url(user)
+    user.password_link_sent = send_password_link(user, set_password_url(user))
+    record("user.password_link", object_type="user", object_id=user.id,
+           sent=user.password_link_sent)
+    db.session.commit()
+    tell_coordinators_of_roles(user, sorted(user.roles), current_user)
     return user
 
 

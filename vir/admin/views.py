@@ -15,10 +15,12 @@ from vir.accounts.forms import EmptyForm
 from vir.accounts.links import set_password_url
 from vir.accounts.models import Role, User
 from vir.admin.forms import AssignForm, OrganisationForm, UserForm
+from vir.audit.operations import record
 from vir.core.db import db
 from vir.core.forms import options
 from vir.core.i18n import locale
 from vir.core.labels import ROLE_LABELS
+from vir.notifications.operations import send_password_link, tell_coordinators_of_roles
 from vir.orgs import operations as org_ops
 from vir.orgs.models import Organisation, OrgKind
 from vir.rooms.models import Room
@@ -97,9 +99,8 @@ def users() -> Any:
             form.email.errors = [str(exc)]
         else:
             db.session.commit()
-            return render_template(
-                "admin/password_link.html", user=user, link=set_password_url(user)
-            )
+            tell_coordinators_of_roles(user, sorted(user.roles), current_user)
+            return _send_link(user)
     all_users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", form=form, users=all_users)
 
@@ -184,4 +185,13 @@ def password_link(user_id: int) -> str:
     u = _user(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return render_template("admin/password_link.html", user=u, link=set_password_url(u))
+    return _send_link(u)
+
+
+def _send_link(user: User) -> str:
+    """Mail the set-password link to the account holder; the page says only whether it went
+    (an administrator holding the link would hold the account)."""
+    sent = send_password_link(user, set_password_url(user))
+    record("user.password_link", object_type="user", object_id=user.id, sent=sent)
+    db.session.commit()
+    return render_template("admin/password_link.html", user=user, sent=sent)

@@ -206,3 +206,53 @@ def send_forward_decisions(now: datetime) -> int:
         Forward.status.in_([ForwardStatus.ACCEPTED, ForwardStatus.DECLINED]),
         Forward.decided_at > now - timedelta(days=7)))
     return sum(send_forward_decision(i) for i in list(ids))
+
+
+INSPECTORATE_ROLES = (Role.INSPECTOR, Role.COORDINATOR)
+
+
+def send_password_link(user: User, link: str) -> bool:
+    """A set-password link goes to the account holder alone, by mail: never to the screen of
+    the administrator who asked for it (who would otherwise hold the account's access)."""
+    locale = user.locale or "en"
+    with force_locale(locale):
+        subject = _("VIR: set your password")
+        body = "\n\n".join([
+            _("Use this link to set the password for your VIR account (%(email)s). It works "
+              "once, within 72 hours.", email=user.email),
+            link,
+            _("If you did not expect this, tell your administrator; your account is unchanged "
+              "until the link is used.")])
+    key = f"password-link:{user.id}:{utcnow().isoformat()}"
+    sent = send_once(key, user.email, user.name, subject, body)
+    db.session.commit()
+    return sent
+
+
+def tell_coordinators_of_roles(user: User, roles: list[str], by: User | None) -> int:
+    """Granting an inspectorate role (inspector, co-ordinator) gives access to Link
+    Inspectors areas: every co-ordinator is told at once, by mail, who gave it to whom."""
+    granted = [r for r in roles if r in INSPECTORATE_ROLES]
+    if not granted:
+        return 0
+    from vir.core.labels import ROLE_LABELS
+
+    sent = 0
+    coordinators = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR,
+                                          User.active.is_(True), User.id != user.id))
+    stamp = utcnow().isoformat()
+    for coordinator in coordinators:
+        with force_locale(coordinator.locale or "en"):
+            subject = _("VIR: inspectorate access granted to %(email)s", email=user.email)
+            body = _("%(admin)s gave %(name)s (%(email)s) access that opens Link Inspectors "
+                     "areas (%(roles)s). If this was not agreed, disable the account at once: "
+                     "%(url)s",
+                     admin=by.email if by is not None else "vir (command line)",
+                     name=user.name, email=user.email,
+                     roles=", ".join(str(ROLE_LABELS[r]) for r in granted),
+                     url=_url(f"/admin/users/{user.id}"))
+        sent += send_once(f"role-grant:{user.id}:{coordinator.id}:{stamp}", coordinator.email,
+                          coordinator.name, subject, body)
+    db.session.commit()
+    return sent
