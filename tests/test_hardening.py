@@ -470,3 +470,54 @@ def test_the_production_entry_point_needs_a_scanner_or_a_deliberate_off(tmp_path
     started = subprocess.run([sys.executable, "-c", "import vir.wsgi"], env=env,
                              capture_output=True, text=True, check=False)
     assert started.returncode == 0, started.stderr
+
+
+def _statements(app: Any, call: Any) -> int:
+    import sqlalchemy as sa
+
+    from vir.core.db import db
+
+    count = [0]
+
+    def counted(*args: Any) -> None:
+        count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_folder_lists_cost_the_same_statements_however_many_documents(app, client, auth,
+                                                                       world):
+    """1,000 documents in one folder: 1,010 SQL statements for the API list (a stored-text
+    load per document just for its index status), unpaged."""
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    auth.login("provider_viewer")
+
+    def listing() -> None:
+        assert client.get(f"/api/v1/folders/{folder}/documents", headers=editor
+                          ).status_code == 200
+
+    def page() -> None:
+        assert client.get(f"/rooms/folders/{folder}").status_code == 200
+
+    for n in range(3):
+        _upload(client, editor, folder, f"a{n}.txt", f"paper {n}".encode())
+    few = (_statements(app, listing), _statements(app, page))
+    for n in range(3, 30):
+        _upload(client, editor, folder, f"b{n}.txt", f"paper {n}".encode())
+    many = (_statements(app, listing), _statements(app, page))
+    assert many == few, (few, many)
+    # The API list is paged, with the total in the X-Pagination header.
+    import json
+
+    r = client.get(f"/api/v1/folders/{folder}/documents", headers=editor,
+                   query_string={"page": 2, "page_size": 10})
+    assert len(r.get_json()) == 10
+    assert json.loads(r.headers["X-Pagination"])["total"] == 31  # and the world's PDF

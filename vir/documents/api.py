@@ -25,7 +25,7 @@ from vir.documents.schemas import (
     UploadFile,
     VersionFields,
 )
-from vir.documents.serialise import document_dict
+from vir.documents.serialise import document_dict, index_rows
 from vir.documents.validation import UploadRefused
 
 blp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Documents")
@@ -56,10 +56,16 @@ def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dic
 @blp.get("/folders/<int:folder_id>/documents")
 @login_required
 @blp.response(200, DocumentSchema(many=True))
-def list_documents(folder_id: int) -> list[dict[str, Any]]:
-    """Documents in a folder (not those in the trash)."""
+@blp.paginate(page_size=100, max_page_size=500)
+def list_documents(folder_id: int, pagination_parameters: Any) -> list[dict[str, Any]]:
+    """Documents in a folder (not those in the trash), by title, a page at a time
+    (``page``, ``page_size``; the X-Pagination header gives the total)."""
     folder = load_folder(folder_id, READ)
-    return [document_dict(d) for d in queries.in_folder(folder)]
+    total, documents = queries.page_in_folder(folder, offset=pagination_parameters.first_item,
+                                              limit=pagination_parameters.page_size)
+    pagination_parameters.item_count = total
+    index = index_rows([d.current.id for d in documents if d.versions])
+    return [document_dict(d, index=index) for d in documents]
 
 
 @blp.get("/folders/<int:folder_id>/trash")

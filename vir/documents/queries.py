@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from vir.core.db import db
-from vir.documents.models import Document
+from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder
 
 
-def in_folder(folder: Folder, *, trashed: bool = False) -> list[Document]:
+def _in_folder(folder: Folder, trashed: bool) -> Any:
     stmt = select(Document).where(Document.folder_id == folder.id)
-    stmt = stmt.where(Document.deleted_at.is_not(None) if trashed
+    return stmt.where(Document.deleted_at.is_not(None) if trashed
                       else Document.deleted_at.is_(None))
-    return list(db.session.scalars(stmt.order_by(Document.title)))
+
+
+def in_folder(folder: Folder, *, trashed: bool = False) -> list[Document]:
+    return list(db.session.scalars(_in_folder(folder, trashed).order_by(Document.title)))
+
+
+def page_in_folder(folder: Folder, *, offset: int, limit: int,
+                   trashed: bool = False) -> tuple[int, list[Document]]:
+    """One page of a folder's documents, by title, with how many there are in all; their
+    versions and uploaders loaded with them (a fixed number of statements per page)."""
+    stmt = _in_folder(folder, trashed)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    documents = list(db.session.scalars(
+        stmt.order_by(Document.title, Document.id).offset(offset).limit(limit)
+        .options(selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by))))
+    return total, documents

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
+from sqlalchemy import select
 
 from vir.access import can_see_index_failure
 from vir.core.db import db
@@ -17,11 +18,25 @@ def index_status(version: DocumentVersion) -> str:
     return _index_row(version)[0]
 
 
-def _index_row(version: DocumentVersion) -> tuple[str, str]:
+def _index_row(version: DocumentVersion,
+               known: dict[int, tuple[str, str]] | None = None) -> tuple[str, str]:
     from vir.search.models import DocumentText, IndexStatus
 
+    if known is not None:
+        return known.get(version.id, (IndexStatus.PENDING, ""))
     row = db.session.get(DocumentText, version.id)
     return (row.status, row.reason or "") if row is not None else (IndexStatus.PENDING, "")
+
+
+def index_rows(version_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Index status and reason of many versions in one statement (not the stored text)."""
+    from vir.search.models import DocumentText
+
+    if not version_ids:
+        return {}
+    return {v: (status, reason or "") for v, status, reason in db.session.execute(
+        select(DocumentText.version_id, DocumentText.status, DocumentText.reason)
+        .where(DocumentText.version_id.in_(version_ids)))}
 
 
 def version_dict(v: DocumentVersion) -> dict[str, Any]:
@@ -40,7 +55,9 @@ def _active(value: str) -> list[str]:
 
 
 def document_dict(d: Document, *, versions: bool = False,
-                  warnings: list[str] | None = None) -> dict[str, Any]:
+                  warnings: list[str] | None = None,
+                  index: dict[int, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """``index``: statuses loaded beforehand for a list (`index_rows`)."""
     current = d.current
     body: dict[str, Any] = {
         "id": d.id, "title": d.title, "filename": current.filename,
@@ -51,10 +68,10 @@ def document_dict(d: Document, *, versions: bool = False,
         "folder_id": d.folder_id, "provider": d.folder.room.provider.slug,
         "area": d.folder.area, "deleted_at": d.deleted_at, "warnings": warnings or [],
         "late": current.late, "late_reason": current.late_reason,
-        "index_status": index_status(current),
+        "index_status": _index_row(current, index)[0],
         "scanned": current.scanned, "active_content": _active(current.active_content),
     }
-    status, reason = _index_row(current)
+    status, reason = _index_row(current, index)
     # Why not all of its text is searchable (failures: only to those who may see them).
     if status == "failed" and not can_see_index_failure(current_user, current):
         reason = ""
