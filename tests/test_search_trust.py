@@ -185,14 +185,31 @@ def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, clie
     editor = auth.token("provider_editor")
     _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
             READABLE["plan.txt"].encode())
-    for q in ("*", "a*", "?*", "t?n", "title:*", "*:*", "ab~2", "x~"):
+    for q in ("*", "a*", "?*", "t?n", "title:*", "*:*", "ab~2", "x~", "atten~2"[:4] + "~2"):
         r = _search(client, editor, q)
         assert r.status_code == 422, q
         assert "two letters" in r.get_json()["error"]["message"], q
+    # A range over words stands for every word of the index between two others (the
+    # attacker's exact:[a TO z] held a worker for 100 s): ranges are for dates.
+    for q in ("exact:[a TO z]", "content:[a TO c]", "title:{a TO b}"):
+        r = _search(client, editor, q)
+        assert r.status_code == 422 and "dates" in r.get_json()["error"]["message"], q
+    assert _search(client, editor, "uploaded_at:[2020 TO 2100]").get_json()["total"] == 2
     cy = _search(client, {**editor, "Accept-Language": "cy"}, "a*").get_json()
     assert "ddwy lythyren" in cy["error"]["message"]
-    for q in ("at*", "att?ndance", "atendance~", "atendanse~2"):
+    for q in ("at*", "att?ndance", "atendance~", "atendanse~2", "atendance~1"):
         assert _search(client, editor, q).get_json()["total"] == 1, q
     auth.login("provider_editor")
     page = client.get("/search?q=a*").get_data(as_text=True)
     assert "two letters" in page
+    # However many letters, a pattern is checked against a bounded number of the index's
+    # words (each costs a read of its postings).
+    from vir.search import vocabulary
+
+    vocabulary.MAX_CANDIDATES, limit = 0, vocabulary.MAX_CANDIDATES
+    try:
+        wide = _search(client, editor, "at*")
+        assert wide.status_code == 422 and "too many words" in wide.get_json()["error"][
+            "message"]
+    finally:
+        vocabulary.MAX_CANDIDATES = limit

@@ -104,13 +104,19 @@ def parse(text: str) -> Query:
 def _check_patterns(q: Query) -> None:
     """A pattern stands for every word it matches: one with too few letters ("*", "a?*",
     "x~2") stands for most of the index, costing seconds and meaning little."""
-    from whoosh.query import Every, FuzzyTerm, Prefix, Wildcard
+    from whoosh.query import Every, FuzzyTerm, Prefix, TermRange, Wildcard
 
     for sub in q.leaves() if not q.is_leaf() else [q]:
+        if isinstance(sub, TermRange) and sub.fieldname in vocabulary.TEXT_FIELDS:
+            # Every word of the index between two others: the costliest pattern of all.
+            raise SearchError(_("Ranges like [a TO b] work on dates (uploaded_at:[2026 TO "
+                                "2027]). For words, use word* or word~."))
         if isinstance(sub, Every):
             short = True
         elif isinstance(sub, FuzzyTerm):
-            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + 1
+            # two edits on a short word match most short words of the index
+            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + (
+                1 if sub.maxdist < 2 else 3)
         elif isinstance(sub, Prefix):
             short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS
         elif isinstance(sub, Wildcard):
@@ -119,7 +125,8 @@ def _check_patterns(q: Query) -> None:
         else:
             continue
         if short:
-            raise SearchError(_("Put at least two letters before * or ?, and three before ~."))
+            raise SearchError(_("Put at least two letters before * or ?, three before ~ and "
+                            "five before ~2."))
 
 
 def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
@@ -164,7 +171,11 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
             return Results(total=0, page=page, per_page=per_page,
                            facets={name: {} for name in FACETS} if facets else {})
         stats = scoring.Stats(s, idx.allowed_mask(s, allowed))
-        q = vocabulary.restrict(s, query, stats).normalize()
+        try:
+            q = vocabulary.restrict(s, query, stats).normalize()
+        except vocabulary.PatternTooWide as exc:
+            raise SearchError(_("That pattern matches too many words. Put more letters "
+                                "before the * or ?.")) from exc
         matches = _match(s, q, docs, stats)
         start = (page - 1) * per_page
         top = (matches.newest(s, "uploaded_at", start + per_page) if sort == "date"
@@ -202,7 +213,7 @@ def _suggest(s: Searcher, text: str, allowed: Any, stats: scoring.Stats) -> str 
         return None
     try:
         again = vocabulary.restrict(s, parse(corrected), stats).normalize()
-    except SearchError:
+    except (SearchError, vocabulary.PatternTooWide):
         return None
     return corrected if _match(s, again, allowed, stats).total else None
 

@@ -22,6 +22,13 @@ from vir.search.analysis import fold, variants
 MAX_EXPANSIONS = 500  # readable words a pattern may stand for
 MIN_PATTERN_LETTERS = 2  # letters before the first * or ? (one more before a fuzzy ~)
 MAX_FUZZY = 2
+# Words of the whole index a pattern may be checked against: each costs a read of its
+# postings, so an unbounded pattern would let anyone hold a worker for minutes.
+MAX_CANDIDATES = 20_000
+
+
+class PatternTooWide(ValueError):
+    """A pattern matches more words in the index than a search may look at."""
 TEXT_FIELDS = ("title", "content", "exact", "filename")
 
 
@@ -32,10 +39,12 @@ def restrict(s: Searcher, q: wq.Query, stats: scoring.Stats) -> wq.Query:
         words = fuzzy(s, q.fieldname, q.text, min(int(q.maxdist), MAX_FUZZY), stats,
                       prefix=q.prefixlength)
         return _any_of(q.fieldname, words, q.boost)
-    if isinstance(q, wq.MultiTerm):  # prefix*, wild?card, /regex/, [a TO b]
+    if isinstance(q, wq.MultiTerm):  # prefix*, wild?card
         words = []
         field = q.field()
-        for _fieldname, btext in q.expanded_terms(s.reader()):
+        for examined, (_fieldname, btext) in enumerate(q.expanded_terms(s.reader())):
+            if examined >= MAX_CANDIDATES:
+                raise PatternTooWide(field)
             if stats.doc_frequency(field, btext):
                 words.append(btext)
                 if len(words) >= MAX_EXPANSIONS:
@@ -81,6 +90,8 @@ def _near(s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.S
                 text, words, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None):
             if word[:prefix] == text[:prefix]:
                 found[word] = int(distance)
+    if len(found) > MAX_CANDIDATES:
+        raise PatternTooWide(fieldname)
     readable = [(w, d) for w, d in found.items()
                 if stats.doc_frequency(fieldname, w.encode("utf-8"))]
     # nearest, then most used among readable documents, then alphabetical
@@ -125,5 +136,8 @@ def _correct(s: Searcher, word: str, stats: scoring.Stats) -> str | None:
     key = fold(word.lower())
     if any(stats.doc_frequency("exact", v.encode("utf-8")) for v in variants(key)):
         return None  # found as it is (or as a mutated form of it)
-    near = _near(s, "exact", key, 1 if len(key) <= 4 else 2, stats)
+    try:
+        near = _near(s, "exact", key, 1 if len(key) <= 4 else 2, stats)
+    except PatternTooWide:
+        return None
     return near[0][0] if near else None
