@@ -193,12 +193,19 @@ def test_a_code_is_accepted_once_even_by_concurrent_sign_ins(app, world, totp_us
             results.append(ops.verify_totp(user, code))
             db.session.remove()
 
-    threads = [threading.Thread(target=sign_in) for _ in range(4)]
+    _together(sign_in, 4)
+    assert sorted(results) == [False, False, False, True]
+
+
+def _together(target: Any, n: int) -> None:
+    """Run ``target`` in ``n`` threads at once and wait for them all."""
+    import threading
+
+    threads = [threading.Thread(target=target) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [False, False, False, True]
 
 
 def test_turning_two_step_off_needs_the_password_and_a_code(app, client, auth, world,
@@ -308,11 +315,7 @@ def test_concurrent_failures_are_all_counted_without_an_error(app, world):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=fail) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _together(fail, 6)
     assert errors == []
     with app.app_context():
         row = db.session.get(LoginThrottle, "acct-ip:race@test.example|192.0.2.7")

@@ -21,8 +21,8 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
 
-class CodeForm(FlaskForm):
-    code = StringField(
+def code_field() -> StringField:
+    return StringField(
         _l("Code from your authenticator app"),
         widget=GovTextInput(),
         validators=[
@@ -30,6 +30,10 @@ class CodeForm(FlaskForm):
             Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code is 6 digits, like 123456")),
         ],
     )
+
+
+class CodeForm(FlaskForm):
+    code = code_field()
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
 
@@ -64,14 +68,7 @@ class TwoStepForm(FlaskForm):
         widget=GovPasswordInput(),
         validators=[DataRequired(_l("Enter your password"))],
     )
-    code = StringField(
-        _l("Code from your authenticator app"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter the 6-digit code")),
-            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code is 6 digits, like 123456")),
-        ],
-    )
+    code = code_field()
 
 
 class EmptyForm(FlaskForm):
