@@ -39,7 +39,8 @@ def _app(work: Path, mutations: bool) -> tuple[object, dict[str, str], int]:
     app = create_app({"SECRET_KEY": "bench", "TESTING": True, "VIR_DATA_DIR": str(work),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'vir.sqlite3'}",
                       "VIR_TASKS_IMMEDIATE": True, "VIR_SEARCH_ENABLED": True,
-                      "VIR_SEARCH_MUTATIONS": mutations, "WTF_CSRF_ENABLED": False})
+                      "VIR_SEARCH_MUTATIONS": mutations, "WTF_CSRF_ENABLED": False,
+                      "VIR_RATE_LIMITS": False})
     password = secrets.token_urlsafe(12)
     with app.app_context():
         from flask_migrate import upgrade

@@ -100,7 +100,7 @@ def main() -> None:
     app = create_app({"SECRET_KEY": secrets.token_urlsafe(16), "TESTING": True,
                       "SQLALCHEMY_DATABASE_URI": url, "VIR_DATA_DIR": str(work),
                       "VIR_TASKS_IMMEDIATE": True, "VIR_SEARCH_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "VIR_RATE_LIMITS": False})
     corpus: list[str] = []
     with app.app_context():
         from flask_migrate import upgrade

@@ -48,6 +48,8 @@ def _config(database_url: str, data_dir: Path, **extra: Any) -> dict[str, Any]:
         "VIR_ZIP_MAX_UNCOMPRESSED_MB": 16,
         # Indexing runs an extraction process per document; the search tests turn it on.
         "VIR_SEARCH_ENABLED": False,
+        # Tests search and upload faster than people; tests/test_hardening.py turns them on.
+        "VIR_RATE_LIMITS": False,
         **extra,
     }
 

@@ -524,3 +524,39 @@ def test_folder_lists_cost_the_same_statements_however_many_documents(app, clien
                    query_string={"page": 2, "page_size": 10})
     assert len(r.get_json()) == 10
     assert json.loads(r.headers["X-Pagination"])["total"] == 31  # and the world's PDF
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_search_upload_and_token_routes_are_rate_limited(database_url, app_config, request,
+                                                        storage):
+    """Coarse limits per account and address on search, uploads and tokens: 429 with
+    Retry-After, counted in Redis when configured (shared by every worker and node)."""
+    from vir.core.limits import limiter
+
+    app_config.update({
+        "VIR_RATE_LIMITS": True, "VIR_RATE_SEARCH": "3/minute", "VIR_RATE_UPLOAD": "2/minute",
+        "VIR_RATE_TOKENS": "4/minute",
+        "VIR_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/15" if storage == "redis"
+        else "memory://"})
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.reset()  # counts of an earlier test's app, in the same store
+    client, auth, world = (request.getfixturevalue(n) for n in ("client", "auth", "world"))
+    editor = auth.token("provider_editor")  # the first token
+    seen = [client.get("/api/v1/search", headers=editor, query_string={"q": "plan"}
+                       ).status_code for _ in range(5)]
+    assert seen[:3] == [200] * 3 and seen[3:] == [429] * 2
+    r = client.get("/api/v1/search", headers=editor, query_string={"q": "plan"})
+    assert r.get_json()["error"]["code"] == "rate_limited" and int(r.headers["Retry-After"]) > 0
+    # Per account: another account is not held back by this one.
+    assert client.get("/api/v1/search", headers=auth.token("provider_viewer"),
+                      query_string={"q": "plan"}).status_code == 200
+    folder = world.folders[("cardiff", "provider")]
+    ups = [_upload(client, editor, folder, f"p{n}.pdf", files.pdf()).status_code
+           for n in range(3)]
+    assert ups == [201, 201, 429]
+    # Tokens, per address: two made above, two more allowed, then refused.
+    tokens = [client.post("/api/v1/tokens", json={"email": world.email("auditor"),
+                                                  "password": "wrong-wrong-wrong"}).status_code
+              for _ in range(3)]
+    assert tokens[:2] == [401, 401] and tokens[2] == 429

@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.activities import views as activities_views
     from vir.admin import views as admin_views
     from vir.audit import views as audit_views
-    from vir.core import db, errors, i18n, security, tasks, templating
+    from vir.core import db, errors, i18n, limits, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
     from vir.rooms import views as rooms_views
@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     tasks.init_app(app)

@@ -124,6 +124,12 @@ def from_environment() -> dict[str, Any]:
         "VIR_OCR_ENABLED": _bool(os.environ.get("VIR_OCR_ENABLED"), True),
         "VIR_OCR_TIMEOUT": _int("VIR_OCR_TIMEOUT", 300),
         "VIR_OCR_MAX_PAGES": _int("VIR_OCR_MAX_PAGES", 30),
+        # Coarse rate limits per account (and ten times them per address): 429 past them
+        "VIR_RATE_LIMITS": _bool(os.environ.get("VIR_RATE_LIMITS"), True),
+        "VIR_RATE_SEARCH": os.environ.get("VIR_RATE_SEARCH", "120/minute"),
+        "VIR_RATE_UPLOAD": os.environ.get("VIR_RATE_UPLOAD", "60/minute"),
+        "VIR_RATE_TOKENS": os.environ.get("VIR_RATE_TOKENS", "30/minute"),
+        "VIR_RATE_LIMIT_STORAGE": os.environ.get("VIR_RATE_LIMIT_STORAGE") or None,
         # Mail
         "VIR_SMTP_HOST": os.environ.get("VIR_SMTP_HOST") or None,
         "VIR_SMTP_PORT": _int("VIR_SMTP_PORT", 25),

@@ -16,6 +16,7 @@ from vir.accounts.schemas import MeSchema, TokenRequest, TokenResponse
 from vir.api.common import fail
 from vir.core.db import db
 from vir.core.i18n import locale
+from vir.core.limits import by_address
 
 blp = Blueprint("api_accounts", __name__, url_prefix="/api/v1", description="Sign-in tokens")
 
@@ -39,6 +40,7 @@ def me_dict(user: Any) -> dict[str, Any]:
 
 
 @blp.post("/tokens")
+@by_address("VIR_RATE_TOKENS")
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenResponse)
 @blp.doc(security=[])

@@ -12,6 +12,7 @@ from vir.access import READ, WRITE, can_restore, load_document, load_folder, req
 from vir.activities.rules import LateDeclaration
 from vir.api.common import fail, refusals
 from vir.core.db import db
+from vir.core.limits import limited
 from vir.core.uploads import takes_files
 from vir.documents import operations as ops
 from vir.documents import queries
@@ -37,6 +38,7 @@ def _declaration(fields: dict[str, Any]) -> LateDeclaration | None:
 
 @blp.post("/folders/<int:folder_id>/documents")
 @takes_files
+@limited("VIR_RATE_UPLOAD")
 @login_required
 @blp.arguments(UploadFields, location="form")
 @blp.arguments(UploadFile, location="files")
@@ -91,6 +93,7 @@ def get_document(document_id: int) -> dict[str, Any]:
 
 @blp.post("/documents/<int:document_id>/versions")
 @takes_files
+@limited("VIR_RATE_UPLOAD")
 @login_required
 @blp.arguments(VersionFields, location="form")
 @blp.arguments(UploadFile, location="files")

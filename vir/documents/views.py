@@ -23,6 +23,7 @@ from vir.accounts.forms import EmptyForm
 from vir.activities.rules import LateDeclaration
 from vir.core.db import db
 from vir.core.forms import options
+from vir.core.limits import limited
 from vir.core.uploads import takes_files
 from vir.documents import operations as ops
 from vir.documents import queries
@@ -37,6 +38,7 @@ bp = Blueprint("documents", __name__)
 
 @bp.post("/folders/<int:folder_id>/upload")
 @takes_files
+@limited("VIR_RATE_UPLOAD")
 @login_required
 def upload(folder_id: int) -> Any:
     folder = load_folder(folder_id, WRITE)
@@ -115,6 +117,7 @@ def document(document_id: int) -> str:
 
 @bp.post("/documents/<int:document_id>/versions")
 @takes_files
+@limited("VIR_RATE_UPLOAD")
 @login_required
 def new_version(document_id: int) -> Any:
     doc = load_document(document_id, WRITE)

@@ -21,6 +21,7 @@ from vir.access import (
 from vir.activities.rules import LateDeclaration
 from vir.api.common import fail, refusals
 from vir.core.db import db
+from vir.core.limits import limited
 from vir.core.uploads import takes_files
 from vir.documents.schemas import UploadFile
 from vir.forwards import operations as ops
@@ -43,6 +44,7 @@ blp = Blueprint("api_forwards", __name__, url_prefix="/api/v1",
 
 @blp.post("/providers/<slug>/forwards")
 @takes_files
+@limited("VIR_RATE_UPLOAD")
 @login_required
 @blp.arguments(ForwardFields, location="form")
 @blp.arguments(UploadFile, location="files")

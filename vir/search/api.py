@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from vir.access import READ, load_document
 from vir.api.common import fail
 from vir.calendar import local_day_range
+from vir.core.limits import limited
 from vir.search import queries
 from vir.search.schemas import SearchHit, SearchQuery, SearchResults
 
@@ -25,6 +26,7 @@ def hit_dict(hit: queries.Hit) -> dict[str, Any]:
 
 
 @blp.get("/search")
+@limited("VIR_RATE_SEARCH")
 @login_required
 @blp.arguments(SearchQuery, location="query")
 @blp.response(200, SearchResults)

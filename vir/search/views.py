@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from vir.calendar import local_day_range
 from vir.core.forms import date_arg
+from vir.core.limits import limited
 from vir.search import queries
 
 bp = Blueprint("search", __name__)
@@ -14,6 +15,7 @@ FILTERS = ("provider", "area", "category", "from", "to", "sort")
 
 
 @bp.get("/search")
+@limited("VIR_RATE_SEARCH")
 @login_required
 def page() -> str:
     text = (request.args.get("q") or "").strip()
