@@ -23,6 +23,7 @@ run: $(BIN)/vir
 ## Install everything the tests need (Debian packages too), lint, and run the whole suite.
 test: $(BIN)/vir system-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check vir tests bench
 	$(BIN)/pytest
 
 system-deps:
@@ -30,7 +31,7 @@ system-deps:
 
 lint: $(BIN)/vir
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check vir tests
+	$(BIN)/ruff format --check vir tests bench
 
 ## Maintainers: rebuild static/ (needs Node.js) and the compiled Welsh catalogue.
 assets:

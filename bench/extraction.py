@@ -52,13 +52,19 @@ def main() -> None:
     pdftotext = shutil.which("pdftotext")
     for pages in (48, 498):
         path = _pdf(pages, work)
-        vir = _time(lambda path=path: extract(path, "application/pdf", Limits(ocr=False)),
-                    args.runs)
+        vir = _time(
+            lambda path=path: extract(path, "application/pdf", Limits(ocr=False)), args.runs
+        )
         line = f"{pages:4} pages: VIR (pypdfium2) {vir:5.2f} s ({pages / vir:4.0f} pages/s)"
         if pdftotext:
-            poppler = _time(lambda path=path: subprocess.run(
-                [pdftotext, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                check=True), args.runs)
+            poppler = _time(
+                lambda path=path: subprocess.run(
+                    [pdftotext, "-q", "-enc", "UTF-8", str(path), "-"],
+                    capture_output=True,
+                    check=True,
+                ),
+                args.runs,
+            )
             line += f" | pdftotext {poppler:5.2f} s ({pages / poppler:4.0f} pages/s)"
         else:
             line += " | pdftotext not installed (apt-get install poppler-utils to compare)"
@@ -67,8 +73,10 @@ def main() -> None:
         ocr = _time(lambda: extract(REAL / "scan-en-cy.pdf", "application/pdf"), args.runs)
         print(f"OCR of one scanned A4 page (300 dpi, English and Welsh): {ocr:5.2f} s")
     else:
-        print("OCR: Tesseract is not installed (apt-get install tesseract-ocr "
-              "tesseract-ocr-eng tesseract-ocr-cym)")
+        print(
+            "OCR: Tesseract is not installed (apt-get install tesseract-ocr "
+            "tesseract-ocr-eng tesseract-ocr-cym)"
+        )
 
 
 if __name__ == "__main__":

@@ -44,9 +44,15 @@ def build(work: Path, docs: int, password: str) -> None:
 
     rng = random.Random(42)
     account_ops._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    app = create_app({"SECRET_KEY": "bench", "VIR_DATA_DIR": str(work),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'vir.sqlite3'}",
-                      "VIR_TASKS_IMMEDIATE": True, "VIR_SEARCH_ENABLED": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "VIR_DATA_DIR": str(work),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'vir.sqlite3'}",
+            "VIR_TASKS_IMMEDIATE": True,
+            "VIR_SEARCH_ENABLED": False,
+        }
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -54,10 +60,17 @@ def build(work: Path, docs: int, password: str) -> None:
         estyn = create_org("estyn", "Estyn", "inspectorate")
         cardiff = create_org("cardiff", "Cardiff", "local_authority")
         folder = create_folder(room_for(cardiff), "provider", "Papers")
-        account_ops.create_user("editor@test.example", "Editor", cardiff, ["provider_editor"],
-                                password=password)
-        account_ops.create_user("inspector@test.example", "Inspector", estyn, ["inspector"],
-                                password=password, assign=[cardiff])
+        account_ops.create_user(
+            "editor@test.example", "Editor", cardiff, ["provider_editor"], password=password
+        )
+        account_ops.create_user(
+            "inspector@test.example",
+            "Inspector",
+            estyn,
+            ["inspector"],
+            password=password,
+            assign=[cardiff],
+        )
         db.session.commit()
         record([folder], docs, rng)
         start = time.perf_counter()
@@ -66,10 +79,12 @@ def build(work: Path, docs: int, password: str) -> None:
         db.engine.dispose()
 
 
-def _call(url: str, method: str = "GET", body: bytes | None = None,
-          headers: dict[str, str] | None = None) -> dict:
-    request = urllib.request.Request(url, data=body, method=method,  # noqa: S310 - loopback
-                                     headers=headers or {})
+def _call(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> dict:
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        url, data=body, method=method, headers=headers or {}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         return json.loads(response.read())
 
@@ -77,8 +92,10 @@ def _call(url: str, method: str = "GET", body: bytes | None = None,
 def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = io.BytesIO()
-    body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-               f'filename="{name}"\r\nContent-Type: text/plain\r\n\r\n'.encode())
+    body.write(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{name}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+    )
     body.write(data)
     body.write(f"\r\n--{boundary}--\r\n".encode())
     return body.getvalue(), f"multipart/form-data; boundary={boundary}"
@@ -95,20 +112,42 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "VIR_DATA_DIR": str(work), "VIR_SECRET_KEY": secrets.token_hex(16),
-           "VIR_COOKIE_SECURE": "0", "VIR_SEARCH_ENABLED": "1",
-           "VIR_RATE_LIMITS": "0"}  # it polls the search API every 20 ms
-    server = subprocess.Popen([str(Path(sys.executable).with_name("vir")), "serve", "--host",
-                               "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "VIR_DATA_DIR": str(work),
+        "VIR_SECRET_KEY": secrets.token_hex(16),
+        "VIR_COOKIE_SECURE": "0",
+        "VIR_SEARCH_ENABLED": "1",
+        "VIR_RATE_LIMITS": "0",
+    }  # it polls the search API every 20 ms
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("vir")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         for _ in range(300):
             try:
-                tokens = {role: _call(f"{base}/tokens", "POST", json.dumps(
-                    {"email": f"{role}@test.example", "password": password}).encode(),
-                    {"Content-Type": "application/json"})["token"]
-                    for role in ("editor", "inspector")}
+                tokens = {
+                    role: _call(
+                        f"{base}/tokens",
+                        "POST",
+                        json.dumps(
+                            {"email": f"{role}@test.example", "password": password}
+                        ).encode(),
+                        {"Content-Type": "application/json"},
+                    )["token"]
+                    for role in ("editor", "inspector")
+                }
                 break
             except OSError:
                 time.sleep(0.2)
@@ -126,17 +165,23 @@ def main() -> None:
             time.sleep(rng.uniform(0, 3))
             word = f"fresh{i}x{secrets.token_hex(3)}"
             body, kind = _multipart(f"fresh-{i}.txt", f"New paper {word} on attendance".encode())
-            _call(f"{base}/folders/{folder_id}/documents", "POST", body,
-                  {**editor, "Content-Type": kind})
+            _call(
+                f"{base}/folders/{folder_id}/documents",
+                "POST",
+                body,
+                {**editor, "Content-Type": kind},
+            )
             uploaded = time.perf_counter()
             while _call(f"{base}/search?q={word}", headers=inspector)["total"] == 0:
                 if time.perf_counter() - uploaded > 60:
                     raise SystemExit(f"upload {i} was not searchable after 60 s")
                 time.sleep(0.02)
             waits.append(time.perf_counter() - uploaded)
-        print(f"new upload searchable ({args.uploads} uploads, {args.docs}-document index, "
-              f"vir serve): p50 {statistics.median(waits):.2f} s, "
-              f"p95 {percentile(waits, 95):.2f} s, max {max(waits):.2f} s (goal p95 <= 2 s)")
+        print(
+            f"new upload searchable ({args.uploads} uploads, {args.docs}-document index, "
+            f"vir serve): p50 {statistics.median(waits):.2f} s, "
+            f"p95 {percentile(waits, 95):.2f} s, max {max(waits):.2f} s (goal p95 <= 2 s)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -25,11 +25,39 @@ import time
 from pathlib import Path
 
 WORDS = (
-    "attendance", "leadership", "improvement", "school", "pupils", "curriculum", "wellbeing",
-    "inclusion", "exclusions", "data", "governance", "budget", "safeguarding", "teaching",
-    "learning", "progress", "support", "council", "report", "strategy", "performance",
-    "standards", "literacy", "numeracy", "welsh", "medium", "ysgol", "disgyblion",
-    "presenoldeb", "arweinyddiaeth", "gwella", "cynllun", "addysg",
+    "attendance",
+    "leadership",
+    "improvement",
+    "school",
+    "pupils",
+    "curriculum",
+    "wellbeing",
+    "inclusion",
+    "exclusions",
+    "data",
+    "governance",
+    "budget",
+    "safeguarding",
+    "teaching",
+    "learning",
+    "progress",
+    "support",
+    "council",
+    "report",
+    "strategy",
+    "performance",
+    "standards",
+    "literacy",
+    "numeracy",
+    "welsh",
+    "medium",
+    "ysgol",
+    "disgyblion",
+    "presenoldeb",
+    "arweinyddiaeth",
+    "gwella",
+    "cynllun",
+    "addysg",
 )
 VOCAB = list(WORDS) + [f"term{i}" for i in range(20000)]
 
@@ -56,16 +84,31 @@ def record(folders: list, docs: int, rng: random.Random) -> list[str]:
         body = text(rng)
         corpus.append(body)
         folder = folders[i % len(folders)]
-        doc = Document(uid=secrets.token_hex(16), folder=folder, folder_id=folder.id,
-                       title=f"Paper {i} {rng.choice(WORDS)}", category="data")
-        version = DocumentVersion(document=doc, version=1, filename=f"paper-{i}.txt",
-                                  media_type="text/plain", size=len(body), sha256="0" * 64,
-                                  storage_backend="fs", storage_key=f"bench/{i}",
-                                  uploaded_at=now)
+        doc = Document(
+            uid=secrets.token_hex(16),
+            folder=folder,
+            folder_id=folder.id,
+            title=f"Paper {i} {rng.choice(WORDS)}",
+            category="data",
+        )
+        version = DocumentVersion(
+            document=doc,
+            version=1,
+            filename=f"paper-{i}.txt",
+            media_type="text/plain",
+            size=len(body),
+            sha256="0" * 64,
+            storage_backend="fs",
+            storage_key=f"bench/{i}",
+            uploaded_at=now,
+        )
         db.session.add_all([doc, version])
         db.session.flush()
-        db.session.add(DocumentText(version_id=version.id, text=body,
-                                    status=IndexStatus.INDEXED, extracted_at=now))
+        db.session.add(
+            DocumentText(
+                version_id=version.id, text=body, status=IndexStatus.INDEXED, extracted_at=now
+            )
+        )
         if i % 1000 == 999:
             db.session.commit()
     db.session.commit()
@@ -97,10 +140,18 @@ def main() -> None:
 
     account_ops._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     url = f"sqlite:///{work / 'vir.sqlite3'}"
-    app = create_app({"SECRET_KEY": secrets.token_urlsafe(16), "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url, "VIR_DATA_DIR": str(work),
-                      "VIR_TASKS_IMMEDIATE": True, "VIR_SEARCH_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "VIR_RATE_LIMITS": False})
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_urlsafe(16),
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "VIR_DATA_DIR": str(work),
+            "VIR_TASKS_IMMEDIATE": True,
+            "VIR_SEARCH_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "VIR_RATE_LIMITS": False,
+        }
+    )
     corpus: list[str] = []
     with app.app_context():
         from flask_migrate import upgrade
@@ -111,9 +162,14 @@ def main() -> None:
         for slug in ("cardiff", "swansea"):
             org = create_org(slug, slug.title(), "local_authority")
             folders.append(create_folder(room_for(org), "provider", "Papers"))
-        account_ops.create_user("bench@test.example", "Bench", estyn, ["inspector"],
-                                password=password,
-                                assign=[folders[0].room.provider])
+        account_ops.create_user(
+            "bench@test.example",
+            "Bench",
+            estyn,
+            ["inspector"],
+            password=password,
+            assign=[folders[0].room.provider],
+        )
         db.session.commit()
         corpus.extend(record(folders, args.docs, rng))
         start = time.perf_counter()
@@ -129,24 +185,29 @@ def main() -> None:
     fts_indexing = time.perf_counter() - start
 
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"email": "bench@test.example",
-                                                "password": password}
-                        ).get_json()["token"]
+    token = client.post(
+        "/api/v1/tokens", json={"email": "bench@test.example", "password": password}
+    ).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     kinds = {
         "one word": lambda: rng.choice(WORDS),
         "two words (AND)": lambda: f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
-        "phrase": lambda: '"' + " ".join(rng.choice(corpus).split()[(k := rng.randrange(500)):
-                                                                    k + 2]) + '"',
+        "phrase": lambda: (
+            '"' + " ".join(rng.choice(corpus).split()[(k := rng.randrange(500)) : k + 2]) + '"'
+        ),
         # "did you mean" from the readable vocabulary: no hits, a suggestion
         "misspelt word": lambda: (w := rng.choice(WORDS))[:3] + "q" + w[4:],
         "prefix": lambda: rng.choice(WORDS)[:5] + "*",
         "fuzzy word~1": lambda: rng.choice(WORDS) + "~1",
     }
-    print(f"corpus: {args.docs} documents, mean {sum(map(len, corpus)) / len(corpus) / 1000:.1f}"
-          f" KB of text")
-    print(f"indexing through VIR (vir search reindex): {n / indexing:7.1f} docs/s "
-          f"({indexing:.1f} s; goal >= 100)")
+    print(
+        f"corpus: {args.docs} documents, mean {sum(map(len, corpus)) / len(corpus) / 1000:.1f}"
+        f" KB of text"
+    )
+    print(
+        f"indexing through VIR (vir search reindex): {n / indexing:7.1f} docs/s "
+        f"({indexing:.1f} s; goal >= 100)"
+    )
     print(f"indexing, SQLite FTS5 reference:           {len(corpus) / fts_indexing:7.1f} docs/s")
     from vir.search import scoring
 
@@ -167,15 +228,18 @@ def main() -> None:
                 vir_ms.append((time.perf_counter() - start) * 1000)
                 assert r.status_code == 200, r.get_json()
                 start = time.perf_counter()
-                fts.execute("SELECT rowid, snippet(t, 0, '<mark>', '</mark>', '…', 16) FROM t "
-                            "WHERE t MATCH ? ORDER BY rank LIMIT 10",
-                            (q if q.startswith('"') else " AND ".join(
-                                q.replace("~1", "").split()),)).fetchall()
+                fts.execute(
+                    "SELECT rowid, snippet(t, 0, '<mark>', '</mark>', '…', 16) FROM t "
+                    "WHERE t MATCH ? ORDER BY rank LIMIT 10",
+                    (q if q.startswith('"') else " AND ".join(q.replace("~1", "").split()),),
+                ).fetchall()
                 fts_ms.append((time.perf_counter() - start) * 1000)
-            print(f"search {label:16} ({'first ' if first else 'repeat'}): VIR API p50 "
-                  f"{statistics.median(vir_ms):6.1f} ms, p95 {percentile(vir_ms, 95):6.1f} ms "
-                  f"(goal <= 50) | FTS5 p50 {statistics.median(fts_ms):5.1f} ms, "
-                  f"p95 {percentile(fts_ms, 95):5.1f} ms")
+            print(
+                f"search {label:16} ({'first ' if first else 'repeat'}): VIR API p50 "
+                f"{statistics.median(vir_ms):6.1f} ms, p95 {percentile(vir_ms, 95):6.1f} ms "
+                f"(goal <= 50) | FTS5 p50 {statistics.median(fts_ms):5.1f} ms, "
+                f"p95 {percentile(fts_ms, 95):5.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ def cpu_seconds(me: int, server: int) -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         pid, ppid = int(entry.name), int(fields[1])
         if pid == me:
             name = "client (this process)"
@@ -93,8 +93,7 @@ def cpu_report(before: dict[str, float], after: dict[str, float], size: int) -> 
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     machine = used.pop("machine")
     parts = [f"{k} {v / (size / 1e9):.2f}" for k, v in sorted(used.items()) if v >= 0.05]
-    return (f"{machine / (size / 1e9):.2f} CPU s/GB on the machine, of which "
-            f"{', '.join(parts)}")
+    return f"{machine / (size / 1e9):.2f} CPU s/GB on the machine, of which {', '.join(parts)}"
 
 
 def reset_peak(pid: int) -> None:
@@ -106,8 +105,10 @@ class MultipartBody:
     """A file-like multipart/form-data body that streams the file from disk."""
 
     def __init__(self, path: Path, boundary: str) -> None:
-        self.head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                     f"filename=\"{path.name}\"\r\nContent-Type: text/csv\r\n\r\n").encode()
+        self.head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
         self.tail = f"\r\n--{boundary}--\r\n".encode()
         self.fh = path.open("rb")
         self.length = len(self.head) + path.stat().st_size + len(self.tail)
@@ -132,8 +133,12 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--server", choices=["gunicorn", "waitress"], default="gunicorn")
-    parser.add_argument("--storage", choices=["s3", "fs"], default="s3",
-                        help="fs: measure receiving alone, without S3")
+    parser.add_argument(
+        "--storage",
+        choices=["s3", "fs"],
+        default="s3",
+        help="fs: measure receiving alone, without S3",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vir-bench-"))
     source = work / "figures.csv"
@@ -141,41 +146,90 @@ def main() -> None:
     size = source.stat().st_size
     with ceph_rgw(memory_bytes=4 * size + (1 << 30)) as s3:
         bucket = "vir-bench"
-        cfg = Config(s3={"addressing_style": "path"},
-                     request_checksum_calculation="when_required",
-                     response_checksum_validation="when_required")
-        client = boto3.client("s3", endpoint_url=s3.endpoint, aws_access_key_id=s3.access_key,
-                              aws_secret_access_key=s3.secret_key, region_name="us-east-1",
-                              config=cfg)
+        cfg = Config(
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        client = boto3.client(
+            "s3",
+            endpoint_url=s3.endpoint,
+            aws_access_key_id=s3.access_key,
+            aws_secret_access_key=s3.secret_key,
+            region_name="us-east-1",
+            config=cfg,
+        )
         client.create_bucket(Bucket=bucket)
         port = free_port()
-        env = {**os.environ, "VIR_DATA_DIR": str(work / "data"), "VIR_STORAGE": args.storage,
-               "VIR_S3_ENDPOINT_URL": s3.endpoint, "VIR_S3_BUCKET": bucket,
-               "VIR_S3_ACCESS_KEY": s3.access_key, "VIR_S3_SECRET_KEY": s3.secret_key,
-               "VIR_S3_ADDRESSING_STYLE": "path", "VIR_COOKIE_SECURE": "0",
-               "VIR_MAX_UPLOAD_MB": str(args.size_mb + 64)}
+        env = {
+            **os.environ,
+            "VIR_DATA_DIR": str(work / "data"),
+            "VIR_STORAGE": args.storage,
+            "VIR_S3_ENDPOINT_URL": s3.endpoint,
+            "VIR_S3_BUCKET": bucket,
+            "VIR_S3_ACCESS_KEY": s3.access_key,
+            "VIR_S3_SECRET_KEY": s3.secret_key,
+            "VIR_S3_ADDRESSING_STYLE": "path",
+            "VIR_COOKIE_SECURE": "0",
+            "VIR_MAX_UPLOAD_MB": str(args.size_mb + 64),
+        }
         vir = [sys.executable, "-c", "from vir.cli import main; main()"]
         password = secrets.token_urlsafe(16)
         subprocess.run([*vir, "db", "upgrade"], env=env, check=True, capture_output=True)
-        subprocess.run([*vir, "orgs", "add", "cardiff", "--name", "Cardiff Council", "--kind",
-                        "local_authority"], env=env, check=True, capture_output=True)
-        subprocess.run([*vir, "users", "add", "bench@test.example", "--name", "Bench",
-                        "--org", "cardiff", "--role", "provider_editor", "--password-stdin"],
-                       env=env, check=True, capture_output=True, input=password + "\n",
-                       text=True)
+        subprocess.run(
+            [
+                *vir,
+                "orgs",
+                "add",
+                "cardiff",
+                "--name",
+                "Cardiff Council",
+                "--kind",
+                "local_authority",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *vir,
+                "users",
+                "add",
+                "bench@test.example",
+                "--name",
+                "Bench",
+                "--org",
+                "cardiff",
+                "--role",
+                "provider_editor",
+                "--password-stdin",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            input=password + "\n",
+            text=True,
+        )
         # The production web server (gunicorn streams the body to the app; waitress, used by
         # `vir serve`, first buffers a large body to a file of its own).
         if args.server == "gunicorn":
-            cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c",
-                   "python:vir.gunicorn_conf", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                   "vir.wsgi:app"]
+            cmd = [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "python:vir.gunicorn_conf",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "vir.wsgi:app",
+            ]
         else:
             cmd = [*vir, "serve", "--port", str(port)]
         env["VIR_SECRET_KEY"] = secrets.token_urlsafe(32)
         env["VIR_CLAMD"] = "off"  # the upload path alone is measured
         env["VIR_RATE_LIMITS"] = "0"
-        server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             conn = None
             for _ in range(100):
@@ -188,8 +242,9 @@ def main() -> None:
                     time.sleep(0.1)
             assert conn is not None
 
-            def call(method: str, path: str, body: object = None,
-                     headers: dict | None = None) -> dict:
+            def call(
+                method: str, path: str, body: object = None, headers: dict | None = None
+            ) -> dict:
                 conn.request(method, path, body=body, headers=headers or {})
                 resp = conn.getresponse()
                 data = resp.read()
@@ -197,13 +252,19 @@ def main() -> None:
                     raise RuntimeError(f"{method} {path}: {resp.status} {data[:300]!r}")
                 return json.loads(data) if data else {}
 
-            token = call("POST", "/api/v1/tokens",
-                         json.dumps({"email": "bench@test.example", "password": password}),
-                         {"Content-Type": "application/json"})["token"]
+            token = call(
+                "POST",
+                "/api/v1/tokens",
+                json.dumps({"email": "bench@test.example", "password": password}),
+                {"Content-Type": "application/json"},
+            )["token"]
             auth = {"Authorization": f"Bearer {token}"}
-            folder = call("POST", "/api/v1/providers/cardiff/folders",
-                          json.dumps({"name": "Bench", "area": "provider"}),
-                          {**auth, "Content-Type": "application/json"})["id"]
+            folder = call(
+                "POST",
+                "/api/v1/providers/cardiff/folders",
+                json.dumps({"name": "Bench", "area": "provider"}),
+                {**auth, "Content-Type": "application/json"},
+            )["id"]
             served_by = worker_pid(server.pid) if args.server == "gunicorn" else server.pid
             me = os.getpid()
 
@@ -219,9 +280,16 @@ def main() -> None:
                 boundary = secrets.token_hex(16)
                 body = MultipartBody(source, boundary)
                 start = time.perf_counter()
-                doc = call("POST", f"/api/v1/folders/{folder}/documents", body,
-                           {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}",
-                            "Content-Length": str(body.length)})
+                doc = call(
+                    "POST",
+                    f"/api/v1/folders/{folder}/documents",
+                    body,
+                    {
+                        **auth,
+                        "Content-Type": f"multipart/form-data; boundary={boundary}",
+                        "Content-Length": str(body.length),
+                    },
+                )
                 took = time.perf_counter() - start
                 assert doc["size"] == size, doc
                 return took, (rss_kb(served_by, "VmHWM") - baseline) / 1024
@@ -274,9 +342,11 @@ def main() -> None:
                 print(f"  CPU, raw : {cpu_report(*raw_cpu, size)}")
                 print(f"  CPU, VIR : {cpu_report(*app_cpu, size)}")
                 print(f"  server peak RSS growth   : {growth:6.1f} MB")
-            print(f"median of {args.runs} runs: VIR / raw {statistics.median(ratios) * 100:.1f} % "
-                  f"(goal >= 80 %); server peak RSS growth {max(growths):.1f} MB at most, "
-                  f"{first_growth:.1f} MB in its first upload (goal <= 100 MB)")
+            print(
+                f"median of {args.runs} runs: VIR / raw {statistics.median(ratios) * 100:.1f} % "
+                f"(goal >= 80 %); server peak RSS growth {max(growths):.1f} MB at most, "
+                f"{first_growth:.1f} MB in its first upload (goal <= 100 MB)"
+            )
         finally:
             server.terminate()
             server.wait(10)

@@ -239,8 +239,13 @@ def world(app: Flask) -> World:
         editor = db.session.get(User, w.users["provider_editor"])
         for (slug, area), folder_id in w.folders.items():
             folder = db.session.get(Folder, folder_id)
-            doc = upload_document(folder, io.BytesIO(files.pdf(f"{slug} {area}")),
-                                  f"{slug}-{area}.pdf", user=editor, category="improvement_plan")
+            doc = upload_document(
+                folder,
+                io.BytesIO(files.pdf(f"{slug} {area}")),
+                f"{slug}-{area}.pdf",
+                user=editor,
+                category="improvement_plan",
+            )
             w.documents[(slug, area)] = doc.document.id
     return w
 
@@ -282,8 +287,12 @@ def s3_server() -> Iterator[Any]:
 
     endpoint = os.environ.get("VIR_TEST_S3_ENDPOINT")
     if endpoint:
-        yield S3Server(endpoint, os.environ["VIR_TEST_S3_ACCESS_KEY"],
-                       os.environ["VIR_TEST_S3_SECRET_KEY"], Path("."))
+        yield S3Server(
+            endpoint,
+            os.environ["VIR_TEST_S3_ACCESS_KEY"],
+            os.environ["VIR_TEST_S3_SECRET_KEY"],
+            Path("."),
+        )
         return
     with ceph_rgw() as server:
         yield server
@@ -294,11 +303,17 @@ def s3_client(server: Any) -> Any:
     from botocore.config import Config
 
     return boto3.client(
-        "s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key, region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"},
-                      request_checksum_calculation="when_required",
-                      response_checksum_validation="when_required"))
+        "s3",
+        endpoint_url=server.endpoint,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name="us-east-1",
+        config=Config(
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
+    )
 
 
 @pytest.fixture(params=["fs", "s3"])

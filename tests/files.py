@@ -9,7 +9,7 @@ import zlib
 
 from vir.orgs.demo import sample_pdf
 
-EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
 def pdf(text: str = "Improvement plan") -> bytes:
@@ -54,33 +54,45 @@ def odf(kind: str = "text", text: str = "Cynllun gwella") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
-        z.writestr("META-INF/manifest.xml",
-                   '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-                   '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                   f'manifest:full-path="/" manifest:media-type="{mimetype}"/>'
-                   '</manifest:manifest>', compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("content.xml",
-                   '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office='
-                   '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:'
-                   'names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>'
-                   f"{text}</text:p></office:text></office:body></office:document-content>",
-                   compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            f'manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+            "</manifest:manifest>",
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        z.writestr(
+            "content.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office='
+            '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:'
+            'names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>'
+            f"{text}</text:p></office:text></office:body></office:document-content>",
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
     return buf.getvalue()
 
 
 def rtf(text: str = "Council paper") -> bytes:
-    return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Arial;}}\\f0\\fs24 " + text + "\\par}"
-            ).encode()
+    return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Arial;}}\\f0\\fs24 " + text + "\\par}").encode()
 
 
 def png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg() -> bytes:
@@ -140,8 +152,9 @@ def docx_with_macros(content_type_only: bool = False) -> bytes:
             if info.filename == "[Content_Types].xml":
                 data = data.replace(
                     b"application/vnd.openxmlformats-officedocument.wordprocessingml."
-                    b"document.main+xml", b"application/vnd.ms-word.document.macroEnabled."
-                                          b"main+xml")
+                    b"document.main+xml",
+                    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+                )
             z.writestr(info.filename, data)
         if not content_type_only:
             z.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 512)
@@ -155,7 +168,7 @@ def docx_with_symlink() -> bytes:
         for info in good.infolist():
             z.writestr(info.filename, good.read(info.filename))
         link = zipfile.ZipInfo("word/evil")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         z.writestr(link, "/etc/passwd")
     return buf.getvalue()
 
@@ -173,13 +186,22 @@ def windows_exe() -> bytes:
 BAD = {
     # name: (bytes, what the refusal is about)
     "empty.pdf": (lambda: b"", "empty_file"),
-    "page.html": (lambda: b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
-                  "type_not_allowed"),
-    "drawing.svg": (lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
-                            b'<script>alert(1)</script></svg>', "type_not_allowed"),
+    "page.html": (
+        lambda: b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
+        "type_not_allowed",
+    ),
+    "drawing.svg": (
+        lambda: (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+            b"<script>alert(1)</script></svg>"
+        ),
+        "type_not_allowed",
+    ),
     "data.xml": (lambda: b'<?xml version="1.0"?><root><a>1</a></root>', "type_not_allowed"),
-    "html-as.pdf": (lambda: b"<html><body>" + b"x" * 600 + b"</body></html>" + pdf(),
-                    "type_not_allowed"),
+    "html-as.pdf": (
+        lambda: b"<html><body>" + b"x" * 600 + b"</body></html>" + pdf(),
+        "type_not_allowed",
+    ),
     "setup.exe": (windows_exe, "type_not_allowed"),
     "renamed-exe.pdf": (windows_exe, "type_not_allowed"),
     "renamed-exe.docx": (windows_exe, "type_not_allowed"),

@@ -131,8 +131,12 @@ def expected(
 
 # Forwarded evidence, from the forwarded-evidence issue: the partner's consortium serves the own
 # provider only; the other provider's forward came from another partner.
-FORWARD_READERS = {"provider_editor": {"own"}, "provider_viewer": {"own"}, "inspector": {"own"},
-                   "coordinator": {"own", "other"}}
+FORWARD_READERS = {
+    "provider_editor": {"own"},
+    "provider_viewer": {"own"},
+    "inspector": {"own"},
+    "coordinator": {"own", "other"},
+}
 
 
 def forward_expected(role: str, who: str, method: str, endpoint: str) -> bool:
@@ -183,9 +187,13 @@ def with_activities(app: Flask, world: World) -> World:
     with app.app_context():
         lead = db.session.get(User, world.users["inspector"])
         for slug in (world.own, world.other):
-            activity = create_activity(room_for(by_slug(slug)), "improvement_conference",
-                                       datetime(2031, 3, 10, 9, 30, tzinfo=UTC), None,
-                                       lead_inspector=lead.email)
+            activity = create_activity(
+                room_for(by_slug(slug)),
+                "improvement_conference",
+                datetime(2031, 3, 10, 9, 30, tzinfo=UTC),
+                None,
+                lead_inspector=lead.email,
+            )
             world.activities[slug] = activity.id
         db.session.commit()
         _forwards(world)
@@ -204,12 +212,14 @@ def _forwards(world: World) -> None:
     from vir.forwards.operations import forward_file
     from vir.orgs.operations import by_slug
 
-    stranger = account_ops.create_user("stranger@test.example", "Stranger",
-                                       by_slug("audit-wales"), ["partner"], password=PASSWORD)
+    stranger = account_ops.create_user(
+        "stranger@test.example", "Stranger", by_slug("audit-wales"), ["partner"], password=PASSWORD
+    )
     partner = db.session.get(User, world.users["partner"])
     for slug, user in ((world.own, partner), (world.other, stranger)):
-        made = forward_file(by_slug(slug), io.BytesIO(files.pdf(slug)), f"{slug}.pdf",
-                            user=user, note="matrix")
+        made = forward_file(
+            by_slug(slug), io.BytesIO(files.pdf(slug)), f"{slug}.pdf", user=user, note="matrix"
+        )
         world.forwards[slug] = made.id
     db.session.commit()
 

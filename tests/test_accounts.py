@@ -49,8 +49,9 @@ def test_throttling_grows_and_blocks_even_the_right_password(app, client, auth, 
         r = auth.login("provider_viewer")  # right password, but locked
         assert r.status_code == 429
         assert b"Too many failed sign-in attempts" in r.data
-        api = client.post("/api/v1/tokens", json={"email": world.email("provider_viewer"),
-                                                  "password": PASSWORD})
+        api = client.post(
+            "/api/v1/tokens", json={"email": world.email("provider_viewer"), "password": PASSWORD}
+        )
         assert api.status_code == 429
         assert api.get_json()["error"]["code"] == "rate_limited"
         assert int(api.headers["Retry-After"]) >= 1
@@ -105,29 +106,42 @@ def test_idle_and_absolute_timeouts(app, client, auth, world):
 
 
 def test_open_redirect_is_refused(client, auth, world):
-    r = client.post("/sign-in?next=https://evil.example/", data={
-        "email": world.email("provider_editor"), "password": PASSWORD})
+    r = client.post(
+        "/sign-in?next=https://evil.example/",
+        data={"email": world.email("provider_editor"), "password": PASSWORD},
+    )
     assert r.headers["Location"] == "/"
     auth.logout()
-    r = client.post("/sign-in?next=//evil.example/", data={
-        "email": world.email("provider_editor"), "password": PASSWORD})
+    r = client.post(
+        "/sign-in?next=//evil.example/",
+        data={"email": world.email("provider_editor"), "password": PASSWORD},
+    )
     assert r.headers["Location"] == "/"
     auth.logout()
-    r = client.post("/sign-in?next=/rooms/cardiff", data={
-        "email": world.email("provider_editor"), "password": PASSWORD})
+    r = client.post(
+        "/sign-in?next=/rooms/cardiff",
+        data={"email": world.email("provider_editor"), "password": PASSWORD},
+    )
     assert r.headers["Location"] == "/rooms/cardiff"
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_csrf_is_required_on_forms(client, world, app_config):
-    r = client.post("/sign-in", data={"email": world.email("provider_editor"),
-                                      "password": PASSWORD})
+    r = client.post(
+        "/sign-in", data={"email": world.email("provider_editor"), "password": PASSWORD}
+    )
     assert r.status_code == 400
     assert b"This form has expired" in r.data
     page = client.get("/sign-in")
     token = page.data.split(b'name="csrf_token" type="hidden" value="')[1].split(b'"')[0]
-    r = client.post("/sign-in", data={"email": world.email("provider_editor"),
-                                      "password": PASSWORD, "csrf_token": token.decode()})
+    r = client.post(
+        "/sign-in",
+        data={
+            "email": world.email("provider_editor"),
+            "password": PASSWORD,
+            "csrf_token": token.decode(),
+        },
+    )
     assert r.status_code == 302
     # Sign-out without the token is refused, and the session survives.
     assert client.post("/sign-out").status_code == 400
@@ -138,8 +152,14 @@ def test_csrf_is_required_on_forms(client, world, app_config):
 def test_api_ignores_cookies_so_csrf_cannot_apply(client, auth, world, app_config):
     page = client.get("/sign-in")
     token = page.data.split(b'name="csrf_token" type="hidden" value="')[1].split(b'"')[0]
-    client.post("/sign-in", data={"email": world.email("provider_editor"),
-                                  "password": PASSWORD, "csrf_token": token.decode()})
+    client.post(
+        "/sign-in",
+        data={
+            "email": world.email("provider_editor"),
+            "password": PASSWORD,
+            "csrf_token": token.decode(),
+        },
+    )
     assert client.get("/").status_code == 200
     r = client.get("/api/v1/me")
     assert r.status_code == 401
@@ -148,22 +168,48 @@ def test_api_ignores_cookies_so_csrf_cannot_apply(client, auth, world, app_confi
 
 def test_no_state_changes_on_get(app):
     """Every route that changes state is POST/PATCH/DELETE; GET routes are listed here."""
-    allowed_get_only = {"web.home", "web.health", "rooms.room", "rooms.folder", "audit.index",
-                        "admin.index", "admin.user", "api_accounts.me", "api_rooms.providers",
-                        "api_rooms.folders", "api_audit.audit", "api_admin.organisations",
-                        "api_admin.users", "api-docs.openapi_json",
-                        # Reading a document writes only its audit record (FOI needs it).
-                        "documents.document", "documents.download", "documents.preview",
-                        "documents.inline", "documents.trash", "api_documents.list_documents",
-                        "api_documents.list_trash", "api_documents.get_document",
-                        "api_documents.download", "activities.page",
-                        "api_activities.list_activities", "api_activities.get",
-                        "search.page", "api_search.search", "api_search.similar",
-                        # Reading forwarded evidence writes only its audit record.
-                        "forwards.index", "forwards.inbox", "forwards.page",
-                        "forwards.download", "forwards.inline", "forwards.preview",
-                        "api_forwards.list_forwards", "api_forwards.get_forward",
-                        "api_forwards.download"}
+    allowed_get_only = {
+        "web.home",
+        "web.health",
+        "rooms.room",
+        "rooms.folder",
+        "audit.index",
+        "admin.index",
+        "admin.user",
+        "api_accounts.me",
+        "api_rooms.providers",
+        "api_rooms.folders",
+        "api_audit.audit",
+        "api_admin.organisations",
+        "api_admin.users",
+        "api-docs.openapi_json",
+        # Reading a document writes only its audit record (FOI needs it).
+        "documents.document",
+        "documents.download",
+        "documents.preview",
+        "documents.inline",
+        "documents.trash",
+        "api_documents.list_documents",
+        "api_documents.list_trash",
+        "api_documents.get_document",
+        "api_documents.download",
+        "activities.page",
+        "api_activities.list_activities",
+        "api_activities.get",
+        "search.page",
+        "api_search.search",
+        "api_search.similar",
+        # Reading forwarded evidence writes only its audit record.
+        "forwards.index",
+        "forwards.inbox",
+        "forwards.page",
+        "forwards.download",
+        "forwards.inline",
+        "forwards.preview",
+        "api_forwards.list_forwards",
+        "api_forwards.get_forward",
+        "api_forwards.download",
+    }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -189,8 +235,11 @@ def test_security_headers_and_cookie_flags(app, client, auth, world):
 
 @pytest.mark.parametrize("app_config", [{"SESSION_COOKIE_SECURE": True}])
 def test_cookie_is_secure_by_default(client, world, app_config):
-    r = client.post("/sign-in", data={"email": world.email("provider_editor"),
-                                      "password": PASSWORD}, base_url="https://localhost")
+    r = client.post(
+        "/sign-in",
+        data={"email": world.email("provider_editor"), "password": PASSWORD},
+        base_url="https://localhost",
+    )
     assert "Secure" in r.headers["Set-Cookie"]
 
 
@@ -225,8 +274,9 @@ def test_second_factor_enrolment_and_use(app, client, auth, world, app_config):
     assert client.get("/").status_code == 302  # not signed in yet
     secret = _enrol(client, app, email)
     totp = pyotp.TOTP(secret)
-    bad = client.post("/sign-in/code", data={"code": "000000" if totp.now() != "000000"
-                                             else "111111"})
+    bad = client.post(
+        "/sign-in/code", data={"code": "000000" if totp.now() != "000000" else "111111"}
+    )
     assert b"That code is not right" in bad.data
     good = client.post("/sign-in/code", data={"code": totp.now()})
     assert good.status_code == 302
@@ -240,8 +290,9 @@ def test_second_factor_enrolment_and_use(app, client, auth, world, app_config):
     r = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD})
     assert r.status_code == 401 and r.get_json()["error"]["code"] == "otp_required"
     with time_machine.travel(utcnow() + timedelta(seconds=31), tick=False):
-        r = client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD,
-                                                "otp": totp.now()})
+        r = client.post(
+            "/api/v1/tokens", json={"email": email, "password": PASSWORD, "otp": totp.now()}
+        )
         assert r.status_code == 201
 
 
@@ -252,8 +303,9 @@ def test_second_factor_not_required_for_provider_users(client, auth, world, app_
 
 @pytest.mark.parametrize("app_config", [{"VIR_REQUIRE_2FA": True}])
 def test_api_refuses_required_but_unenrolled(client, world, app_config):
-    r = client.post("/api/v1/tokens", json={"email": world.email("coordinator"),
-                                            "password": PASSWORD})
+    r = client.post(
+        "/api/v1/tokens", json={"email": world.email("coordinator"), "password": PASSWORD}
+    )
     assert r.status_code == 403
     assert r.get_json()["error"]["code"] == "second_factor_enrolment_required"
 
@@ -272,8 +324,7 @@ def test_token_lifecycle(client, auth, world):
     assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 204
     r = client.get("/api/v1/me", headers=headers)
     assert r.status_code == 401
-    assert r.get_json() == {"error": {"code": "unauthenticated",
-                                      "message": "Sign in to continue."}}
+    assert r.get_json() == {"error": {"code": "unauthenticated", "message": "Sign in to continue."}}
 
 
 def test_token_expires(app, client, auth, world):
@@ -296,8 +347,19 @@ def test_garbage_tokens_and_bodies(client, world):
 
 
 def test_set_password_link_works_once(app, client, world, runner):
-    result = runner.invoke(args=["users", "add", "new@test.example", "--name", "New Person",
-                                 "--org", "cardiff", "--role", "provider_viewer"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "new@test.example",
+            "--name",
+            "New Person",
+            "--org",
+            "cardiff",
+            "--role",
+            "provider_viewer",
+        ]
+    )
     assert result.exit_code == 0, result.output
     link = result.output.split("valid 72 hours): ")[1].strip()
     path = link.removeprefix("http://localhost")
@@ -306,8 +368,9 @@ def test_set_password_link_works_once(app, client, world, runner):
     assert b"Use at least 12 characters" in short.data
     assert client.post(path, data={"new": "a long enough password"}).status_code == 302
     assert client.get(path).status_code == 410
-    r = client.post("/sign-in", data={"email": "new@test.example",
-                                      "password": "a long enough password"})
+    r = client.post(
+        "/sign-in", data={"email": "new@test.example", "password": "a long enough password"}
+    )
     assert r.status_code == 302
 
 

@@ -17,28 +17,35 @@ DEADLINE = papers_deadline(local_instant(datetime.fromisoformat(START)))  # 3 Ma
 
 
 def _create(client: Any, headers: dict, **body: Any) -> Any:
-    return client.post("/api/v1/providers/cardiff/activities", headers=headers,
-                       json={"kind": "improvement_conference", "starts_at": START, **body})
+    return client.post(
+        "/api/v1/providers/cardiff/activities",
+        headers=headers,
+        json={"kind": "improvement_conference", "starts_at": START, **body},
+    )
 
 
-def _upload(client: Any, headers: dict, folder: int, name: str = "plan.pdf", **fields: str
-            ) -> Any:
-    return client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
-                       data={"file": (io.BytesIO(files.pdf(name)), name), **fields},
-                       content_type="multipart/form-data")
+def _upload(client: Any, headers: dict, folder: int, name: str = "plan.pdf", **fields: str) -> Any:
+    return client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(files.pdf(name)), name), **fields},
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     # These tests travel years ahead; sign-ins made today must still hold there.
-    return {"VIR_TOKEN_HOURS": 24 * 365 * 10, "VIR_SESSION_IDLE_MINUTES": 60 * 24 * 365 * 10,
-            "VIR_SESSION_ABSOLUTE_HOURS": 24 * 365 * 10}
+    return {
+        "VIR_TOKEN_HOURS": 24 * 365 * 10,
+        "VIR_SESSION_IDLE_MINUTES": 60 * 24 * 365 * 10,
+        "VIR_SESSION_ABSOLUTE_HOURS": 24 * 365 * 10,
+    }
 
 
 @pytest.fixture
 def activity(client, auth, world) -> dict:
-    r = _create(client, auth.token("coordinator"),
-                lead_inspector=world.email("inspector"))
+    r = _create(client, auth.token("coordinator"), lead_inspector=world.email("inspector"))
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -48,8 +55,12 @@ def test_create_makes_folders_and_milestones(client, auth, world, activity):
     assert activity["papers_deadline"] == "2027-03-03T09:30:00+00:00"
     assert activity["lead_inspector"] == world.email("inspector")
     codes = [m["code"] for m in activity["milestones"]]
-    assert codes[:4] == ["formal_notification", "papers_deadline", "lead_inspector_briefing",
-                         "outcome_letter"]
+    assert codes[:4] == [
+        "formal_notification",
+        "papers_deadline",
+        "lead_inspector_briefing",
+        "outcome_letter",
+    ]
     assert all(m["rule"] for m in activity["milestones"])
     folders = activity["folders"]
     editor = auth.token("provider_editor")
@@ -58,8 +69,10 @@ def test_create_makes_folders_and_milestones(client, auth, world, activity):
     assert folders["provider"] in ids and folders["post_conference"] in ids
     assert folders["inspectors"] not in ids  # the Link Inspectors area stays invisible
     assert client.get(f"/api/v1/activities/{activity['id']}", headers=editor).status_code == 200
-    assert client.get("/api/v1/providers/cardiff/activities",
-                      headers=editor).get_json()[0]["id"] == activity["id"]
+    assert (
+        client.get("/api/v1/providers/cardiff/activities", headers=editor).get_json()[0]["id"]
+        == activity["id"]
+    )
 
 
 def test_who_may_record_activities(client, auth, world):
@@ -69,19 +82,27 @@ def test_who_may_record_activities(client, auth, world):
     assert _create(client, auth.token("inspector")).status_code == 201  # assigned to Cardiff
     bad = _create(client, auth.token("coordinator"), kind="picnic")
     assert bad.status_code == 422
-    too_long = _create(client, auth.token("coordinator"), kind="consortium_follow_up_visit",
-                       ends_at="2027-03-20T16:00")
+    too_long = _create(
+        client,
+        auth.token("coordinator"),
+        kind="consortium_follow_up_visit",
+        ends_at="2027-03-20T16:00",
+    )
     assert too_long.status_code == 422
 
 
 def test_editing_dates_recomputes_and_is_audited(client, auth, world, activity):
     coordinator = auth.token("coordinator")
-    r = client.patch(f"/api/v1/activities/{activity['id']}", headers=coordinator,
-                     json={"starts_at": "2027-03-17T10:00"})
+    r = client.patch(
+        f"/api/v1/activities/{activity['id']}",
+        headers=coordinator,
+        json={"starts_at": "2027-03-17T10:00"},
+    )
     assert r.status_code == 200
     assert r.get_json()["papers_deadline"] == "2027-03-10T10:00:00+00:00"
-    events = client.get("/api/v1/audit?action=activity.update",
-                        headers=coordinator).get_json()["results"]
+    events = client.get("/api/v1/audit?action=activity.update", headers=coordinator).get_json()[
+        "results"
+    ]
     assert events and "2027-03-10" in events[0]["detail"]["before"]["starts_at"]
 
 
@@ -106,23 +127,32 @@ def test_late_exception(client, auth, world, activity):
     editor = auth.token("provider_editor")
     folder = activity["folders"]["provider"]
     with time_machine.travel(datetime(2027, 3, 5, 12, 0, tzinfo=UTC), tick=False):
-        old = _upload(client, editor, folder, information_date="2027-02-20",
-                      late_reason="old figures")
+        old = _upload(
+            client, editor, folder, information_date="2027-02-20", late_reason="old figures"
+        )
         assert old.status_code == 409
         assert old.get_json()["error"]["code"] == "late_declaration_invalid"
-        future = _upload(client, editor, folder, information_date="2027-03-06",
-                         late_reason="tomorrow")
+        future = _upload(
+            client, editor, folder, information_date="2027-03-06", late_reason="tomorrow"
+        )
         assert future.status_code == 409
         no_reason = _upload(client, editor, folder, information_date="2027-03-04")
         assert no_reason.get_json()["error"]["code"] == "late_declaration_invalid"
-        ok = _upload(client, editor, folder, "cabinet.pdf", information_date="2027-03-04",
-                     late_reason="Cabinet decision on 4 March")
+        ok = _upload(
+            client,
+            editor,
+            folder,
+            "cabinet.pdf",
+            information_date="2027-03-04",
+            late_reason="Cabinet decision on 4 March",
+        )
         assert ok.status_code == 201, ok.get_json()
         assert ok.get_json()["late"] is True
     # Everyone who can see the paper sees it is late.
     for role in ("provider_viewer", "inspector", "auditor"):
-        docs = client.get(f"/api/v1/folders/{folder}/documents",
-                          headers=auth.token(role)).get_json()
+        docs = client.get(
+            f"/api/v1/folders/{folder}/documents", headers=auth.token(role)
+        ).get_json()
         late = next(d for d in docs if d["filename"] == "cabinet.pdf")
         assert late["late"] and late["late_reason"] == "Cabinet decision on 4 March"
 
@@ -130,8 +160,13 @@ def test_late_exception(client, auth, world, activity):
 def test_closed_once_started_and_post_conference_folder_open(client, auth, world, activity):
     editor = auth.token("provider_editor")
     with time_machine.travel(datetime(2027, 3, 10, 9, 30, tzinfo=UTC), tick=False):
-        r = _upload(client, editor, activity["folders"]["provider"],
-                    information_date="2027-03-09", late_reason="yesterday's report")
+        r = _upload(
+            client,
+            editor,
+            activity["folders"]["provider"],
+            information_date="2027-03-09",
+            late_reason="yesterday's report",
+        )
         assert r.status_code == 409 and r.get_json()["error"]["code"] == "papers_closed"
         post = _upload(client, editor, activity["folders"]["post_conference"], "updated.pdf")
         assert post.status_code == 201 and post.get_json()["late"] is False
@@ -139,8 +174,7 @@ def test_closed_once_started_and_post_conference_folder_open(client, auth, world
 
 def test_inspectors_area_is_never_subject_to_the_deadline(client, auth, world, activity):
     with time_machine.travel(datetime(2027, 3, 11, tzinfo=UTC), tick=False):
-        r = _upload(client, auth.token("inspector"), activity["folders"]["inspectors"],
-                    "notes.pdf")
+        r = _upload(client, auth.token("inspector"), activity["folders"]["inspectors"], "notes.pdf")
         assert r.status_code == 201
 
 
@@ -150,15 +184,24 @@ def test_new_version_after_the_deadline_follows_the_rule(client, auth, world, ac
     with time_machine.travel(DEADLINE - timedelta(days=1), tick=False):
         doc = _upload(client, editor, folder, "plan.pdf").get_json()
     with time_machine.travel(DEADLINE + timedelta(hours=2), tick=False):
-        r = client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                        data={"file": (io.BytesIO(files.pdf("v2")), "plan.pdf")},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"/api/v1/documents/{doc['id']}/versions",
+            headers=editor,
+            data={"file": (io.BytesIO(files.pdf("v2")), "plan.pdf")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 409
         assert r.get_json()["error"]["code"] == "paper_deadline_passed"
-        r = client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                        data={"file": (io.BytesIO(files.pdf("v2")), "plan.pdf"),
-                              "information_date": "2027-03-03", "late_reason": "new data"},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"/api/v1/documents/{doc['id']}/versions",
+            headers=editor,
+            data={
+                "file": (io.BytesIO(files.pdf("v2")), "plan.pdf"),
+                "information_date": "2027-03-03",
+                "late_reason": "new data",
+            },
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 201 and r.get_json()["late"] is True
 
 
@@ -168,20 +211,29 @@ def test_web_form_path(client, auth, world, activity):
     with time_machine.travel(DEADLINE + timedelta(days=1), tick=False):
         page = client.get(f"/rooms/folders/{folder}")
         assert b"has passed" in page.data and b"Date of the information" in page.data
-        r = client.post(f"/folders/{folder}/upload", data={
-            "files": [(io.BytesIO(files.pdf()), "late.pdf")], "category": "other"},
-            content_type="multipart/form-data")
+        r = client.post(
+            f"/folders/{folder}/upload",
+            data={"files": [(io.BytesIO(files.pdf()), "late.pdf")], "category": "other"},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 422 and b"less than a week old" in r.data
-        r = client.post(f"/folders/{folder}/upload", data={
-            "files": [(io.BytesIO(files.pdf()), "late.pdf")], "category": "other",
-            "information_date": ["4", "3", "2027"], "late_reason": "Cabinet, 4 March"},
-            content_type="multipart/form-data")
+        r = client.post(
+            f"/folders/{folder}/upload",
+            data={
+                "files": [(io.BytesIO(files.pdf()), "late.pdf")],
+                "category": "other",
+                "information_date": ["4", "3", "2027"],
+                "late_reason": "Cabinet, 4 March",
+            },
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 200 and b"Accepted" in r.data
         assert b"Late" in client.get(f"/rooms/folders/{folder}").data
 
 
-def test_the_decision_is_taken_when_the_row_is_written(app, client, auth, world, activity,
-                                                       monkeypatch):
+def test_the_decision_is_taken_when_the_row_is_written(
+    app, client, auth, world, activity, monkeypatch
+):
     """An upload that starts before the deadline but whose row is written after it is judged
     at the moment of writing, by the server clock: two uploads straddling the deadline."""
     from vir.storage import get_storage
@@ -204,8 +256,10 @@ def test_the_decision_is_taken_when_the_row_is_written(app, client, auth, world,
         traveller.move_to(DEADLINE - timedelta(seconds=1))
         quick = _upload(client, editor, folder, "quick.pdf")
         assert quick.status_code == 201
-    names = [d["filename"] for d in client.get(f"/api/v1/folders/{folder}/documents",
-                                               headers=editor).get_json()]
+    names = [
+        d["filename"]
+        for d in client.get(f"/api/v1/folders/{folder}/documents", headers=editor).get_json()
+    ]
     assert names == ["quick.pdf"]
 
 
@@ -220,17 +274,22 @@ def test_extension_by_lead_or_coordinator_only(client, auth, world, activity):
     with time_machine.travel(datetime(2027, 3, 5, tzinfo=UTC), tick=False):
         ok = _upload(client, auth.token("provider_editor"), activity["folders"]["provider"])
         assert ok.status_code == 201 and ok.get_json()["late"] is False
-    no_reason = client.post(url, headers=auth.token("coordinator"),
-                            json={"until": "2027-03-08T17:00", "reason": ""})
+    no_reason = client.post(
+        url, headers=auth.token("coordinator"), json={"until": "2027-03-08T17:00", "reason": ""}
+    )
     assert no_reason.status_code == 422
-    after_start = client.post(url, headers=auth.token("coordinator"),
-                              json={"until": "2027-03-11T17:00", "reason": "x"})
+    after_start = client.post(
+        url, headers=auth.token("coordinator"), json={"until": "2027-03-11T17:00", "reason": "x"}
+    )
     assert after_start.status_code == 422
 
 
 def test_outcome_letter_sets_updated_plans_due(client, auth, world, activity):
-    r = client.post(f"/api/v1/activities/{activity['id']}/outcome-letter",
-                    headers=auth.token("inspector"), json={"received_on": "2027-03-22"})
+    r = client.post(
+        f"/api/v1/activities/{activity['id']}/outcome-letter",
+        headers=auth.token("inspector"),
+        json={"received_on": "2027-03-22"},
+    )
     assert r.status_code == 200
     due = {m["code"]: m for m in r.get_json()["milestones"]}["updated_plans"]["due"]
     assert due == "2027-04-21"
@@ -261,8 +320,7 @@ def test_checklist_and_overpopulation(app, client, auth, world, activity):
         assert "over-populate" in client.get(f"/rooms/folders/{folder}").get_data(as_text=True)
 
 
-def test_moving_a_document_into_the_papers_folder_follows_the_rule(client, auth, world,
-                                                                    activity):
+def test_moving_a_document_into_the_papers_folder_follows_the_rule(client, auth, world, activity):
     editor = auth.token("provider_editor")
     other = world.folders[("cardiff", "provider")]
     papers = activity["folders"]["provider"]
@@ -271,27 +329,35 @@ def test_moving_a_document_into_the_papers_folder_follows_the_rule(client, auth,
     with time_machine.travel(DEADLINE + timedelta(hours=1), tick=False):
         r = client.post(url, headers=editor, json={"folder_id": papers})
         assert r.status_code == 409 and r.get_json()["error"]["code"] == "paper_deadline_passed"
-        r = client.post(url, headers=editor, json={"folder_id": papers,
-                                                   "information_date": "2027-03-03",
-                                                   "late_reason": "Scrutiny report"})
+        r = client.post(
+            url,
+            headers=editor,
+            json={
+                "folder_id": papers,
+                "information_date": "2027-03-03",
+                "late_reason": "Scrutiny report",
+            },
+        )
         assert r.status_code == 200
         assert r.get_json()["folder_id"] == papers and r.get_json()["late"] is True
     # Never across areas: the Link Inspectors area must not leak, nor receive provider papers.
     inspectors = auth.token("coordinator")
-    r = client.post(url, headers=inspectors,
-                    json={"folder_id": activity["folders"]["inspectors"]})
+    r = client.post(url, headers=inspectors, json={"folder_id": activity["folders"]["inspectors"]})
     assert r.status_code in (403, 404)
-    r = client.post(url, headers=editor, json={"folder_id": world.folders[("swansea",
-                                                                          "provider")]})
+    r = client.post(url, headers=editor, json={"folder_id": world.folders[("swansea", "provider")]})
     assert r.status_code == 404
     back = client.post(url, headers=editor, json={"folder_id": other})
     assert back.status_code == 200
 
 
-def test_updated_plans_after_their_due_date_are_shown_late_not_refused(client, auth, world,
-                                                                        activity):
-    client.post(f"/api/v1/activities/{activity['id']}/outcome-letter",
-                headers=auth.token("coordinator"), json={"received_on": "2027-03-22"})
+def test_updated_plans_after_their_due_date_are_shown_late_not_refused(
+    client, auth, world, activity
+):
+    client.post(
+        f"/api/v1/activities/{activity['id']}/outcome-letter",
+        headers=auth.token("coordinator"),
+        json={"received_on": "2027-03-22"},
+    )
     editor = auth.token("provider_editor")
     post = activity["folders"]["post_conference"]
     with time_machine.travel(datetime(2027, 4, 21, 12, 0, tzinfo=UTC), tick=False):
@@ -307,8 +373,11 @@ def test_updated_plans_after_their_due_date_are_shown_late_not_refused(client, a
 def test_an_extension_that_ends_in_the_past_is_refused(client, auth, world, activity):
     url = f"/api/v1/activities/{activity['id']}/extension"
     with time_machine.travel(datetime(2027, 3, 6, 12, tzinfo=UTC), tick=False):
-        r = client.post(url, headers=auth.token("coordinator"),
-                        json={"until": "2027-03-06T11:00", "reason": "until an hour ago"})
+        r = client.post(
+            url,
+            headers=auth.token("coordinator"),
+            json={"until": "2027-03-06T11:00", "reason": "until an hour ago"},
+        )
         assert r.status_code == 422
         assert "future" in str(r.get_json()["error"])
 
@@ -318,34 +387,47 @@ def test_subfolders_of_the_papers_folder_keep_the_one_week_rule(client, auth, wo
     after the deadline, not marked late and missing from the inspectors' digest."""
     editor = auth.token("provider_editor")
     papers = activity["folders"]["provider"]
-    r = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                    json={"name": "Appendices", "area": "provider", "parent_id": papers})
+    r = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "Appendices", "area": "provider", "parent_id": papers},
+    )
     assert r.status_code == 201, r.get_json()
     sub = r.get_json()["id"]
     other = world.folders[("cardiff", "provider")]
     early = _upload(client, editor, other, "early.pdf").get_json()["id"]
     partner = auth.token("partner")
-    forward = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
-                          data={"file": (io.BytesIO(files.pdf("forwarded")), "f.pdf")},
-                          content_type="multipart/form-data").get_json()["id"]
+    forward = client.post(
+        "/api/v1/providers/cardiff/forwards",
+        headers=partner,
+        data={"file": (io.BytesIO(files.pdf("forwarded")), "f.pdf")},
+        content_type="multipart/form-data",
+    ).get_json()["id"]
     after_deadline = DEADLINE + timedelta(days=1)
     with time_machine.travel(after_deadline, tick=False):
         upload = _upload(client, editor, sub, "late.pdf")
         assert upload.status_code == 409
         assert upload.get_json()["error"]["code"] == "paper_deadline_passed"
-        move = client.post(f"/api/v1/documents/{early}/move", headers=editor,
-                           json={"folder_id": sub})
+        move = client.post(
+            f"/api/v1/documents/{early}/move", headers=editor, json={"folder_id": sub}
+        )
         assert move.status_code == 409, move.get_json()
-        accept = client.post(f"/api/v1/forwards/{forward}/accept", headers=editor,
-                             json={"folder_id": sub})
+        accept = client.post(
+            f"/api/v1/forwards/{forward}/accept", headers=editor, json={"folder_id": sub}
+        )
         assert accept.status_code == 409, accept.get_json()
-        declared = _upload(client, editor, sub, "declared.pdf",
-                           information_date=after_deadline.date().isoformat(),
-                           late_reason="Council minutes of this week")
+        declared = _upload(
+            client,
+            editor,
+            sub,
+            "declared.pdf",
+            information_date=after_deadline.date().isoformat(),
+            late_reason="Council minutes of this week",
+        )
         assert declared.status_code == 201 and declared.get_json()["late"] is True
-    with time_machine.travel(local_instant(datetime.fromisoformat(START)) + timedelta(
-            hours=1), tick=False):
+    with time_machine.travel(
+        local_instant(datetime.fromisoformat(START)) + timedelta(hours=1), tick=False
+    ):
         closed = _upload(client, editor, sub, "during.pdf")
         assert closed.status_code == 409
         assert closed.get_json()["error"]["code"] == "papers_closed"
-

@@ -9,8 +9,12 @@ def test_openapi_document_describes_every_api_route(app, client):
     spec = r.get_json()
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    documented = {(path, method.upper()) for path, item in spec["paths"].items()
-                  for method in item if method != "parameters"}
+    documented = {
+        (path, method.upper())
+        for path, item in spec["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
             continue
@@ -25,60 +29,103 @@ def test_openapi_document_describes_every_api_route(app, client):
 
 def test_folders_api(client, auth, world):
     editor = auth.token("provider_editor")
-    r = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                    json={"name": "  Council   papers ", "area": "provider"})
+    r = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "  Council   papers ", "area": "provider"},
+    )
     assert r.status_code == 201, r.get_json()
     folder = r.get_json()
     assert folder["name"] == "Council papers" and folder["area"] == "provider"
     assert folder["provider"] == "cardiff"
-    child = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                        json={"name": "2027", "area": "provider", "parent_id": folder["id"]})
+    child = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "2027", "area": "provider", "parent_id": folder["id"]},
+    )
     assert child.status_code == 201
-    grandchild = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                             json={"name": "Too deep", "area": "provider",
-                                   "parent_id": child.get_json()["id"]})
+    grandchild = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "Too deep", "area": "provider", "parent_id": child.get_json()["id"]},
+    )
     assert grandchild.status_code == 422
     assert "one level" in grandchild.get_json()["error"]["message"]
-    dup = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                      json={"name": "council papers", "area": "provider"})
+    dup = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "council papers", "area": "provider"},
+    )
     assert dup.status_code == 422
-    bad_area = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                           json={"name": "x", "area": "attic"})
+    bad_area = client.post(
+        "/api/v1/providers/cardiff/folders", headers=editor, json={"name": "x", "area": "attic"}
+    )
     assert bad_area.status_code == 422
     assert "area" in bad_area.get_json()["error"]["details"]
     listing = client.get("/api/v1/providers/cardiff/folders", headers=editor).get_json()
     assert {f["name"] for f in listing} == {"Improvement conference", "Council papers", "2027"}
     # Editors cannot write in the inspectors' area; it does not even exist for them.
-    r = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                    json={"name": "Notes", "area": "inspectors"})
+    r = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "Notes", "area": "inspectors"},
+    )
     assert r.status_code == 404
 
 
 def test_inspector_folders_and_cross_room_parent(client, auth, world):
     inspector = auth.token("inspector")
-    r = client.post("/api/v1/providers/cardiff/folders", headers=inspector,
-                    json={"name": "Notes", "area": "inspectors"})
+    r = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=inspector,
+        json={"name": "Notes", "area": "inspectors"},
+    )
     assert r.status_code == 201
-    refused = client.post("/api/v1/providers/cardiff/folders", headers=inspector,
-                          json={"name": "Notes", "area": "provider"})
+    refused = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=inspector,
+        json={"name": "Notes", "area": "provider"},
+    )
     assert refused.status_code == 403
     coordinator = auth.token("coordinator")
-    cross = client.post("/api/v1/providers/cardiff/folders", headers=coordinator,
-                        json={"name": "x", "area": "inspectors",
-                              "parent_id": world.folders[("swansea", "inspectors")]})
+    cross = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=coordinator,
+        json={
+            "name": "x",
+            "area": "inspectors",
+            "parent_id": world.folders[("swansea", "inspectors")],
+        },
+    )
     assert cross.status_code == 422
 
 
 def test_admin_api(client, auth, world):
     admin = auth.token("admin")
-    r = client.post("/api/v1/organisations", headers=admin, json={
-        "slug": "newport", "name_en": "Newport City Council", "name_cy": "Cyngor Dinas Casnewydd",
-        "kind": "local_authority", "consortium": "csc"})
+    r = client.post(
+        "/api/v1/organisations",
+        headers=admin,
+        json={
+            "slug": "newport",
+            "name_en": "Newport City Council",
+            "name_cy": "Cyngor Dinas Casnewydd",
+            "kind": "local_authority",
+            "consortium": "csc",
+        },
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["consortium"] == "csc"
-    u = client.post("/api/v1/users", headers=admin, json={
-        "email": "lali@test.example", "name": "Link Inspector", "org": "estyn",
-        "roles": ["inspector"], "assign": ["newport"]})
+    u = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "email": "lali@test.example",
+            "name": "Link Inspector",
+            "org": "estyn",
+            "roles": ["inspector"],
+            "assign": ["newport"],
+        },
+    )
     assert u.status_code == 201, u.get_json()
     body = u.get_json()
     assert body["assignments"] == ["newport"]
@@ -86,24 +133,34 @@ def test_admin_api(client, auth, world):
     # server here, so it did not go: an operator would run `vir users link`).
     assert body["password_link_sent"] is False and "set_password_url" not in body
     assert "/set-password/" not in u.get_data(as_text=True)
-    bad = client.post("/api/v1/users", headers=admin, json={
-        "email": "x@test.example", "name": "X", "org": "nowhere", "roles": ["inspector"]})
+    bad = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"email": "x@test.example", "name": "X", "org": "nowhere", "roles": ["inspector"]},
+    )
     assert bad.status_code == 422 and "org" in bad.get_json()["error"]["details"]
     off = client.patch(f"/api/v1/users/{body['id']}", headers=admin, json={"active": False})
     assert off.status_code == 200 and off.get_json()["active"] is False
     me = client.get("/api/v1/me", headers=admin).get_json()
     self_off = client.patch(f"/api/v1/users/{me['id']}", headers=admin, json={"active": False})
     assert self_off.status_code == 409
-    assign = client.post(f"/api/v1/users/{world.users['auditor']}/assignments", headers=admin,
-                         json={"provider": "swansea"})
+    assign = client.post(
+        f"/api/v1/users/{world.users['auditor']}/assignments",
+        headers=admin,
+        json={"provider": "swansea"},
+    )
     assert assign.status_code == 201
     assert assign.get_json()["assignments"] == ["cardiff", "swansea"]
-    wrong = client.post(f"/api/v1/users/{world.users['provider_editor']}/assignments",
-                        headers=admin, json={"provider": "swansea"})
+    wrong = client.post(
+        f"/api/v1/users/{world.users['provider_editor']}/assignments",
+        headers=admin,
+        json={"provider": "swansea"},
+    )
     assert wrong.status_code == 422
     assert client.get("/api/v1/users/999/assignments", headers=admin).status_code == 405
-    assert client.patch("/api/v1/users/999", headers=admin,
-                        json={"active": True}).status_code == 404
+    assert (
+        client.patch("/api/v1/users/999", headers=admin, json={"active": True}).status_code == 404
+    )
     # Admins see no document content: no rooms for them.
     assert client.get("/api/v1/providers", headers=admin).get_json() == []
 

@@ -14,8 +14,9 @@ from vir.core.db import db
 def test_actions_and_denials_are_recorded(app, client, auth, world):
     auth.login("provider_editor")
     client.get("/rooms/swansea")  # another provider's room: denied, 404
-    client.post("/rooms/cardiff/provider/folders/new", data={"name": "Council papers",
-                                                             "parent_id": "0"})
+    client.post(
+        "/rooms/cardiff/provider/folders/new", data={"name": "Council papers", "parent_id": "0"}
+    )
     headers = auth.token("coordinator")
     body = client.get("/api/v1/audit?provider=swansea", headers=headers).get_json()
     denied = [e for e in body["results"] if e["action"] == "room.view"]
@@ -25,8 +26,9 @@ def test_actions_and_denials_are_recorded(app, client, auth, world):
     assert denied[0]["ip"] == "127.0.0.1"
     created = client.get("/api/v1/audit?action=folder", headers=headers).get_json()["results"]
     assert any(e["detail"].get("name") == "Council papers" for e in created)
-    logins = client.get(f"/api/v1/audit?action=login&actor={world.email('provider_editor')}",
-                        headers=headers).get_json()
+    logins = client.get(
+        f"/api/v1/audit?action=login&actor={world.email('provider_editor')}", headers=headers
+    ).get_json()
     assert logins["total"] >= 1
 
 
@@ -39,8 +41,10 @@ def test_only_coordinators_read_the_audit_log(client, auth, world):
 
 def test_csv_export_is_complete_and_spreadsheet_safe(app, client, auth, world):
     auth.login("coordinator")
-    client.post("/rooms/cardiff/inspectors/folders/new",
-                data={"name": "=HYPERLINK(\"http://x\")", "parent_id": "0"})
+    client.post(
+        "/rooms/cardiff/inspectors/folders/new",
+        data={"name": '=HYPERLINK("http://x")', "parent_id": "0"},
+    )
     r = client.get("/audit/?format=csv")
     assert r.status_code == 200
     assert r.mimetype == "text/csv"

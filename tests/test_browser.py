@@ -33,8 +33,11 @@ CHROMIUM = os.environ.get("VIR_TEST_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("VIR_SCREENSHOTS") or ROOT / "test-screenshots")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 expect.set_options(timeout=15_000)
-LONG = {"VIR_TOKEN_HOURS": 24 * 365, "VIR_SESSION_IDLE_MINUTES": 60 * 24,
-        "VIR_SESSION_ABSOLUTE_HOURS": 24}
+LONG = {
+    "VIR_TOKEN_HOURS": 24 * 365,
+    "VIR_SESSION_IDLE_MINUTES": 60 * 24,
+    "VIR_SESSION_ABSOLUTE_HOURS": 24,
+}
 
 
 @dataclass
@@ -53,8 +56,17 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     migrate_to_head(database, data)
     server = make_server("127.0.0.1", 0, None, threaded=True)  # type: ignore[arg-type]
     url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(_config(database, data, TESTING=False, WTF_CSRF_ENABLED=True,
-                             VIR_SEARCH_ENABLED=True, VIR_BASE_URL=url, **LONG))
+    app = create_app(
+        _config(
+            database,
+            data,
+            TESTING=False,
+            WTF_CSRF_ENABLED=True,
+            VIR_SEARCH_ENABLED=True,
+            VIR_BASE_URL=url,
+            **LONG,
+        )
+    )
     server.app = app
     with app.app_context():
         late_folder = _demo(app)
@@ -77,13 +89,23 @@ def _demo(app: Any) -> int:
     load_demo(password=PASSWORD)
     from vir.accounts import operations as account_ops
 
-    careful = account_ops.create_user("twostep@cardiff.example", "Tomos Two-Step",
-                                      by_slug("cardiff"), ["provider_viewer"], password=PASSWORD)
+    careful = account_ops.create_user(
+        "twostep@cardiff.example",
+        "Tomos Two-Step",
+        by_slug("cardiff"),
+        ["provider_viewer"],
+        password=PASSWORD,
+    )
     account_ops.new_totp_secret(careful)
     careful.totp_enabled = True
     starts = (utcnow() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
-    activity = create_activity(room_for(by_slug("cardiff")), "progress_conference", starts, None,
-                               lead_inspector="inspector@estyn.example")
+    activity = create_activity(
+        room_for(by_slug("cardiff")),
+        "progress_conference",
+        starts,
+        None,
+        lead_inspector="inspector@estyn.example",
+    )
     db.session.commit()
     return activity.provider_folder_id
 
@@ -93,14 +115,22 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM} (make test installs it)",
-                    pytrace=False)
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM} (make test installs it)", pytrace=False
+        )
     if not AXE.exists():
         pytest.fail(f"axe-core is not installed at {AXE} (make test installs it)", pytrace=False)
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--no-first-run"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -110,8 +140,9 @@ class Visit:
 
     def __init__(self, browser: Any, live: Live, lang: str = "en", js: bool = True) -> None:
         # bypass_csp lets the test inject axe-core; the app's own CSP is tested elsewhere.
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           bypass_csp=True, java_script_enabled=js)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, bypass_csp=True, java_script_enabled=js
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.live = live
@@ -142,15 +173,18 @@ class Visit:
         page.wait_for_load_state("load")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-            WCAG)
-        problems = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-                    for v in result["violations"]]
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+        )
+        problems = [
+            f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+        ]
         assert problems == [], f"{name} ({page.url}):\n" + "\n".join(problems)
         size = page.viewport_size
         page.set_viewport_size({"width": 320, "height": 700})
         overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{name} ({page.url}) scrolls sideways at 320 px by {overflow}px"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{self.lang}-{name}-320.png"), full_page=True)
@@ -179,14 +213,17 @@ def visit(browser: Any, live: Live) -> Iterator[Any]:
 def _drop(page: Any, selector: str, named: list[tuple[str, bytes, str]]) -> None:
     """Drop files on an element as a person dragging them from their desktop would."""
     payload = [{"name": n, "type": t, "data": base64.b64encode(b).decode()} for n, b, t in named]
-    transfer = page.evaluate_handle("""(files) => {
+    transfer = page.evaluate_handle(
+        """(files) => {
         const dt = new DataTransfer();
         for (const f of files) {
             const bytes = Uint8Array.from(atob(f.data), (c) => c.charCodeAt(0));
             dt.items.add(new File([bytes], f.name, {type: f.type}));
         }
         return dt;
-    }""", payload)
+    }""",
+        payload,
+    )
     for event in ("dragenter", "dragover", "drop"):
         page.dispatch_event(selector, event, {"dataTransfer": transfer})
 
@@ -202,10 +239,15 @@ def test_sign_in_and_upload_several_files_by_drag_and_drop(visit: Any) -> None:
     v.check("room")
     v.follow(v.page.get_by_role("link", name="Improvement conference").first)
     v.check("folder")
-    _drop(v.page, ".vir-dropzone", [
-        ("attendance-data.pdf", files.pdf("Attendance data"), "application/pdf"),
-        ("council-paper.pdf", files.pdf("Council paper"), "application/pdf"),
-        ("notes.html", b"<html><body>not allowed</body></html>", "text/html")])
+    _drop(
+        v.page,
+        ".vir-dropzone",
+        [
+            ("attendance-data.pdf", files.pdf("Attendance data"), "application/pdf"),
+            ("council-paper.pdf", files.pdf("Council paper"), "application/pdf"),
+            ("notes.html", b"<html><body>not allowed</body></html>", "text/html"),
+        ],
+    )
     expect(v.page.locator(".vir-upload-status")).to_contain_text("Files ready to upload: 3")
     v.page.get_by_role("button", name="Upload").click()
     v.page.wait_for_selector(".vir-upload-status:has-text('Finished')")
@@ -214,8 +256,7 @@ def test_sign_in_and_upload_several_files_by_drag_and_drop(visit: Any) -> None:
     outcomes = [items.nth(i).inner_text() for i in range(3)]
     assert "Accepted" in outcomes[0] and "Accepted" in outcomes[1]
     assert "Refused" in outcomes[2] and "not a type of file VIR accepts" in outcomes[2]
-    assert all(v.page.locator("progress").nth(i).get_attribute("value") == "100"
-               for i in range(3))
+    assert all(v.page.locator("progress").nth(i).get_attribute("value") == "100" for i in range(3))
     v.check("folder-after-upload")
     v.follow(v.page.get_by_role("link", name="Show the updated folder"))
     assert v.page.get_by_role("link", name="attendance-data").count() == 1
@@ -227,10 +268,17 @@ def test_upload_works_without_javascript(visit: Any) -> None:
     page = v.page
     v.follow(page.get_by_role("link", name="Cardiff Council").first)
     v.follow(page.get_by_role("link", name="Improvement conference").first)
-    page.set_input_files("input[type=file]", [
-        {"name": "plain-form.pdf", "mimeType": "application/pdf", "buffer": files.pdf("Plain")},
-        {"name": "plain-form.exe", "mimeType": "application/octet-stream",
-         "buffer": files.windows_exe()}])
+    page.set_input_files(
+        "input[type=file]",
+        [
+            {"name": "plain-form.pdf", "mimeType": "application/pdf", "buffer": files.pdf("Plain")},
+            {
+                "name": "plain-form.exe",
+                "mimeType": "application/octet-stream",
+                "buffer": files.windows_exe(),
+            },
+        ],
+    )
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("heading", name="Upload results")).to_be_visible()
     text = page.inner_text("main")
@@ -314,9 +362,16 @@ def test_late_paper_needs_the_exception(visit: Any) -> None:
     v.go(f"/rooms/folders/{v.live.late_folder}")
     expect(v.page.locator("main")).to_contain_text("has passed")
     v.check("folder-deadline-passed")
-    v.page.set_input_files("input[type=file]", [{
-        "name": "late-figures.pdf", "mimeType": "application/pdf",
-        "buffer": files.pdf("Late attendance figures")}])
+    v.page.set_input_files(
+        "input[type=file]",
+        [
+            {
+                "name": "late-figures.pdf",
+                "mimeType": "application/pdf",
+                "buffer": files.pdf("Late attendance figures"),
+            }
+        ],
+    )
     v.page.get_by_role("button", name="Upload").click()
     v.page.wait_for_selector(".vir-upload-status:has-text('Finished')")
     refused = v.page.inner_text(".vir-upload-item")
@@ -329,9 +384,16 @@ def test_late_paper_needs_the_exception(visit: Any) -> None:
     v.page.fill("input[name=information_date] >> nth=1", str(yesterday.month))
     v.page.fill("input[name=information_date] >> nth=2", str(yesterday.year))
     v.page.fill("textarea[name=late_reason]", "Attendance figures published yesterday")
-    v.page.set_input_files("input[type=file]", [{
-        "name": "late-figures.pdf", "mimeType": "application/pdf",
-        "buffer": files.pdf("Late attendance figures")}])
+    v.page.set_input_files(
+        "input[type=file]",
+        [
+            {
+                "name": "late-figures.pdf",
+                "mimeType": "application/pdf",
+                "buffer": files.pdf("Late attendance figures"),
+            }
+        ],
+    )
     v.page.get_by_role("button", name="Upload").click()
     v.page.wait_for_selector(".vir-upload-status:has-text('1 accepted')")
     accepted = v.page.inner_text(".vir-upload-item")
@@ -361,8 +423,10 @@ def test_keyboard_only_journey(visit: Any) -> None:
             found = f"(() => {{ const e = document.activeElement; return {predicate}; }})()"
             if page.evaluate(found):
                 # Focus must be visible: GOV.UK's focus style is a yellow outline/background.
-                style = page.evaluate("getComputedStyle(document.activeElement).outlineStyle + "
-                                      "getComputedStyle(document.activeElement).backgroundColor")
+                style = page.evaluate(
+                    "getComputedStyle(document.activeElement).outlineStyle + "
+                    "getComputedStyle(document.activeElement).backgroundColor"
+                )
                 assert style != "nonergba(0, 0, 0, 0)", predicate
                 return
         raise AssertionError(f"could not reach {predicate} with Tab")
@@ -389,8 +453,15 @@ def test_keyboard_only_journey(visit: Any) -> None:
         if choosers:
             break
     assert choosers, "Space on the file input did not open the file chooser"
-    choosers[0].set_files([{"name": "keyboard.pdf", "mimeType": "application/pdf",
-                              "buffer": files.pdf("Typed with keys")}])
+    choosers[0].set_files(
+        [
+            {
+                "name": "keyboard.pdf",
+                "mimeType": "application/pdf",
+                "buffer": files.pdf("Typed with keys"),
+            }
+        ]
+    )
     tab_to("e.textContent.trim() === 'Upload'")
     page.keyboard.press("Enter")
     page.wait_for_selector(".vir-upload-status:has-text('1 accepted')")
@@ -417,8 +488,7 @@ def test_sign_in_with_a_second_factor(visit: Any, live: Live) -> None:
     from vir.core.db import db
 
     with live.app.app_context():
-        secret = db.session.query(User).filter_by(email="twostep@cardiff.example").one(
-            ).totp_secret
+        secret = db.session.query(User).filter_by(email="twostep@cardiff.example").one().totp_secret
     v = visit()
     v.go("/sign-in")
     v.page.fill("input[name=email]", "twostep@cardiff.example")
@@ -452,14 +522,20 @@ def test_other_pages_are_accessible_in_both_languages(visit: Any) -> None:
         expect(v.page.locator(".govuk-error-summary")).to_be_visible()  # the name is needed
         v.check("new-folder-error")
         v.go("/rooms/cardiff")
-        v.follow(v.page.locator("section:has(#area-provider) a").filter(
-            has_text="Improvement conference").first)
+        v.follow(
+            v.page.locator("section:has(#area-provider) a")
+            .filter(has_text="Improvement conference")
+            .first
+        )
         v.follow(v.page.get_by_role("link", name="Improvement plan 2027"))
         v.follow(v.page.get_by_role("link", name=re.compile("^(Preview|Rhagolwg)$")))
         v.check("preview")
         v.go("/rooms/cardiff")
-        v.follow(v.page.locator("section:has(#area-provider) a").filter(
-            has_text="Improvement conference").first)
+        v.follow(
+            v.page.locator("section:has(#area-provider) a")
+            .filter(has_text="Improvement conference")
+            .first
+        )
         v.follow(v.page.locator("a[href$='/trash']"))
         v.check("trash")
         v.go("/rooms/cardiff")
@@ -478,8 +554,11 @@ def test_other_pages_are_accessible_in_both_languages(visit: Any) -> None:
         admin.sign_in("admin@vir.example")
         if lang == "cy":
             admin.follow(admin.page.get_by_role("button", name="Cymraeg"))
-        for path, name in (("/admin", "admin"), ("/admin/organisations", "admin-orgs"),
-                           ("/admin/users", "admin-users")):
+        for path, name in (
+            ("/admin", "admin"),
+            ("/admin/organisations", "admin-orgs"),
+            ("/admin/users", "admin-users"),
+        ):
             admin.go(path)
             admin.check(name)
         admin.follow(admin.page.locator("a[href^='/admin/users/']").first)

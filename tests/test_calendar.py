@@ -24,8 +24,18 @@ from vir.calendar import (
 # Bank holidays in Wales, 2022-2027, as published (gov.uk/bank-holidays), including the one-off
 # days and the substitute days.
 PUBLISHED = {
-    2022: ["01-03", "04-15", "04-18", "05-02", "06-02", "06-03", "08-29", "09-19", "12-26",
-           "12-27"],
+    2022: [
+        "01-03",
+        "04-15",
+        "04-18",
+        "05-02",
+        "06-02",
+        "06-03",
+        "08-29",
+        "09-19",
+        "12-26",
+        "12-27",
+    ],
     2023: ["01-02", "04-07", "04-10", "05-01", "05-08", "05-29", "08-28", "12-25", "12-26"],
     2024: ["01-01", "03-29", "04-01", "05-06", "05-27", "08-26", "12-25", "12-26"],
     2025: ["01-01", "04-18", "04-21", "05-05", "05-26", "08-25", "12-25", "12-26"],
@@ -37,8 +47,7 @@ PUBLISHED = {
 @pytest.mark.parametrize("year", sorted(PUBLISHED))
 def test_welsh_bank_holidays_match_the_published_list(year):
     expected = {date.fromisoformat(f"{year}-{md}") for md in PUBLISHED[year]}
-    weekdays = {d for d in bank_holidays(date(year, 1, 1), date(year, 12, 31))
-                if d.weekday() < 5}
+    weekdays = {d for d in bank_holidays(date(year, 1, 1), date(year, 12, 31)) if d.weekday() < 5}
     assert weekdays == expected
     for d in expected:
         assert not is_working_day(d)
@@ -93,14 +102,17 @@ def test_offsets_are_respected():
     assert _at("2027-07-10T09:30") == datetime(2027, 7, 10, 8, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("offset,info,expected", [
-    (-1, None, PaperDecision.ON_TIME),
-    (0, None, PaperDecision.ON_TIME),
-    (1, None, PaperDecision.REFUSED_DEADLINE),
-    (1, date(2027, 3, 3), PaperDecision.LATE),              # dated the deadline's day
-    (1, date(2027, 3, 2), PaperDecision.REFUSED_DECLARATION),  # older than the week
-    (1, date(2027, 3, 4), PaperDecision.REFUSED_DECLARATION),  # in the future
-])
+@pytest.mark.parametrize(
+    "offset,info,expected",
+    [
+        (-1, None, PaperDecision.ON_TIME),
+        (0, None, PaperDecision.ON_TIME),
+        (1, None, PaperDecision.REFUSED_DEADLINE),
+        (1, date(2027, 3, 3), PaperDecision.LATE),  # dated the deadline's day
+        (1, date(2027, 3, 2), PaperDecision.REFUSED_DECLARATION),  # older than the week
+        (1, date(2027, 3, 4), PaperDecision.REFUSED_DECLARATION),  # in the future
+    ],
+)
 def test_the_one_week_rule(offset, info, expected):
     from datetime import timedelta
 
@@ -112,15 +124,20 @@ def test_the_one_week_rule(offset, info, expected):
 
 def test_closed_once_started():
     start = _at("2027-03-10T09:30")
-    assert decide_paper(start, papers_deadline(start), start,
-                        date(2027, 3, 9)) == PaperDecision.REFUSED_CLOSED
+    assert (
+        decide_paper(start, papers_deadline(start), start, date(2027, 3, 9))
+        == PaperDecision.REFUSED_CLOSED
+    )
 
 
 def test_conference_milestones():
     start, end = _at("2027-03-10T09:30"), _at("2027-03-10T16:00")
-    items = {m.code: m for m in conference_milestones(start, end, papers_deadline(start),
-                                                      date(2027, 3, 22),
-                                                      "improvement_conference")}
+    items = {
+        m.code: m
+        for m in conference_milestones(
+            start, end, papers_deadline(start), date(2027, 3, 22), "improvement_conference"
+        )
+    }
     assert items["formal_notification"].due == date(2027, 2, 10)
     assert items["papers_deadline"].at == papers_deadline(start)
     assert items["outcome_letter"].due == date(2027, 3, 24)
@@ -132,8 +149,12 @@ def test_conference_milestones():
 
 def test_consortium_visit_milestones():
     start, last = _at("2027-06-07T09:00"), _at("2027-06-11T16:00")
-    items = {m.code: m for m in visit_milestones(start, last, SchoolHolidays.parse(
-        "2027-05-31:2027-06-04"), "consortium_follow_up_visit")}
+    items = {
+        m.code: m
+        for m in visit_milestones(
+            start, last, SchoolHolidays.parse("2027-05-31:2027-06-04"), "consortium_follow_up_visit"
+        )
+    }
     assert items["visit_notification"].due == date(2027, 5, 5)
     assert items["draft_letter"].due == date(2027, 6, 25)
     assert items["factual_accuracy"].due == date(2027, 7, 2)

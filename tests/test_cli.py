@@ -14,12 +14,25 @@ from vir.rooms.models import Room
 
 
 def test_orgs_add_and_list(app, runner):
-    r = runner.invoke(args=["orgs", "add", "csc", "--name", "Central South Consortium",
-                            "--kind", "consortium"])
+    r = runner.invoke(
+        args=["orgs", "add", "csc", "--name", "Central South Consortium", "--kind", "consortium"]
+    )
     assert r.exit_code == 0, r.output
-    r = runner.invoke(args=["orgs", "add", "cardiff", "--name", "Cardiff Council",
-                            "--name-cy", "Cyngor Caerdydd", "--kind", "local_authority",
-                            "--consortium", "csc"])
+    r = runner.invoke(
+        args=[
+            "orgs",
+            "add",
+            "cardiff",
+            "--name",
+            "Cardiff Council",
+            "--name-cy",
+            "Cyngor Caerdydd",
+            "--kind",
+            "local_authority",
+            "--consortium",
+            "csc",
+        ]
+    )
     assert r.exit_code == 0, r.output
     with app.app_context():
         cardiff = db.session.scalar(select(Organisation).where(Organisation.slug == "cardiff"))
@@ -30,40 +43,116 @@ def test_orgs_add_and_list(app, runner):
 
 
 def test_orgs_add_refuses_bad_input(app, runner):
-    assert runner.invoke(args=["orgs", "add", "Bad Slug!", "--name", "X", "--kind",
-                               "partner"]).exit_code == 1
-    r = runner.invoke(args=["orgs", "add", "x-la", "--name", "X", "--kind", "local_authority",
-                            "--consortium", "nowhere"])
+    assert (
+        runner.invoke(
+            args=["orgs", "add", "Bad Slug!", "--name", "X", "--kind", "partner"]
+        ).exit_code
+        == 1
+    )
+    r = runner.invoke(
+        args=[
+            "orgs",
+            "add",
+            "x-la",
+            "--name",
+            "X",
+            "--kind",
+            "local_authority",
+            "--consortium",
+            "nowhere",
+        ]
+    )
     assert r.exit_code == 1 and "nowhere" in r.output
     runner.invoke(args=["orgs", "add", "wlga", "--name", "WLGA", "--kind", "partner"])
-    r = runner.invoke(args=["orgs", "add", "x-la", "--name", "X", "--kind", "local_authority",
-                            "--consortium", "wlga"])
+    r = runner.invoke(
+        args=[
+            "orgs",
+            "add",
+            "x-la",
+            "--name",
+            "X",
+            "--kind",
+            "local_authority",
+            "--consortium",
+            "wlga",
+        ]
+    )
     assert r.exit_code == 1 and "not a consortium" in r.output
 
 
 def test_users_add_with_password_and_assignments(app, runner, world, client):
-    r = runner.invoke(args=["users", "add", "Second.Inspector@Test.Example", "--name", "Second",
-                            "--org", "estyn", "--role", "inspector", "--assign", "swansea",
-                            "--password-stdin"], input="a long enough password\n")
+    r = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "Second.Inspector@Test.Example",
+            "--name",
+            "Second",
+            "--org",
+            "estyn",
+            "--role",
+            "inspector",
+            "--assign",
+            "swansea",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
     assert r.exit_code == 0, r.output
     assert "One-time link" not in r.output
-    login = client.post("/sign-in", data={"email": "second.inspector@test.example",
-                                          "password": "a long enough password"})
+    login = client.post(
+        "/sign-in",
+        data={"email": "second.inspector@test.example", "password": "a long enough password"},
+    )
     assert login.status_code == 302
     assert client.get("/rooms/swansea").status_code == 200
     assert client.get("/rooms/cardiff").status_code == 404
 
 
 def test_users_add_refusals(app, runner, world):
-    bad_role = runner.invoke(args=["users", "add", "x@test.example", "--name", "X", "--org",
-                                   "cardiff", "--role", "inspector"])
+    bad_role = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "x@test.example",
+            "--name",
+            "X",
+            "--org",
+            "cardiff",
+            "--role",
+            "inspector",
+        ]
+    )
     assert bad_role.exit_code == 1
-    dup = runner.invoke(args=["users", "add", "Provider-Editor@test.example", "--name", "X",
-                              "--org", "cardiff", "--role", "provider_editor"])
+    dup = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "Provider-Editor@test.example",
+            "--name",
+            "X",
+            "--org",
+            "cardiff",
+            "--role",
+            "provider_editor",
+        ]
+    )
     assert dup.exit_code == 1 and "already exists" in dup.output
-    weak = runner.invoke(args=["users", "add", "y@test.example", "--name", "Y", "--org",
-                               "cardiff", "--role", "provider_viewer", "--password-stdin"],
-                         input="short\n")
+    weak = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "y@test.example",
+            "--name",
+            "Y",
+            "--org",
+            "cardiff",
+            "--role",
+            "provider_viewer",
+            "--password-stdin",
+        ],
+        input="short\n",
+    )
     assert weak.exit_code == 1 and "12" in weak.output
 
 
@@ -86,18 +175,26 @@ def test_demo_is_idempotent(app, runner):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     with app.app_context():
-        las = db.session.scalar(select(func.count()).select_from(Organisation).where(
-            Organisation.kind == "local_authority"))
+        las = db.session.scalar(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.kind == "local_authority")
+        )
         assert las == 22
-        consortia = db.session.scalar(select(func.count()).select_from(Organisation).where(
-            Organisation.kind == "consortium"))
+        consortia = db.session.scalar(
+            select(func.count()).select_from(Organisation).where(Organisation.kind == "consortium")
+        )
         assert consortia == 4
         assert db.session.scalar(select(func.count()).select_from(User)) == 8
 
 
 def test_console_script_help():
-    out = subprocess.run([sys.executable, "-c", "from vir.cli import main; main()", "--help"],
-                         capture_output=True, text=True, check=True,
-                         env={"VIR_DATA_DIR": "/tmp/vir-cli-help", "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", "from vir.cli import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"VIR_DATA_DIR": "/tmp/vir-cli-help", "PATH": ""},
+    )
     for command in ("db", "orgs", "users", "assign", "demo", "serve", "worker"):
         assert command in out.stdout

@@ -24,11 +24,15 @@ def app_config(storage_config: dict[str, Any]) -> dict[str, Any]:
     return storage_config
 
 
-def upload(client: Any, headers: dict, folder_id: int, name: str, data: bytes,
-           **fields: str) -> Any:
-    return client.post(f"/api/v1/folders/{folder_id}/documents", headers=headers,
-                       data={"file": (io.BytesIO(data), name), **fields},
-                       content_type="multipart/form-data")
+def upload(
+    client: Any, headers: dict, folder_id: int, name: str, data: bytes, **fields: str
+) -> Any:
+    return client.post(
+        f"/api/v1/folders/{folder_id}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name), **fields},
+        content_type="multipart/form-data",
+    )
 
 
 def objects(app: Any) -> list[str]:
@@ -38,8 +42,10 @@ def objects(app: Any) -> list[str]:
 
 def counts(app: Any) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Document)),
-                db.session.scalar(select(func.count()).select_from(DocumentVersion)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Document)),
+            db.session.scalar(select(func.count()).select_from(DocumentVersion)),
+        )
 
 
 def test_every_accepted_type(app, client, auth, world):
@@ -68,8 +74,9 @@ def test_every_accepted_type(app, client, auth, world):
 
 def test_object_keys_are_generated_never_the_file_name(app, client, auth, world):
     editor = auth.token("provider_editor")
-    r = upload(client, editor, world.folders[("cardiff", "provider")], "Secret Plan.pdf",
-               files.pdf())
+    r = upload(
+        client, editor, world.folders[("cardiff", "provider")], "Secret Plan.pdf", files.pdf()
+    )
     with app.app_context():
         doc = db.session.get(Document, r.get_json()["id"])
         key = doc.current.storage_key
@@ -92,15 +99,23 @@ def test_bad_upload_corpus_is_refused_and_nothing_is_kept(app, client, auth, wor
     assert not any((Path(app.config["VIR_DATA_DIR"]) / "tmp").glob("*"))  # spooled copy gone
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("Plan\u202egnp.pdf", "Plangnp.pdf"),            # bidi override removed
-    ("  Cynllun   gwella\t2027.pdf ", "Cynllun gwella 2027.pdf"),
-    ("Cafe\u0301.pdf", "Café.pdf"),                   # NFC
-    ("a" * 300 + ".pdf", "a" * 196 + ".pdf"),          # capped, extension kept
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Plan\u202egnp.pdf", "Plangnp.pdf"),  # bidi override removed
+        ("  Cynllun   gwella\t2027.pdf ", "Cynllun gwella 2027.pdf"),
+        ("Cafe\u0301.pdf", "Café.pdf"),  # NFC
+        ("a" * 300 + ".pdf", "a" * 196 + ".pdf"),  # capped, extension kept
+    ],
+)
 def test_display_names_are_normalised(app, client, auth, world, raw, expected):
-    r = upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-               raw, files.pdf())
+    r = upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        raw,
+        files.pdf(),
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["filename"] == expected
 
@@ -116,8 +131,13 @@ def test_names_with_nul_or_separators_are_refused(app, world):
 
 @pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 64 * 1024}])
 def test_size_limit_is_413(app, client, auth, world, app_config):
-    r = upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-               "big.txt", b"x" * (128 * 1024))
+    r = upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "big.txt",
+        b"x" * (128 * 1024),
+    )
     assert r.status_code == 413
     assert r.get_json()["error"]["code"] == "too_large"
 
@@ -138,11 +158,21 @@ def test_versions(app, client, auth, world):
     folder = world.folders[("cardiff", "provider")]
     v1 = files.docx("First plan")
     v2 = files.docx("Updated plan after the conference")
-    doc = upload(client, editor, folder, "plan.docx", v1, title="Improvement plan",
-                 category="improvement_plan").get_json()
-    r = client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                    data={"file": (io.BytesIO(v2), "plan-v2.docx"),
-                          "note": "Section 3 rewritten"}, content_type="multipart/form-data")
+    doc = upload(
+        client,
+        editor,
+        folder,
+        "plan.docx",
+        v1,
+        title="Improvement plan",
+        category="improvement_plan",
+    ).get_json()
+    r = client.post(
+        f"/api/v1/documents/{doc['id']}/versions",
+        headers=editor,
+        data={"file": (io.BytesIO(v2), "plan-v2.docx"), "note": "Section 3 rewritten"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["version"] == 2 and r.get_json()["title"] == "Improvement plan"
     detail = client.get(f"/api/v1/documents/{doc['id']}", headers=editor).get_json()
@@ -150,32 +180,40 @@ def test_versions(app, client, auth, world):
     assert detail["versions"][0]["note"] == "Section 3 rewritten"
     assert detail["versions"][0]["uploaded_by_organisation"] == "cardiff"
     for number, data in ((1, v1), (2, v2)):
-        got = client.get(f"/api/v1/documents/{doc['id']}/download?version={number}",
-                         headers=editor)
+        got = client.get(f"/api/v1/documents/{doc['id']}/download?version={number}", headers=editor)
         if got.status_code == 302:
             with urllib.request.urlopen(got.headers["Location"]) as resp:
                 assert resp.read() == data
         else:
             assert got.data == data
-    assert client.get(f"/api/v1/documents/{doc['id']}/download?version=9",
-                      headers=editor).status_code == 404
+    assert (
+        client.get(f"/api/v1/documents/{doc['id']}/download?version=9", headers=editor).status_code
+        == 404
+    )
     # A new version must be a file too; the same checks apply.
-    bad = client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                      data={"file": (io.BytesIO(b"<html></html>"), "plan.docx")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        f"/api/v1/documents/{doc['id']}/versions",
+        headers=editor,
+        data={"file": (io.BytesIO(b"<html></html>"), "plan.docx")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 415
     # Viewers and inspectors cannot add versions in the Provider Area.
     for role in ("provider_viewer", "inspector"):
-        r = client.post(f"/api/v1/documents/{doc['id']}/versions", headers=auth.token(role),
-                        data={"file": (io.BytesIO(v2), "x.docx")},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"/api/v1/documents/{doc['id']}/versions",
+            headers=auth.token(role),
+            data={"file": (io.BytesIO(v2), "x.docx")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 403
 
 
 def test_download_headers(app, client, auth, world):
     editor = auth.token("provider_editor")
-    doc = upload(client, editor, world.folders[("cardiff", "provider")], "Cynllun ‘gwella’.pdf",
-                 files.pdf()).get_json()
+    doc = upload(
+        client, editor, world.folders[("cardiff", "provider")], "Cynllun ‘gwella’.pdf", files.pdf()
+    ).get_json()
     r = client.get(f"/api/v1/documents/{doc['id']}/download", headers=editor)
     if app.config["VIR_STORAGE"] == "fs":
         assert r.status_code == 200
@@ -228,8 +266,12 @@ def test_trash_restore_and_purge(app, client, auth, world, runner):
     listing = client.get(f"/api/v1/folders/{folder}/documents", headers=editor).get_json()
     assert doc["id"] not in [d["id"] for d in listing]
     # Viewers and auditors see nothing of the trash; a co-ordinator may restore.
-    assert client.get(f"/api/v1/folders/{folder}/trash",
-                      headers=auth.token("provider_viewer")).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/folders/{folder}/trash", headers=auth.token("provider_viewer")
+        ).status_code
+        == 403
+    )
     trash = client.get(f"/api/v1/folders/{folder}/trash", headers=editor).get_json()
     assert [d["id"] for d in trash] == [doc["id"]]
     coordinator = auth.token("coordinator")
@@ -241,46 +283,68 @@ def test_trash_restore_and_purge(app, client, auth, world, runner):
     result = runner.invoke(args=["documents", "purge", "--older-than-days", "0"])
     assert "purged 1" in result.output, result.output
     assert len(objects(app)) == key_count - 1
-    assert client.post(f"/api/v1/documents/{doc['id']}/restore",
-                       headers=coordinator).status_code == 404
+    assert (
+        client.post(f"/api/v1/documents/{doc['id']}/restore", headers=coordinator).status_code
+        == 404
+    )
 
 
 def test_every_document_action_is_audited(app, client, auth, world):
     editor = auth.token("provider_editor")
-    doc = upload(client, editor, world.folders[("cardiff", "provider")], "a.pdf",
-                 files.pdf()).get_json()
+    doc = upload(
+        client, editor, world.folders[("cardiff", "provider")], "a.pdf", files.pdf()
+    ).get_json()
     client.get(f"/api/v1/documents/{doc['id']}", headers=editor)
     client.get(f"/api/v1/documents/{doc['id']}/download", headers=editor)
-    client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                data={"file": (io.BytesIO(files.pdf("v2")), "a.pdf")},
-                content_type="multipart/form-data")
+    client.post(
+        f"/api/v1/documents/{doc['id']}/versions",
+        headers=editor,
+        data={"file": (io.BytesIO(files.pdf("v2")), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     client.delete(f"/api/v1/documents/{doc['id']}", headers=editor)
     client.post(f"/api/v1/documents/{doc['id']}/restore", headers=editor)
-    events = client.get("/api/v1/audit?action=document&provider=cardiff",
-                        headers=auth.token("coordinator")).get_json()["results"]
+    events = client.get(
+        "/api/v1/audit?action=document&provider=cardiff", headers=auth.token("coordinator")
+    ).get_json()["results"]
     mine = [e["action"] for e in events if e["object_id"] == str(doc["id"])]
-    for action in ("document.upload", "document.view", "document.download",
-                   "document.new_version", "document.delete", "document.restore"):
+    for action in (
+        "document.upload",
+        "document.view",
+        "document.download",
+        "document.new_version",
+        "document.delete",
+        "document.restore",
+    ):
         assert action in mine, (action, mine)
 
 
 def test_web_upload_several_files_with_per_file_outcomes(app, client, auth, world):
     auth.login("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    r = client.post(f"/folders/{folder}/upload", data={
-        "files": [(io.BytesIO(files.pdf()), "plan.pdf"),
-                  (io.BytesIO(files.docx()), "structure.docx"),
-                  (io.BytesIO(b"<html></html>"), "evil.pdf")],
-        "category": "council_paper", "title": "", "description": ""},
-        content_type="multipart/form-data")
+    r = client.post(
+        f"/folders/{folder}/upload",
+        data={
+            "files": [
+                (io.BytesIO(files.pdf()), "plan.pdf"),
+                (io.BytesIO(files.docx()), "structure.docx"),
+                (io.BytesIO(b"<html></html>"), "evil.pdf"),
+            ],
+            "category": "council_paper",
+            "title": "",
+            "description": "",
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert page.count("Accepted") == 2 and page.count("Refused") == 1
     assert "evil.pdf" in page
     folder_page = client.get(f"/rooms/folders/{folder}").get_data(as_text=True)
     assert "plan" in folder_page and "structure" in folder_page
-    nothing = client.post(f"/folders/{folder}/upload", data={"category": "other"},
-                          content_type="multipart/form-data")
+    nothing = client.post(
+        f"/folders/{folder}/upload", data={"category": "other"}, content_type="multipart/form-data"
+    )
     assert b"Choose at least one file to upload" in nothing.data
 
 
@@ -289,9 +353,12 @@ def test_web_document_page_versions_and_trash(app, client, auth, world):
     doc_id = world.documents[("cardiff", "provider")]
     page = client.get(f"/documents/{doc_id}")
     assert page.status_code == 200 and b"Replace with a new version" in page.data
-    r = client.post(f"/documents/{doc_id}/versions",
-                    data={"files": [(io.BytesIO(files.pdf("v2")), "v2.pdf")], "note": "v2"},
-                    content_type="multipart/form-data", follow_redirects=True)
+    r = client.post(
+        f"/documents/{doc_id}/versions",
+        data={"files": [(io.BytesIO(files.pdf("v2")), "v2.pdf")], "note": "v2"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert b"Version 2 uploaded" in r.data
     r = client.post(f"/documents/{doc_id}/delete", follow_redirects=True)
     assert b"moved to the trash" in r.data
@@ -333,41 +400,68 @@ def test_database_failure_after_the_object_is_written_leaves_nothing(app, client
     """A real database refusal (a trigger) after the object is stored: no row, no object."""
     with app.app_context(), db.engine.begin() as conn:
         if db.engine.dialect.name == "sqlite":
-            conn.execute(text("CREATE TRIGGER refuse_versions BEFORE INSERT ON document_versions "
-                              "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_versions BEFORE INSERT ON document_versions "
+                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
         else:
-            conn.execute(text("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                              "RAISE EXCEPTION 'disk full'; END; $$ LANGUAGE plpgsql"))
-            conn.execute(text("CREATE TRIGGER refuse_versions BEFORE INSERT ON "
-                              "document_versions FOR EACH ROW EXECUTE FUNCTION refuse()"))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'disk full'; END; $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_versions BEFORE INSERT ON "
+                    "document_versions FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
     try:
         before_objects, before_rows = objects(app), counts(app)
-        r = upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-                   "plan.pdf", files.pdf())
+        r = upload(
+            client,
+            auth.token("provider_editor"),
+            world.folders[("cardiff", "provider")],
+            "plan.pdf",
+            files.pdf(),
+        )
         assert r.status_code == 503
         assert r.get_json()["error"]["code"] == "database_error"
         assert objects(app) == before_objects
         assert counts(app) == before_rows
     finally:
         with app.app_context(), db.engine.begin() as conn:
-            conn.execute(text("DROP TRIGGER refuse_versions" + (
-                "" if db.engine.dialect.name == "sqlite" else " ON document_versions")))
+            conn.execute(
+                text(
+                    "DROP TRIGGER refuse_versions"
+                    + ("" if db.engine.dialect.name == "sqlite" else " ON document_versions")
+                )
+            )
             if db.engine.dialect.name != "sqlite":
                 conn.execute(text("DROP FUNCTION refuse()"))
 
 
 def test_web_move_between_folders_of_one_area(app, client, auth, world):
     auth.login("provider_editor")
-    new = client.post("/api/v1/providers/cardiff/folders", headers=auth.token("provider_editor"),
-                      json={"name": "Council papers", "area": "provider"}).get_json()
+    new = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=auth.token("provider_editor"),
+        json={"name": "Council papers", "area": "provider"},
+    ).get_json()
     doc_id = world.documents[("cardiff", "provider")]
     page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "Move to another folder" in page and "Council papers" in page
-    r = client.post(f"/documents/{doc_id}/move", data={"folder_id": str(new["id"])},
-                    follow_redirects=True)
+    r = client.post(
+        f"/documents/{doc_id}/move", data={"folder_id": str(new["id"])}, follow_redirects=True
+    )
     assert "moved to Council papers" in r.get_data(as_text=True)
-    refused = client.post(f"/documents/{doc_id}/move",
-                          data={"folder_id": str(world.folders[("cardiff", "inspectors")])},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/documents/{doc_id}/move",
+        data={"folder_id": str(world.folders[("cardiff", "inspectors")])},
+        follow_redirects=True,
+    )
     assert refused.status_code == 200
     assert "Choose a folder" in refused.get_data(as_text=True)

@@ -50,18 +50,26 @@ def test_files_written_by_real_tools_keep_all_their_text(name):
 
 
 def _odt(body: str, styles: str = "") -> Path:
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        z.writestr("content.xml", f'<office:document-content {ns}><office:body><office:text>'
-                                  f"{body}</office:text></office:body></office:document-content>")
+        z.writestr(
+            "content.xml",
+            f"<office:document-content {ns}><office:body><office:text>"
+            f"{body}</office:text></office:body></office:document-content>",
+        )
         if styles:
-            z.writestr("styles.xml", f"<office:document-styles {ns}><office:master-styles>"
-                                     f"{styles}</office:master-styles></office:document-styles>")
+            z.writestr(
+                "styles.xml",
+                f"<office:document-styles {ns}><office:master-styles>"
+                f"{styles}</office:master-styles></office:document-styles>",
+            )
     return buf.getvalue()
 
 
@@ -75,16 +83,21 @@ ODT = "application/vnd.oasis.opendocument.text"
 
 
 def test_odf_text_after_inline_elements_and_between_paragraphs(tmp_path):
-    got = _run(tmp_path, _odt(
-        "<text:p>Cyngor <text:span>Sir</text:span> Caerdydd</text:p><text:p>Second</text:p>"
-        "<text:p>a<text:s text:c='3'/>b<text:tab/>c<text:line-break/>d</text:p>"
-        "<text:list><text:list-item><text:p>item</text:p></text:list-item></text:list>"
-        "<table:table><table:table-row><table:table-cell><text:p>cell</text:p>"
-        "</table:table-cell></table:table-row></table:table>"
-        "<text:p>x<text:note><text:note-citation>1</text:note-citation><text:note-body>"
-        "<text:p>footnote</text:p></text:note-body></text:note>y</text:p>",
-        "<style:master-page><style:header><text:p>header</text:p></style:header>"
-        "</style:master-page>"), ODT).text
+    got = _run(
+        tmp_path,
+        _odt(
+            "<text:p>Cyngor <text:span>Sir</text:span> Caerdydd</text:p><text:p>Second</text:p>"
+            "<text:p>a<text:s text:c='3'/>b<text:tab/>c<text:line-break/>d</text:p>"
+            "<text:list><text:list-item><text:p>item</text:p></text:list-item></text:list>"
+            "<table:table><table:table-row><table:table-cell><text:p>cell</text:p>"
+            "</table:table-cell></table:table-row></table:table>"
+            "<text:p>x<text:note><text:note-citation>1</text:note-citation><text:note-body>"
+            "<text:p>footnote</text:p></text:note-body></text:note>y</text:p>",
+            "<style:master-page><style:header><text:p>header</text:p></style:header>"
+            "</style:master-page>",
+        ),
+        ODT,
+    ).text
     assert "Cyngor Sir Caerdydd Second" in got
     for word in ("a", "b", "c", "d", "item", "cell", "footnote", "header"):
         assert word in got.split(), (word, got)
@@ -92,8 +105,10 @@ def test_odf_text_after_inline_elements_and_between_paragraphs(tmp_path):
 
 
 def test_rtf_welsh_letters_pictures_and_a_crafted_file(tmp_path):
-    rtf = (b"{\\rtf1\\ansi\\uc1 G\\u373?yr a Ll\\u375?n \\'e9t\\'e9 "
-           b"{\\pict\\pngblip 89504e470d0a1a0a0000000d49484452}after}")
+    rtf = (
+        b"{\\rtf1\\ansi\\uc1 G\\u373?yr a Ll\\u375?n \\'e9t\\'e9 "
+        b"{\\pict\\pngblip 89504e470d0a1a0a0000000d49484452}after}"
+    )
     got = _run(tmp_path, rtf, "text/rtf").text
     assert got == "Gŵyr a Llŷn été after"
     # Nested destinations and escapes that made the old regular expressions backtrack until
@@ -106,8 +121,11 @@ def test_rtf_welsh_letters_pictures_and_a_crafted_file(tmp_path):
 
 
 def test_xlsx_shared_strings_not_their_numbers(tmp_path):
-    got = _run(tmp_path, files.xlsx("Exclusions narwhal"),
-               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").text
+    got = _run(
+        tmp_path,
+        files.xlsx("Exclusions narwhal"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ).text
     assert "Exclusions narwhal" in got and "93.5" in got and "Sheet" in got
     assert "0" not in got.split()  # the shared string's index
 
@@ -150,20 +168,29 @@ def test_unusual_zip_compression_is_not_decompressed(tmp_path):
     path = tmp_path / "bomb.docx"
     path.write_bytes(buf.getvalue())
     with pytest.raises(ex.ExtractionError) as failed:
-        ex.extract(path, "application/vnd.openxmlformats-officedocument."
-                         "wordprocessingml.document")
+        ex.extract(path, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     assert failed.value.code == "unreadable"
 
 
 def test_real_files_are_found_through_the_api(app, client, auth, world):
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    for name in ("odt-spans.odt", "docx-parts.docx", "xlsx-cells.xlsx", "pptx-slides.pptx",
-                 "rtf-welsh.rtf", "scan-en-cy.pdf", "scan.png"):
+    for name in (
+        "odt-spans.odt",
+        "docx-parts.docx",
+        "xlsx-cells.xlsx",
+        "pptx-slides.pptx",
+        "rtf-welsh.rtf",
+        "scan-en-cy.pdf",
+        "scan.png",
+    ):
         doc = _upload(client, editor, folder, name, (REAL / name).read_bytes())
         assert _status(app, doc["id"]).status == "indexed", name
-        probe = next(p["word"] for p in MANIFEST[name]["probes"]
-                     if p["word"].isascii() and p["word"].isalpha() and len(p["word"]) > 8)
+        probe = next(
+            p["word"]
+            for p in MANIFEST[name]["probes"]
+            if p["word"].isascii() and p["word"].isalpha() and len(p["word"]) > 8
+        )
         hits = _search(client, editor, probe).get_json()["results"]
         assert [h["document_id"] for h in hits] == [doc["id"]], (name, probe)
     welsh = _search(client, editor, "Gwyr").get_json()
@@ -174,16 +201,23 @@ def test_real_files_are_found_through_the_api(app, client, auth, world):
 def test_scans_without_ocr_say_so_in_both_languages(app, client, auth, world, runner):
     app.config["VIR_OCR_ENABLED"] = False
     editor = auth.token("provider_editor")
-    doc = _upload(client, editor, world.folders[("cardiff", "provider")], "scan.pdf",
-                  (REAL / "scan-en-cy.pdf").read_bytes())
+    doc = _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "scan.pdf",
+        (REAL / "scan-en-cy.pdf").read_bytes(),
+    )
     row = _status(app, doc["id"])
     assert (row.status, row.reason) == ("no_text", "scan_no_ocr")
     body = client.get(f"/api/v1/documents/{doc['id']}", headers=editor).get_json()
     assert body["index_reason"] == "scan_no_ocr"
-    assert body["index_message"] == ("This is a scan; text recognition is not available on "
-                                     "this server.")
-    cy = client.get(f"/api/v1/documents/{doc['id']}",
-                    headers={**editor, "Accept-Language": "cy"}).get_json()
+    assert body["index_message"] == (
+        "This is a scan; text recognition is not available on this server."
+    )
+    cy = client.get(
+        f"/api/v1/documents/{doc['id']}", headers={**editor, "Accept-Language": "cy"}
+    ).get_json()
     assert cy["index_message"] and cy["index_message"] != body["index_message"]
     auth.login("provider_viewer")
     page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
@@ -204,16 +238,22 @@ def test_failures_and_partial_texts_carry_reasons(app, client, auth, world, runn
     big = _upload(client, editor, folder, "big.txt", b"attendance figures " * 20_000)
     broken = _upload(client, editor, folder, "broken.pdf", b"%PDF-1.4\n" + b"\x00junk" * 300)
     assert (_status(app, big["id"]).status, _status(app, big["id"]).reason) == (
-        "partial", "truncated")
+        "partial",
+        "truncated",
+    )
     assert _search(client, editor, "attendance").get_json()["total"] >= 1
     assert (_status(app, broken["id"]).status, _status(app, broken["id"]).reason) == (
-        "failed", "unreadable")
-    cy = client.get(f"/api/v1/documents/{broken['id']}",
-                    headers={**editor, "Accept-Language": "cy"}).get_json()
+        "failed",
+        "unreadable",
+    )
+    cy = client.get(
+        f"/api/v1/documents/{broken['id']}", headers={**editor, "Accept-Language": "cy"}
+    ).get_json()
     assert cy["index_reason"] == "unreadable" and "could not" not in cy["index_message"]
     # Why a file failed is for its uploader and co-ordinators only.
-    viewer = client.get(f"/api/v1/documents/{broken['id']}",
-                        headers=auth.token("provider_viewer")).get_json()
+    viewer = client.get(
+        f"/api/v1/documents/{broken['id']}", headers=auth.token("provider_viewer")
+    ).get_json()
     assert viewer["index_status"] == "failed" and viewer["index_reason"] is None
     report = runner.invoke(args=["search", "check"])
     assert report.exit_code == 0, report.output
@@ -221,8 +261,7 @@ def test_failures_and_partial_texts_carry_reasons(app, client, auth, world, runn
     assert f"document {big['id']}: Only the beginning of its text" in report.output
 
 
-def test_extraction_runs_before_the_index_writer_is_taken(app, client, auth, world,
-                                                          monkeypatch):
+def test_extraction_runs_before_the_index_writer_is_taken(app, client, auth, world, monkeypatch):
     """A slow file (OCR can take minutes) never holds the index writer: while a file's text
     is being extracted, another writer can be had at once."""
     from whoosh.index import LockError
@@ -241,8 +280,13 @@ def test_extraction_runs_before_the_index_writer_is_taken(app, client, auth, wor
         return plain(*args, **kwargs)
 
     monkeypatch.setattr(operations, "extract", extract)
-    doc = _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-                  "plan.txt", b"attendance")
+    doc = _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"attendance",
+    )
     assert held == [] and _status(app, doc["id"]).status == "indexed"
 
 

@@ -17,8 +17,11 @@ from tests import files
 from tests.conftest import PASSWORD, s3_config
 from tests.test_mail import inbox  # noqa: F401  (the SMTP fixture)
 
-LONG = {"VIR_TOKEN_HOURS": 24 * 365 * 10, "VIR_SESSION_IDLE_MINUTES": 60 * 24 * 365 * 10,
-        "VIR_SESSION_ABSOLUTE_HOURS": 24 * 365 * 10}
+LONG = {
+    "VIR_TOKEN_HOURS": 24 * 365 * 10,
+    "VIR_SESSION_IDLE_MINUTES": 60 * 24 * 365 * 10,
+    "VIR_SESSION_ABSOLUTE_HOURS": 24 * 365 * 10,
+}
 
 
 @pytest.fixture
@@ -31,16 +34,28 @@ def storage(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture
 def app_config(inbox, storage) -> dict[str, Any]:  # noqa: F811
-    return {"VIR_SMTP_HOST": "127.0.0.1", "VIR_SMTP_PORT": inbox[1],
-            "VIR_MAIL_FROM": "VIR <vir@test.example>", **LONG, **storage}
+    return {
+        "VIR_SMTP_HOST": "127.0.0.1",
+        "VIR_SMTP_PORT": inbox[1],
+        "VIR_MAIL_FROM": "VIR <vir@test.example>",
+        **LONG,
+        **storage,
+    }
 
 
-def _forward(client, headers, slug="cardiff", content=None, name="consortium-review.pdf",
-             **fields) -> Any:
-    data = {"file": (io.BytesIO(content if content is not None else files.pdf("Review")), name),
-            **fields}
-    return client.post(f"/api/v1/providers/{slug}/forwards", headers=headers, data=data,
-                       content_type="multipart/form-data")
+def _forward(
+    client, headers, slug="cardiff", content=None, name="consortium-review.pdf", **fields
+) -> Any:
+    data = {
+        "file": (io.BytesIO(content if content is not None else files.pdf("Review")), name),
+        **fields,
+    }
+    return client.post(
+        f"/api/v1/providers/{slug}/forwards",
+        headers=headers,
+        data=data,
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture
@@ -73,8 +88,7 @@ def _user(app, email: str, org: str, role: str) -> None:
     from vir.orgs.operations import by_slug
 
     with app.app_context():
-        account_ops.create_user(email, email.split("@")[0], by_slug(org), [role],
-                                password=PASSWORD)
+        account_ops.create_user(email, email.split("@")[0], by_slug(org), [role], password=PASSWORD)
         db.session.commit()
 
 
@@ -112,8 +126,11 @@ def test_forwarding_to_an_authority_not_served_is_refused(app, client, partner, 
 
 def test_a_partner_assigned_to_an_authority_may_forward_to_it(app, client, partner, world, auth):
     admin = auth.token("admin")
-    r = client.post(f"/api/v1/users/{world.users['partner']}/assignments", headers=admin,
-                    json={"provider": "swansea"})
+    r = client.post(
+        f"/api/v1/users/{world.users['partner']}/assignments",
+        headers=admin,
+        json={"provider": "swansea"},
+    )
     assert r.status_code in (200, 201), r.get_json()
     assert _forward(client, partner, slug="swansea").status_code == 201
     client.delete(f"/api/v1/users/{world.users['partner']}/assignments/swansea", headers=admin)
@@ -131,8 +148,11 @@ def test_forwards_pass_the_same_upload_checks(app, client, partner, name):
 
 
 def test_activity_must_be_the_authoritys(client, partner, auth):
-    r = client.post("/api/v1/providers/swansea/activities", headers=auth.token("coordinator"),
-                    json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"})
+    r = client.post(
+        "/api/v1/providers/swansea/activities",
+        headers=auth.token("coordinator"),
+        json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"},
+    )
     assert r.status_code == 201
     bad = _forward(client, partner, activity_id=str(r.get_json()["id"]))
     assert bad.status_code == 422
@@ -146,16 +166,21 @@ def test_inbox_readers_and_strangers(app, client, forward, world, auth):
     url = f"/api/v1/forwards/{forward['id']}"
     _user(app, "editor@swansea.example", "swansea", "provider_editor")
     _user(app, "officer@audit-wales.example", "audit-wales", "partner")
-    readers = {r: auth.token(r) for r in ("provider_editor", "provider_viewer", "inspector",
-                                          "coordinator", "partner")}
+    readers = {
+        r: auth.token(r)
+        for r in ("provider_editor", "provider_viewer", "inspector", "coordinator", "partner")
+    }
     for role, headers in readers.items():
         assert client.get(url, headers=headers).status_code == 200, role
         listed = client.get("/api/v1/forwards", headers=headers).get_json()
         assert [f["id"] for f in listed] == [forward["id"]], role
         assert client.get(url + "/download", headers=headers).status_code == 200, role
-    strangers = {"auditor": auth.token("auditor"), "admin": auth.token("admin"),
-                 "swansea": _token(client, "editor@swansea.example"),
-                 "other partner": _token(client, "officer@audit-wales.example")}
+    strangers = {
+        "auditor": auth.token("auditor"),
+        "admin": auth.token("admin"),
+        "swansea": _token(client, "editor@swansea.example"),
+        "other partner": _token(client, "officer@audit-wales.example"),
+    }
     for who, headers in strangers.items():
         assert client.get(url, headers=headers).status_code == 404, who
         assert client.get(url + "/download", headers=headers).status_code == 404, who
@@ -166,8 +191,10 @@ def test_inbox_readers_and_strangers(app, client, forward, world, auth):
         assert r.status_code == 403, role
     # The forwarder sees nothing else in the room.
     folder = world.folders[("cardiff", "provider")]
-    assert client.get(f"/api/v1/folders/{folder}/documents",
-                      headers=readers["partner"]).status_code == 404
+    assert (
+        client.get(f"/api/v1/folders/{folder}/documents", headers=readers["partner"]).status_code
+        == 404
+    )
 
 
 def test_web_inbox_count_and_read_only_view(app, client, auth, forward):
@@ -197,9 +224,11 @@ def test_web_inbox_count_and_read_only_view(app, client, auth, forward):
 @pytest.mark.parametrize("storage", ["fs", "s3"], indirect=True)
 def test_accept_copies_the_object_into_the_room(app, client, partner, editor, forward, world):
     folder = world.folders[("cardiff", "provider")]
-    r = client.post(f"/api/v1/forwards/{forward['id']}/accept", headers=editor,
-                    json={"folder_id": folder, "title": "CSC attendance review",
-                          "category": "data"})
+    r = client.post(
+        f"/api/v1/forwards/{forward['id']}/accept",
+        headers=editor,
+        json={"folder_id": folder, "title": "CSC attendance review", "category": "data"},
+    )
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     assert body["status"] == "accepted"
@@ -227,44 +256,60 @@ def test_accept_copies_the_object_into_the_room(app, client, partner, editor, fo
     assert client.get(f"/api/v1/documents/{document_id}", headers=partner).status_code == 404
 
 
-def test_double_acceptance_and_late_withdrawal_are_refused(app, client, partner, editor,
-                                                           forward, world):
+def test_double_acceptance_and_late_withdrawal_are_refused(
+    app, client, partner, editor, forward, world
+):
     folder = world.folders[("cardiff", "provider")]
     url = f"/api/v1/forwards/{forward['id']}"
-    assert client.post(url + "/accept", headers=editor,
-                       json={"folder_id": folder}).status_code == 201
+    assert (
+        client.post(url + "/accept", headers=editor, json={"folder_id": folder}).status_code == 201
+    )
     again = client.post(url + "/accept", headers=editor, json={"folder_id": folder})
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "already_accepted"
     withdrawn = client.post(url + "/withdraw", headers=partner)
     assert withdrawn.status_code == 409
-    assert client.post(url + "/decline", headers=editor,
-                       json={"reason": "changed my mind"}).status_code == 409
+    assert (
+        client.post(
+            url + "/decline", headers=editor, json={"reason": "changed my mind"}
+        ).status_code
+        == 409
+    )
     listed = client.get(f"/api/v1/folders/{folder}/documents", headers=editor).get_json()
     assert sum(d["sha256"] == forward["sha256"] for d in listed) == 1
     assert len(_objects(app, "rooms/cardiff/provider/")) == 2  # the world's document + this
 
 
-def test_acceptance_outside_the_provider_area_is_refused(app, client, editor, forward, world,
-                                                         auth):
+def test_acceptance_outside_the_provider_area_is_refused(app, client, editor, forward, world, auth):
     url = f"/api/v1/forwards/{forward['id']}/accept"
-    for folder in (world.folders[("cardiff", "inspectors")],
-                   world.folders[("swansea", "provider")], 999999):
+    for folder in (
+        world.folders[("cardiff", "inspectors")],
+        world.folders[("swansea", "provider")],
+        999999,
+    ):
         r = client.post(url, headers=editor, json={"folder_id": folder})
         assert r.status_code == 422, folder
         assert "folder_id" in r.get_json()["error"]["details"]
     # A co-ordinator can read both areas but is not the authority: refused outright.
-    r = client.post(url, headers=auth.token("coordinator"),
-                    json={"folder_id": world.folders[("cardiff", "inspectors")]})
+    r = client.post(
+        url,
+        headers=auth.token("coordinator"),
+        json={"folder_id": world.folders[("cardiff", "inspectors")]},
+    )
     assert r.status_code == 403
-    assert client.get(f"/api/v1/forwards/{forward['id']}",
-                      headers=editor).get_json()["status"] == "pending"
+    assert (
+        client.get(f"/api/v1/forwards/{forward['id']}", headers=editor).get_json()["status"]
+        == "pending"
+    )
     assert len(_objects(app, "rooms/")) == 4  # the world's four documents, nothing copied
 
 
 def test_acceptance_after_the_papers_deadline(app, client, partner, editor, auth):
-    r = client.post("/api/v1/providers/cardiff/activities", headers=auth.token("coordinator"),
-                    json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"})
+    r = client.post(
+        "/api/v1/providers/cardiff/activities",
+        headers=auth.token("coordinator"),
+        json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"},
+    )
     activity = r.get_json()
     papers = activity["folders"]["provider"]
     made = _forward(client, partner, activity_id=str(activity["id"])).get_json()
@@ -273,14 +318,25 @@ def test_acceptance_after_the_papers_deadline(app, client, partner, editor, auth
         refused = client.post(url, headers=editor, json={"folder_id": papers})
         assert refused.status_code == 409
         assert refused.get_json()["error"]["code"] == "paper_deadline_passed"
-        stale_info = client.post(url, headers=editor, json={
-            "folder_id": papers, "information_date": "2027-02-20", "late_reason": "x"})
+        stale_info = client.post(
+            url,
+            headers=editor,
+            json={"folder_id": papers, "information_date": "2027-02-20", "late_reason": "x"},
+        )
         assert stale_info.status_code == 409  # the information itself is over a week old
-        assert client.get(f"/api/v1/forwards/{made['id']}",
-                          headers=editor).get_json()["status"] == "pending"
-        late = client.post(url, headers=editor, json={
-            "folder_id": papers, "information_date": "2027-03-04",
-            "late_reason": "Attendance figures published on 4 March"})
+        assert (
+            client.get(f"/api/v1/forwards/{made['id']}", headers=editor).get_json()["status"]
+            == "pending"
+        )
+        late = client.post(
+            url,
+            headers=editor,
+            json={
+                "folder_id": papers,
+                "information_date": "2027-03-04",
+                "late_reason": "Attendance figures published on 4 March",
+            },
+        )
         assert late.status_code == 201, late.get_json()
         document_id = late.get_json()["accepted_into"]["document_id"]
         doc = client.get(f"/api/v1/documents/{document_id}", headers=editor).get_json()
@@ -289,10 +345,14 @@ def test_acceptance_after_the_papers_deadline(app, client, partner, editor, auth
     assert len(_objects(app, "rooms/cardiff/provider/")) == 2
 
 
-def test_web_accept_defaults_to_the_activity_folder_and_shows_provenance(app, client, auth,
-                                                                         partner):
-    r = client.post("/api/v1/providers/cardiff/activities", headers=auth.token("coordinator"),
-                    json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"})
+def test_web_accept_defaults_to_the_activity_folder_and_shows_provenance(
+    app, client, auth, partner
+):
+    r = client.post(
+        "/api/v1/providers/cardiff/activities",
+        headers=auth.token("coordinator"),
+        json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"},
+    )
     activity = r.get_json()
     made = _forward(client, partner, activity_id=str(activity["id"])).get_json()
     auth.login("provider_editor")
@@ -300,8 +360,10 @@ def test_web_accept_defaults_to_the_activity_folder_and_shows_provenance(app, cl
     assert f'value="{activity["folders"]["provider"]}" selected'.encode() in page.data
     missing = client.post(f"/forwards/{made['id']}/accept", data={"folder_id": "0"})
     assert missing.status_code == 422 and b"Choose a folder" in missing.data
-    done = client.post(f"/forwards/{made['id']}/accept", data={
-        "folder_id": activity["folders"]["provider"], "title": "", "category": "data"})
+    done = client.post(
+        f"/forwards/{made['id']}/accept",
+        data={"folder_id": activity["folders"]["provider"], "title": "", "category": "data"},
+    )
     assert done.status_code == 302 and "/documents/" in done.headers["Location"]
     doc_page = client.get(done.headers["Location"])
     assert b"Forwarded by Central South Consortium" in doc_page.data
@@ -314,14 +376,18 @@ def test_decline_with_a_reason_the_sender_sees(app, client, partner, editor, for
     url = f"/api/v1/forwards/{forward['id']}"
     assert client.post(url + "/decline", headers=editor, json={"reason": ""}).status_code == 422
     assert client.post(url + "/decline", headers=editor, json={}).status_code == 422
-    r = client.post(url + "/decline", headers=editor,
-                    json={"reason": "Already shared as part of the council paper"})
+    r = client.post(
+        url + "/decline",
+        headers=editor,
+        json={"reason": "Already shared as part of the council paper"},
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "declined"
     seen = client.get(url, headers=partner).get_json()
     assert seen["decline_reason"] == "Already shared as part of the council paper"
     assert seen["decided_by"] == "Provider_Editor"
-    declined = client.get("/api/v1/forwards?status=declined", headers=auth.token(
-        "inspector")).get_json()
+    declined = client.get(
+        "/api/v1/forwards?status=declined", headers=auth.token("inspector")
+    ).get_json()
     assert [f["id"] for f in declined] == [forward["id"]]
     assert client.get("/api/v1/forwards?status=pending", headers=partner).get_json() == []
 
@@ -339,8 +405,9 @@ def test_withdrawal(app, client, partner, editor, forward, world, auth):
     assert client.post(url + "/withdraw", headers=editor).status_code == 403
     r = client.post(url + "/withdraw", headers=partner)
     assert r.status_code == 200 and r.get_json()["status"] == "withdrawn"
-    late = client.post(url + "/accept", headers=editor,
-                       json={"folder_id": world.folders[("cardiff", "provider")]})
+    late = client.post(
+        url + "/accept", headers=editor, json={"folder_id": world.folders[("cardiff", "provider")]}
+    )
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "already_withdrawn"
     auth.login("partner")
     page = client.get(f"/forwards/{forward['id']}")
@@ -370,8 +437,9 @@ def test_mail_arrivals_batched_and_decisions(app, client, partner, editor, world
     assert box.to(world.email("provider_viewer")) == []  # editors decide; they are told
     _send(app)
     assert len(box.to(world.email("provider_editor"))) == 1  # never twice
-    client.post(f"/api/v1/forwards/{first['id']}/decline", headers=editor,
-                json={"reason": "Out of date"})
+    client.post(
+        f"/api/v1/forwards/{first['id']}/decline", headers=editor, json={"reason": "Out of date"}
+    )
     told = box.to(world.email("partner"))
     assert len(told) == 1 and "declined" in told[0]["Subject"]
     assert "Out of date" in told[0].get_content()
@@ -396,11 +464,13 @@ def test_decided_files_are_purged_after_retention(app, client, partner, editor, 
     withdrawn = _forward(client, partner, name="withdrawn.pdf").get_json()
     pending = _forward(client, partner, name="pending.pdf").get_json()
     accepted = _forward(client, partner, name="accepted.pdf").get_json()
-    client.post(f"/api/v1/forwards/{declined['id']}/decline", headers=editor,
-                json={"reason": "No"})
+    client.post(f"/api/v1/forwards/{declined['id']}/decline", headers=editor, json={"reason": "No"})
     client.post(f"/api/v1/forwards/{withdrawn['id']}/withdraw", headers=partner)
-    r = client.post(f"/api/v1/forwards/{accepted['id']}/accept", headers=editor,
-                    json={"folder_id": world.folders[("cardiff", "provider")]})
+    r = client.post(
+        f"/api/v1/forwards/{accepted['id']}/accept",
+        headers=editor,
+        json={"folder_id": world.folders[("cardiff", "provider")]},
+    )
     document_id = r.get_json()["accepted_into"]["document_id"]
     assert len(_objects(app, "forwards/")) == 4
     result = runner.invoke(args=["documents", "purge"])
@@ -414,11 +484,13 @@ def test_decided_files_are_purged_after_retention(app, client, partner, editor, 
         assert seen["file_available"] is False
         gone = client.get(f"/api/v1/forwards/{made['id']}/download", headers=partner)
         assert gone.status_code == 410
-    assert client.get(f"/api/v1/forwards/{pending['id']}/download",
-                      headers=editor).status_code == 200
+    assert (
+        client.get(f"/api/v1/forwards/{pending['id']}/download", headers=editor).status_code == 200
+    )
     # The accepted document has its own copy in the room.
-    assert client.get(f"/api/v1/documents/{document_id}/download",
-                      headers=editor).status_code == 200
+    assert (
+        client.get(f"/api/v1/documents/{document_id}/download", headers=editor).status_code == 200
+    )
 
 
 def test_reconcile_knows_forwarded_files(app, client, partner, runner):
@@ -434,8 +506,11 @@ def test_the_flow_is_audited(app, client, partner, editor, world):
     two = _forward(client, partner, name="b.pdf").get_json()
     three = _forward(client, partner, name="c.pdf").get_json()
     client.get(f"/api/v1/forwards/{one['id']}/download", headers=editor)
-    client.post(f"/api/v1/forwards/{one['id']}/accept", headers=editor,
-                json={"folder_id": world.folders[("cardiff", "provider")]})
+    client.post(
+        f"/api/v1/forwards/{one['id']}/accept",
+        headers=editor,
+        json={"folder_id": world.folders[("cardiff", "provider")]},
+    )
     client.post(f"/api/v1/forwards/{two['id']}/decline", headers=editor, json={"reason": "No"})
     client.post(f"/api/v1/forwards/{three['id']}/withdraw", headers=partner)
     from sqlalchemy import select
@@ -445,8 +520,14 @@ def test_the_flow_is_audited(app, client, partner, editor, world):
 
     with app.app_context():
         actions = set(db.session.scalars(select(AuditEvent.action)))
-    assert {"forward.create", "forward.download", "forward.accept", "forward.decline",
-            "forward.withdraw", "document.upload"} <= actions
+    assert {
+        "forward.create",
+        "forward.download",
+        "forward.accept",
+        "forward.decline",
+        "forward.withdraw",
+        "document.upload",
+    } <= actions
 
 
 def test_web_forward_several_files_one_refused(app, client, auth):
@@ -454,18 +535,32 @@ def test_web_forward_several_files_one_refused(app, client, auth):
     page = client.get("/forwards/new")
     assert page.status_code == 200 and b"Cardiff Council" in page.data
     assert b"City and County of Swansea" not in page.data
-    r = client.post("/forwards/new", data={
-        "provider": "cardiff", "activity_id": "0", "note": "From the consortium",
-        "files": [(io.BytesIO(files.pdf("A")), "a.pdf"),
-                  (io.BytesIO(b"<html></html>"), "b.html")]},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/forwards/new",
+        data={
+            "provider": "cardiff",
+            "activity_id": "0",
+            "note": "From the consortium",
+            "files": [
+                (io.BytesIO(files.pdf("A")), "a.pdf"),
+                (io.BytesIO(b"<html></html>"), "b.html"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     assert b"Forwarded" in r.data and b"Refused" in r.data
     listing = client.get("/forwards")
     assert b"a.pdf" in listing.data and b"b.html" not in listing.data
-    bad = client.post("/forwards/new", data={"provider": "swansea", "activity_id": "0",
-                                             "files": [(io.BytesIO(files.pdf()), "a.pdf")]},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        "/forwards/new",
+        data={
+            "provider": "swansea",
+            "activity_id": "0",
+            "files": [(io.BytesIO(files.pdf()), "a.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
     assert bad.status_code in (404, 422)
     auth.logout()
     auth.login("provider_editor")
@@ -473,9 +568,11 @@ def test_web_forward_several_files_one_refused(app, client, auth):
 
 
 def test_information_date_is_a_date(client, editor, forward, world):
-    r = client.post(f"/api/v1/forwards/{forward['id']}/accept", headers=editor,
-                    json={"folder_id": world.folders[("cardiff", "provider")],
-                          "information_date": "yesterday"})
+    r = client.post(
+        f"/api/v1/forwards/{forward['id']}/accept",
+        headers=editor,
+        json={"folder_id": world.folders[("cardiff", "provider")], "information_date": "yesterday"},
+    )
     assert r.status_code == 422
 
 

@@ -17,9 +17,12 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
 
 
 def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes) -> Any:
-    return client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
-                       data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_zip_bombs_are_refused_before_they_cost_the_request_seconds(app, client, auth, world):
@@ -31,12 +34,13 @@ def test_zip_bombs_are_refused_before_they_cost_the_request_seconds(app, client,
     for method in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
         r = _upload(client, editor, folder, "plan.docx", files.docx_compressed(method))
         assert r.status_code == 422, r.get_json()
-        assert "compressed in a way office programs do not use" in r.get_json()["error"][
-            "message"]
+        assert "compressed in a way office programs do not use" in r.get_json()["error"]["message"]
     # Deflate: 100 MB of zeros in about 100 KB is far more than its size allows (1,000:1).
     buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(files.docx())) as good, \
-            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    with (
+        zipfile.ZipFile(io.BytesIO(files.docx())) as good,
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z,
+    ):
         for info in good.infolist():
             z.writestr(info.filename, good.read(info.filename))
         z.writestr("word/media/zeros.bin", b"\0" * (100 * 1024 * 1024))
@@ -48,8 +52,11 @@ def test_zip_bombs_are_refused_before_they_cost_the_request_seconds(app, client,
 
 
 def _many_parts(n: int, boundary: str = "x" * 20) -> tuple[bytes, str]:
-    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="f{i}"; '
-                    f'filename="f{i}.txt"\r\n\r\n\r\n'.encode() for i in range(n))
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f{i}"; '
+        f'filename="f{i}.txt"\r\n\r\n\r\n'.encode()
+        for i in range(n)
+    )
     return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -60,8 +67,10 @@ def _spooled(app: Any) -> list[str]:
     return sorted(p.name for p in directory.glob("*")) if directory.exists() else []
 
 
-@pytest.mark.parametrize("path", ["/sign-in", "/language", "/folders/1/upload",
-                                  "/api/v1/folders/1/documents", "/api/v1/tokens"])
+@pytest.mark.parametrize(
+    "path",
+    ["/sign-in", "/language", "/folders/1/upload", "/api/v1/folders/1/documents", "/api/v1/tokens"],
+)
 def test_unauthenticated_bodies_leave_nothing_on_disk(app, client, world, path):
     """1,001 empty file parts answered 413 but left 1,000 files in VIR_DATA_DIR/tmp."""
     body, kind = _many_parts(1001)
@@ -76,12 +85,18 @@ def test_unauthenticated_bodies_leave_nothing_on_disk(app, client, world, path):
 def test_a_chunked_body_past_the_limit_leaves_nothing(app, client, world):
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     boundary = "y" * 20
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="big.pdf"\r\n\r\n'.encode() + b"\0" * (3 * 1024 * 1024)
-            + f"\r\n--{boundary}--\r\n".encode())
-    r = client.post("/sign-in", input_stream=io.BytesIO(body),
-                    content_type=f"multipart/form-data; boundary={boundary}",
-                    environ_overrides={"wsgi.input_terminated": True})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="big.pdf"\r\n\r\n'.encode()
+        + b"\0" * (3 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    r = client.post(
+        "/sign-in",
+        input_stream=io.BytesIO(body),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert r.status_code in (400, 413)
     assert _spooled(app) == []
 
@@ -106,14 +121,21 @@ def test_signed_in_but_the_route_takes_no_files(app, client, auth, world, monkey
     client.post("/language", data=body, content_type=kind)
     assert made == [] and _spooled(app) == []
     # A route that takes files still spools them for a signed-in caller.
-    r = client.post(f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
-                    headers=headers, data={"file": (io.BytesIO(files.pdf()), "a.pdf")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(files.pdf()), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201 and made
     # Too many parts for an upload route: 413, and nothing kept.
     body, kind = _many_parts(1001)
-    r = client.post(f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
-                    headers=headers, data=body, content_type=kind)
+    r = client.post(
+        f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
+        headers=headers,
+        data=body,
+        content_type=kind,
+    )
     assert r.status_code == 413
     assert _spooled(app) == []
 
@@ -161,8 +183,10 @@ def _other_code(totp: Any) -> str:
 def test_the_code_page_is_throttled(app, client, auth, world, totp_user):
     """60 wrong codes, then the right one, signed in."""
     assert auth.login("inspector").headers["Location"].endswith("/sign-in/code")
-    statuses = [client.post("/sign-in/code", data={"code": _other_code(totp_user)}).status_code
-                for _ in range(8)]
+    statuses = [
+        client.post("/sign-in/code", data={"code": _other_code(totp_user)}).status_code
+        for _ in range(8)
+    ]
     assert statuses[:4] == [200] * 4 and statuses[4:] == [429] * 4
     r = client.post("/sign-in/code", data={"code": totp_user.now()})
     assert r.status_code == 429 and "Too many wrong codes" in r.get_data(as_text=True)
@@ -170,8 +194,10 @@ def test_the_code_page_is_throttled(app, client, auth, world, totp_user):
     # The API's code is the same account's, throttled the same way.
     from tests.conftest import PASSWORD
 
-    r = client.post("/api/v1/tokens", json={"email": world.email("inspector"),
-                                            "password": PASSWORD, "otp": totp_user.now()})
+    r = client.post(
+        "/api/v1/tokens",
+        json={"email": world.email("inspector"), "password": PASSWORD, "otp": totp_user.now()},
+    )
     assert r.status_code == 429 and r.headers["Retry-After"]
 
 
@@ -208,8 +234,7 @@ def _together(target: Any, n: int) -> None:
         t.join()
 
 
-def test_turning_two_step_off_needs_the_password_and_a_code(app, client, auth, world,
-                                                          totp_user):
+def test_turning_two_step_off_needs_the_password_and_a_code(app, client, auth, world, totp_user):
     from tests.conftest import PASSWORD
     from vir.accounts.models import User
     from vir.core.db import db
@@ -223,16 +248,26 @@ def test_turning_two_step_off_needs_the_password_and_a_code(app, client, auth, w
             return db.session.get(User, world.users["inspector"]).totp_enabled
 
     assert client.post("/account/two-step/reset", data={}).status_code == 422
-    assert client.post("/account/two-step/reset", data={
-        "password": "wrong", "code": totp_user.now()}).status_code == 422
-    assert client.post("/account/two-step/reset", data={
-        "password": PASSWORD, "code": _other_code(totp_user)}).status_code == 422
+    assert (
+        client.post(
+            "/account/two-step/reset", data={"password": "wrong", "code": totp_user.now()}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/account/two-step/reset", data={"password": PASSWORD, "code": _other_code(totp_user)}
+        ).status_code
+        == 422
+    )
     assert enabled()
     import time
 
     # The sign-in used this step's code; the next step's is within the allowed drift.
-    r = client.post("/account/two-step/reset", data={"password": PASSWORD,
-                                                     "code": totp_user.at(time.time() + 30)})
+    r = client.post(
+        "/account/two-step/reset",
+        data={"password": PASSWORD, "code": totp_user.at(time.time() + 30)},
+    )
     assert r.status_code == 302 and not enabled()
 
 
@@ -252,15 +287,15 @@ def test_anyone_may_turn_two_step_on(app, client, auth, world):
     totp = pyotp.TOTP(secret)
     bad = client.post("/account/two-step/setup", data={"password": "nope", "code": totp.now()})
     assert bad.status_code == 200 and "password is not right" in bad.get_data(as_text=True)
-    ok = client.post("/account/two-step/setup", data={"password": PASSWORD,
-                                                      "code": totp.now()})
+    ok = client.post("/account/two-step/setup", data={"password": PASSWORD, "code": totp.now()})
     assert ok.status_code == 302
     auth.logout()
     assert auth.login("provider_viewer").headers["Location"].endswith("/sign-in/code")
 
 
 def test_a_stranger_behind_a_shared_address_locks_out_no_one_who_signed_in_there(
-        app, client, auth, world):
+    app, client, auth, world
+):
     """After 30 failures from one address at any time, every user behind it (a council's
     office behind one NAT) was locked out, and the count never decayed."""
     from datetime import timedelta
@@ -274,23 +309,29 @@ def test_a_stranger_behind_a_shared_address_locks_out_no_one_who_signed_in_there
         assert auth.login("provider_editor").status_code == 302  # known at this address
         auth.logout()
         for n in range(app.config["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"] + 5):
-            client.post("/sign-in", data={"email": f"stranger{n}@test.example",
-                                          "password": "guess-guess-guess"})
+            client.post(
+                "/sign-in",
+                data={"email": f"stranger{n}@test.example", "password": "guess-guess-guess"},
+            )
         assert auth.login("provider_editor").status_code == 302  # still signs in
         auth.logout()
         # Someone who never signed in from here waits, as a sprayer does...
         assert auth.login("provider_viewer").status_code == 429
         # ...until the failures have decayed.
-        traveller.shift(timedelta(minutes=app.config["VIR_LOGIN_THROTTLE_WINDOW_MINUTES"],
-                                  seconds=1000))
+        traveller.shift(
+            timedelta(minutes=app.config["VIR_LOGIN_THROTTLE_WINDOW_MINUTES"], seconds=1000)
+        )
         client.post("/sign-in", data={"email": "stranger@test.example", "password": "x" * 14})
         assert auth.login("provider_viewer").status_code == 302
         # The API is throttled the same way, per account and address.
         for _ in range(app.config["VIR_LOGIN_FREE_ATTEMPTS"]):
-            client.post("/api/v1/tokens", json={"email": world.email("auditor"),
-                                                "password": "wrong-wrong-wrong"})
-        r = client.post("/api/v1/tokens", json={"email": world.email("auditor"),
-                                                "password": PASSWORD})
+            client.post(
+                "/api/v1/tokens",
+                json={"email": world.email("auditor"), "password": "wrong-wrong-wrong"},
+            )
+        r = client.post(
+            "/api/v1/tokens", json={"email": world.email("auditor"), "password": PASSWORD}
+        )
         assert r.status_code == 429
 
 
@@ -328,8 +369,7 @@ def test_a_database_outage_answers_503_not_500(tmp_path):
     from tests.services.ceph import free_port
     from vir import create_app
 
-    down = create_app(_config(f"postgresql+psycopg://vir@127.0.0.1:{free_port()}/vir",
-                              tmp_path))
+    down = create_app(_config(f"postgresql+psycopg://vir@127.0.0.1:{free_port()}/vir", tmp_path))
     down.config["PROPAGATE_EXCEPTIONS"] = False
     client = down.test_client()
     r = client.post("/api/v1/tokens", json={"email": "a@test.example", "password": "x" * 14})
@@ -338,8 +378,11 @@ def test_a_database_outage_answers_503_not_500(tmp_path):
     page = client.post("/sign-in", data={"email": "a@test.example", "password": "x" * 14})
     assert page.status_code == 503
     assert "cannot reach its database" in page.get_data(as_text=True)
-    cy = client.post("/api/v1/tokens", json={"email": "a@test.example", "password": "x" * 14},
-                     headers={"Accept-Language": "cy"})
+    cy = client.post(
+        "/api/v1/tokens",
+        json={"email": "a@test.example", "password": "x" * 14},
+        headers={"Accept-Language": "cy"},
+    )
     assert cy.status_code == 503 and "database" not in cy.get_json()["error"]["message"]
 
 
@@ -347,21 +390,30 @@ def test_no_one_is_shown_the_id_of_something_they_cannot_open(app, client, auth,
     """An activity answered its Link Inspectors folder id to provider users; partners saw
     Provider Area folder ids in accepted_into."""
     coordinator, editor = auth.token("coordinator"), auth.token("provider_editor")
-    activity = client.post("/api/v1/providers/cardiff/activities", headers=coordinator,
-                           json={"kind": "improvement_conference",
-                                 "starts_at": "2027-03-10T09:30"}).get_json()
+    activity = client.post(
+        "/api/v1/providers/cardiff/activities",
+        headers=coordinator,
+        json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30"},
+    ).get_json()
     assert activity["folders"]["inspectors"] is not None  # the co-ordinator opens it
     for role in ("provider_editor", "provider_viewer", "auditor"):
-        seen = client.get(f"/api/v1/activities/{activity['id']}",
-                          headers=auth.token(role)).get_json()
+        seen = client.get(
+            f"/api/v1/activities/{activity['id']}", headers=auth.token(role)
+        ).get_json()
         assert seen["folders"]["inspectors"] is None, role
         assert seen["folders"]["provider"] == activity["folders"]["provider"]
     partner = auth.token("partner")
-    forward = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
-                          data={"file": (io.BytesIO(files.pdf("evidence")), "e.pdf")},
-                          content_type="multipart/form-data").get_json()
-    accepted = client.post(f"/api/v1/forwards/{forward['id']}/accept", headers=editor,
-                           json={"folder_id": world.folders[("cardiff", "provider")]})
+    forward = client.post(
+        "/api/v1/providers/cardiff/forwards",
+        headers=partner,
+        data={"file": (io.BytesIO(files.pdf("evidence")), "e.pdf")},
+        content_type="multipart/form-data",
+    ).get_json()
+    accepted = client.post(
+        f"/api/v1/forwards/{forward['id']}/accept",
+        headers=editor,
+        json={"folder_id": world.folders[("cardiff", "provider")]},
+    )
     assert accepted.get_json()["accepted_into"]["folder_id"]  # the authority sees where
     sent = client.get(f"/api/v1/forwards/{forward['id']}", headers=partner).get_json()
     assert sent["status"] == "accepted" and sent["accepted_into"]["folder"]  # its name only
@@ -403,16 +455,27 @@ def test_refused_uploads_are_audited(app, client, auth, world):
 
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    assert _upload(client, editor, folder, "page.html", b"<html><script>x</script></html>"
-                   ).status_code == 415
-    assert _upload(client, editor, folder, "bomb.docx",
-                   files.docx_compressed(zipfile.ZIP_BZIP2)).status_code == 422
+    assert (
+        _upload(client, editor, folder, "page.html", b"<html><script>x</script></html>").status_code
+        == 415
+    )
+    assert (
+        _upload(
+            client, editor, folder, "bomb.docx", files.docx_compressed(zipfile.ZIP_BZIP2)
+        ).status_code
+        == 422
+    )
     with app.app_context():
-        refused = db.session.query(AuditEvent).filter(
-            AuditEvent.action == "document.upload.refused").all()
+        refused = (
+            db.session.query(AuditEvent)
+            .filter(AuditEvent.action == "document.upload.refused")
+            .all()
+        )
     assert {e.detail["filename"] for e in refused} == {"page.html", "bomb.docx"}
-    assert all(e.outcome == "denied" and e.actor == world.email("provider_editor")
-               and e.detail["code"] for e in refused)
+    assert all(
+        e.outcome == "denied" and e.actor == world.email("provider_editor") and e.detail["code"]
+        for e in refused
+    )
 
 
 def test_vir_serve_caps_what_waitress_takes_in_at_the_upload_limit(app, runner, monkeypatch):
@@ -430,18 +493,25 @@ def test_vir_serve_caps_what_waitress_takes_in_at_the_upload_limit(app, runner, 
 
 def _pdf_with(extra: bytes) -> bytes:
     pdf = files.pdf("Active")
-    return pdf.replace(b"<< /Type /Catalog /Pages 2 0 R >>",
-                       b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>")
+    return pdf.replace(
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>"
+    )
 
 
-def test_unscanned_and_active_pdfs_are_marked_and_active_ones_never_previewed(app, client,
-                                                                             auth, world):
+def test_unscanned_and_active_pdfs_are_marked_and_active_ones_never_previewed(
+    app, client, auth, world
+):
     """With no scanner, uploads were accepted with no sign; a PDF with JavaScript or an
     OpenAction was previewed inline like any other."""
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    active = _upload(client, editor, folder, "active.pdf", _pdf_with(
-        b"/OpenAction << /S /J#61vaScript /JS (app.alert(1)) >>")).get_json()
+    active = _upload(
+        client,
+        editor,
+        folder,
+        "active.pdf",
+        _pdf_with(b"/OpenAction << /S /J#61vaScript /JS (app.alert(1)) >>"),
+    ).get_json()
     plain = _upload(client, editor, folder, "plain.pdf", files.pdf("Plain")).get_json()
     assert active["active_content"] == ["javascript", "openaction"]
     assert plain["active_content"] == [] and plain["scanned"] is False
@@ -455,7 +525,8 @@ def test_unscanned_and_active_pdfs_are_marked_and_active_ones_never_previewed(ap
     listing = client.get(f"/rooms/folders/{folder}").get_data(as_text=True)
     assert "Active content" in listing and "Not scanned" in listing
     assert "Not scanned for viruses" in client.get(f"/documents/{plain['id']}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_production_entry_point_needs_a_scanner_or_a_deliberate_off(tmp_path):
@@ -466,12 +537,22 @@ def test_the_production_entry_point_needs_a_scanner_or_a_deliberate_off(tmp_path
     env = {**os.environ, "VIR_DATA_DIR": str(tmp_path), "VIR_SECRET_KEY": "k" * 40}
     for name in ("VIR_CLAMD", "VIR_CLAMD_SOCKET", "VIR_CLAMD_HOST", "VIR_DATABASE_URL"):
         env.pop(name, None)
-    refused = subprocess.run([sys.executable, "-c", "import vir.wsgi"], env=env,
-                             capture_output=True, text=True, check=False)
+    refused = subprocess.run(
+        [sys.executable, "-c", "import vir.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert refused.returncode != 0 and "without a virus scanner" in refused.stderr
     env["VIR_CLAMD"] = "off"
-    started = subprocess.run([sys.executable, "-c", "import vir.wsgi"], env=env,
-                             capture_output=True, text=True, check=False)
+    started = subprocess.run(
+        [sys.executable, "-c", "import vir.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert started.returncode == 0, started.stderr
 
 
@@ -495,8 +576,7 @@ def _statements(app: Any, call: Any) -> int:
     return count[0]
 
 
-def test_folder_lists_cost_the_same_statements_however_many_documents(app, client, auth,
-                                                                       world):
+def test_folder_lists_cost_the_same_statements_however_many_documents(app, client, auth, world):
     """1,000 documents in one folder: 1,010 SQL statements for the API list (a stored-text
     load per document just for its index status), unpaged."""
     editor = auth.token("provider_editor")
@@ -504,8 +584,7 @@ def test_folder_lists_cost_the_same_statements_however_many_documents(app, clien
     auth.login("provider_viewer")
 
     def listing() -> None:
-        assert client.get(f"/api/v1/folders/{folder}/documents", headers=editor
-                          ).status_code == 200
+        assert client.get(f"/api/v1/folders/{folder}/documents", headers=editor).status_code == 200
 
     def page() -> None:
         assert client.get(f"/rooms/folders/{folder}").status_code == 200
@@ -520,43 +599,62 @@ def test_folder_lists_cost_the_same_statements_however_many_documents(app, clien
     # The API list is paged, with the total in the X-Pagination header.
     import json
 
-    r = client.get(f"/api/v1/folders/{folder}/documents", headers=editor,
-                   query_string={"page": 2, "page_size": 10})
+    r = client.get(
+        f"/api/v1/folders/{folder}/documents",
+        headers=editor,
+        query_string={"page": 2, "page_size": 10},
+    )
     assert len(r.get_json()) == 10
     assert json.loads(r.headers["X-Pagination"])["total"] == 31  # and the world's PDF
 
 
 @pytest.mark.parametrize("storage", ["memory", "redis"])
-def test_search_upload_and_token_routes_are_rate_limited(database_url, app_config, request,
-                                                        storage):
+def test_search_upload_and_token_routes_are_rate_limited(
+    database_url, app_config, request, storage
+):
     """Coarse limits per account and address on search, uploads and tokens: 429 with
     Retry-After, counted in Redis when configured (shared by every worker and node)."""
     from vir.core.limits import limiter
 
-    app_config.update({
-        "VIR_RATE_LIMITS": True, "VIR_RATE_SEARCH": "3/minute", "VIR_RATE_UPLOAD": "2/minute",
-        "VIR_RATE_TOKENS": "4/minute",
-        "VIR_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/15" if storage == "redis"
-        else "memory://"})
+    app_config.update(
+        {
+            "VIR_RATE_LIMITS": True,
+            "VIR_RATE_SEARCH": "3/minute",
+            "VIR_RATE_UPLOAD": "2/minute",
+            "VIR_RATE_TOKENS": "4/minute",
+            "VIR_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/15"
+            if storage == "redis"
+            else "memory://",
+        }
+    )
     app = request.getfixturevalue("app")
     with app.app_context():
         limiter.reset()  # counts of an earlier test's app, in the same store
     client, auth, world = (request.getfixturevalue(n) for n in ("client", "auth", "world"))
     editor = auth.token("provider_editor")  # the first token
-    seen = [client.get("/api/v1/search", headers=editor, query_string={"q": "plan"}
-                       ).status_code for _ in range(5)]
+    seen = [
+        client.get("/api/v1/search", headers=editor, query_string={"q": "plan"}).status_code
+        for _ in range(5)
+    ]
     assert seen[:3] == [200] * 3 and seen[3:] == [429] * 2
     r = client.get("/api/v1/search", headers=editor, query_string={"q": "plan"})
     assert r.get_json()["error"]["code"] == "rate_limited" and int(r.headers["Retry-After"]) > 0
     # Per account: another account is not held back by this one.
-    assert client.get("/api/v1/search", headers=auth.token("provider_viewer"),
-                      query_string={"q": "plan"}).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/search", headers=auth.token("provider_viewer"), query_string={"q": "plan"}
+        ).status_code
+        == 200
+    )
     folder = world.folders[("cardiff", "provider")]
-    ups = [_upload(client, editor, folder, f"p{n}.pdf", files.pdf()).status_code
-           for n in range(3)]
+    ups = [_upload(client, editor, folder, f"p{n}.pdf", files.pdf()).status_code for n in range(3)]
     assert ups == [201, 201, 429]
     # Tokens, per address: two made above, two more allowed, then refused.
-    tokens = [client.post("/api/v1/tokens", json={"email": world.email("auditor"),
-                                                  "password": "wrong-wrong-wrong"}).status_code
-              for _ in range(3)]
+    tokens = [
+        client.post(
+            "/api/v1/tokens",
+            json={"email": world.email("auditor"), "password": "wrong-wrong-wrong"},
+        ).status_code
+        for _ in range(3)
+    ]
     assert tokens[:2] == [401, 401] and tokens[2] == 429

@@ -17,9 +17,26 @@ MO = ROOT / "vir/translations/cy/LC_MESSAGES/messages.mo"
 def _extract(tmp_path: Path) -> set:
     out = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(out), "."],
-        cwd=ROOT, check=True, capture_output=True)
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with out.open("rb") as fh:
         return {m.id for m in read_po(fh) if m.id}
 
@@ -31,9 +48,11 @@ def test_every_string_in_the_code_is_translated(tmp_path):
     have = {m.id: m for m in catalog if m.id}
     missing = sorted(str(i) for i in wanted - set(have))
     assert not missing, "not in the Welsh catalogue (run make translations): " + str(missing)
-    untranslated = [str(i) for i in wanted
-                    if not have[i].string or (isinstance(have[i].string, tuple)
-                                              and not all(have[i].string))]
+    untranslated = [
+        str(i)
+        for i in wanted
+        if not have[i].string or (isinstance(have[i].string, tuple) and not all(have[i].string))
+    ]
     assert not untranslated, untranslated
     fuzzy = [str(i) for i in wanted if have[i].fuzzy]
     assert not fuzzy, fuzzy
@@ -59,8 +78,9 @@ def test_pages_speak_welsh(client, auth, world):
     assert 'lang="cy"' in page
     assert "Ardal y Darparwr" in page and "Ardal yr Arolygwyr Cyswllt" in page
     assert "Allgofnodi" in page
-    api = client.get("/api/v1/nothing", headers={**auth.token("inspector"),
-                                                 "Accept-Language": "cy"})
+    api = client.get(
+        "/api/v1/nothing", headers={**auth.token("inspector"), "Accept-Language": "cy"}
+    )
     assert api.get_json()["error"]["message"].startswith("Heb ddod o hyd")
 
 

@@ -42,9 +42,12 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def app_config(inbox: tuple[Inbox, int]) -> dict[str, Any]:
-    return {"VIR_SMTP_HOST": "127.0.0.1", "VIR_SMTP_PORT": inbox[1],
-            "VIR_MAIL_FROM": "VIR <vir@test.example>",
-            "VIR_TOKEN_HOURS": 24 * 365 * 10}
+    return {
+        "VIR_SMTP_HOST": "127.0.0.1",
+        "VIR_SMTP_PORT": inbox[1],
+        "VIR_MAIL_FROM": "VIR <vir@test.example>",
+        "VIR_TOKEN_HOURS": 24 * 365 * 10,
+    }
 
 
 def _send(app: Any) -> int:
@@ -56,15 +59,22 @@ def _send(app: Any) -> int:
 
 @pytest.fixture
 def conference(client, auth, world) -> dict:
-    r = client.post("/api/v1/providers/cardiff/activities", headers=auth.token("coordinator"),
-                    json={"kind": "improvement_conference", "starts_at": "2027-03-10T09:30",
-                          "lead_inspector": world.email("inspector")})
+    r = client.post(
+        "/api/v1/providers/cardiff/activities",
+        headers=auth.token("coordinator"),
+        json={
+            "kind": "improvement_conference",
+            "starts_at": "2027-03-10T09:30",
+            "lead_inspector": world.email("inspector"),
+        },
+    )
     assert r.status_code == 201
     return r.get_json()
 
 
-def test_reminders_ten_and_three_working_days_before_each_once(app, client, auth, world,
-                                                                conference, inbox):
+def test_reminders_ten_and_three_working_days_before_each_once(
+    app, client, auth, world, conference, inbox
+):
     box, _ = inbox
     editor = world.email("provider_editor")
     with time_machine.travel(datetime(2027, 2, 10, 8, 0, tzinfo=UTC), tick=False):
@@ -103,15 +113,24 @@ def test_digest_of_papers_calls_out_late_ones(app, client, auth, world, conferen
     editor = auth.token("provider_editor")
     folder = conference["folders"]["provider"]
     with time_machine.travel(datetime(2027, 3, 1, 10, 0, tzinfo=UTC), tick=False):
-        client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
-                    data={"file": (io.BytesIO(files.pdf()), "plan.pdf"),
-                          "title": "Improvement plan"}, content_type="multipart/form-data")
+        client.post(
+            f"/api/v1/folders/{folder}/documents",
+            headers=editor,
+            data={"file": (io.BytesIO(files.pdf()), "plan.pdf"), "title": "Improvement plan"},
+            content_type="multipart/form-data",
+        )
     with time_machine.travel(datetime(2027, 3, 5, 10, 0, tzinfo=UTC), tick=False):
-        client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
-                    data={"file": (io.BytesIO(files.pdf("late")), "cabinet.pdf"),
-                          "title": "Cabinet report", "information_date": "2027-03-04",
-                          "late_reason": "Cabinet met on 4 March"},
-                    content_type="multipart/form-data")
+        client.post(
+            f"/api/v1/folders/{folder}/documents",
+            headers=editor,
+            data={
+                "file": (io.BytesIO(files.pdf("late")), "cabinet.pdf"),
+                "title": "Cabinet report",
+                "information_date": "2027-03-04",
+                "late_reason": "Cabinet met on 4 March",
+            },
+            content_type="multipart/form-data",
+        )
         _send(app)
         _send(app)
     digests = box.to(world.email("inspector"))
@@ -120,7 +139,8 @@ def test_digest_of_papers_calls_out_late_ones(app, client, auth, world, conferen
     assert "Improvement plan" in body and "Cabinet report" in body
     assert "LATE" in body and "Cabinet met on 4 March" in body
     assert box.to(world.email("provider_editor")) == [] or all(
-        "new paper" not in m["Subject"] for m in box.to(world.email("provider_editor")))
+        "new paper" not in m["Subject"] for m in box.to(world.email("provider_editor"))
+    )
 
 
 def test_unreachable_smtp_retries_next_time(app, client, auth, world, conference, inbox):
@@ -137,14 +157,25 @@ def test_the_digest_includes_papers_in_subfolders(app, client, auth, world, conf
     """Papers in a subfolder of the papers folder were missing from the inspectors' digest."""
     box, _ = inbox
     editor = auth.token("provider_editor")
-    sub = client.post("/api/v1/providers/cardiff/folders", headers=editor,
-                      json={"name": "Appendices", "area": "provider",
-                            "parent_id": conference["folders"]["provider"]}).get_json()["id"]
+    sub = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={
+            "name": "Appendices",
+            "area": "provider",
+            "parent_id": conference["folders"]["provider"],
+        },
+    ).get_json()["id"]
     with time_machine.travel(datetime(2027, 3, 1, 10, 0, tzinfo=UTC), tick=False):
-        r = client.post(f"/api/v1/folders/{sub}/documents", headers=editor,
-                        data={"file": (io.BytesIO(files.pdf()), "appendix.pdf"),
-                              "title": "Appendix on attendance"},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"/api/v1/folders/{sub}/documents",
+            headers=editor,
+            data={
+                "file": (io.BytesIO(files.pdf()), "appendix.pdf"),
+                "title": "Appendix on attendance",
+            },
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 201
     with time_machine.travel(datetime(2027, 3, 2, 10, 0, tzinfo=UTC), tick=False):
         _send(app)
@@ -153,14 +184,22 @@ def test_the_digest_includes_papers_in_subfolders(app, client, auth, world, conf
 
 
 def test_password_links_go_to_the_account_holder_and_coordinators_hear_of_grants(
-        app, client, auth, world, inbox, runner):
+    app, client, auth, world, inbox, runner
+):
     """An admin (who holds no document content) could create a co-ordinator, or make a
     set-password link for an existing inspector, and read the Link Inspectors area with it."""
     box, _ = inbox
     admin = auth.token("admin")
-    r = client.post("/api/v1/users", headers=admin, json={
-        "email": "new.coordinator@test.example", "name": "New", "org": "estyn",
-        "roles": ["coordinator"]})
+    r = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "email": "new.coordinator@test.example",
+            "name": "New",
+            "org": "estyn",
+            "roles": ["coordinator"],
+        },
+    )
     assert r.status_code == 201 and r.get_json()["password_link_sent"] is True
     assert "/set-password/" not in r.get_data(as_text=True)
     mine = box.to("new.coordinator@test.example")

@@ -34,8 +34,13 @@ from vir.core.uploads import (
 BOUNDARY = "vIr-b0undary-2026"
 
 
-def part(name: str, value: bytes, filename: str | None = None,
-         headers: tuple[str, ...] = (), disposition: str | None = None) -> bytes:
+def part(
+    name: str,
+    value: bytes,
+    filename: str | None = None,
+    headers: tuple[str, ...] = (),
+    disposition: str | None = None,
+) -> bytes:
     if disposition is None:
         disposition = f'form-data; name="{name}"'
         if filename is not None:
@@ -48,12 +53,20 @@ def body(*parts: bytes, close: bool = True) -> bytes:
     return b"".join(parts) + (f"--{BOUNDARY}--\r\n".encode() if close else b"")
 
 
-def parse(kind: type[MultiPartParser], data: bytes, *, stream_factory: Any = None,
-          max_form_memory_size: int | None = 500_000, max_form_parts: int | None = 1000
-          ) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, bytes]]]:
-    parser = kind(stream_factory=stream_factory or default_stream_factory,
-                  max_form_memory_size=max_form_memory_size, max_form_parts=max_form_parts,
-                  cls=MultiDict)
+def parse(
+    kind: type[MultiPartParser],
+    data: bytes,
+    *,
+    stream_factory: Any = None,
+    max_form_memory_size: int | None = 500_000,
+    max_form_parts: int | None = 1000,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, bytes]]]:
+    parser = kind(
+        stream_factory=stream_factory or default_stream_factory,
+        max_form_memory_size=max_form_memory_size,
+        max_form_parts=max_form_parts,
+        cls=MultiDict,
+    )
     form, files = parser.parse(io.BytesIO(data), BOUNDARY.encode(), len(data))
     got = []
     for name, f in files.items(multi=True):
@@ -66,26 +79,42 @@ BIG = (b"school,year,attendance\n" + b"Ysgol Gymraeg,2026,93.5\n" * 140_000)[: 3
 assert len(BIG) == 3 * READ_SIZE
 
 CASES = {
-    "fields and files": body(part("title", b"Improvement plan"),
-                             part("file", BIG, "plan.csv", ("Content-Type: text/csv",)),
-                             part("category", b"improvement_plan"),
-                             part("extra", b"%PDF-1.7 tiny", "second.pdf",
-                                  ("Content-Type: application/pdf",))),
+    "fields and files": body(
+        part("title", b"Improvement plan"),
+        part("file", BIG, "plan.csv", ("Content-Type: text/csv",)),
+        part("category", b"improvement_plan"),
+        part("extra", b"%PDF-1.7 tiny", "second.pdf", ("Content-Type: application/pdf",)),
+    ),
     "UTF-8 names and values": body(
         part("title", "Cynllun gwella – Ŵyl".encode()),
-        part("file", BIG, "Adroddiad hunanwerthuso ŵ.csv")),
-    "RFC 2231 file name": body(part("file", BIG, disposition=(
-        "form-data; name=\"file\"; filename*=UTF-8''Cynllun%20gwella%20%E2%80%93%202026.csv"))),
+        part("file", BIG, "Adroddiad hunanwerthuso ŵ.csv"),
+    ),
+    "RFC 2231 file name": body(
+        part(
+            "file",
+            BIG,
+            disposition=(
+                "form-data; name=\"file\"; filename*=UTF-8''Cynllun%20gwella%20%E2%80%93%202026.csv"
+            ),
+        )
+    ),
     "a field in another charset": body(
-        part("title", "Caerdydd café".encode("latin-1"),
-             headers=("Content-Type: text/plain; charset=latin-1",)),
-        part("file", BIG, "a.csv")),
-    "empty file and field": body(part("note", b""), part("file", b"", "empty.csv"),
-                                 part("big", BIG, "big.csv")),
+        part(
+            "title",
+            "Caerdydd café".encode("latin-1"),
+            headers=("Content-Type: text/plain; charset=latin-1",),
+        ),
+        part("file", BIG, "a.csv"),
+    ),
+    "empty file and field": body(
+        part("note", b""), part("file", b"", "empty.csv"), part("big", BIG, "big.csv")
+    ),
     "boundary-like bytes in the data": body(
-        part("file", BIG + f"\r\n--{BOUNDARY[:-3]}\r\n--{BOUNDARY}x".encode() + BIG, "b.csv")),
-    "lone CR and LF at the end of data": body(part("file", BIG + b"\r", "c.csv"),
-                                              part("other", BIG + b"\n\r\n", "d.csv")),
+        part("file", BIG + f"\r\n--{BOUNDARY[:-3]}\r\n--{BOUNDARY}x".encode() + BIG, "b.csv")
+    ),
+    "lone CR and LF at the end of data": body(
+        part("file", BIG + b"\r", "c.csv"), part("other", BIG + b"\n\r\n", "d.csv")
+    ),
     "a preamble before the first part": b"\r\n" + body(part("file", BIG, "e.csv")),
 }
 
@@ -113,6 +142,7 @@ def test_a_boundary_split_across_two_reads_is_found(shift: int) -> None:
 def spools(directory: Path) -> Any:
     def factory(**_: Any) -> HashingSpool:
         return HashingSpool(directory)
+
     return factory
 
 
@@ -132,16 +162,16 @@ def test_limits_hold_and_a_refused_body_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         parse(StreamingMultiPartParser, unclosed, stream_factory=spools(tmp_path))
     assert list(tmp_path.iterdir()) == []
-    bad_header = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
-                  f"filename=\"a.csv\"\r\nX-Bad: \xff\r\n\r\n").encode("latin-1") + BIG
+    bad_header = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="a.csv"\r\nX-Bad: \xff\r\n\r\n'
+    ).encode("latin-1") + BIG
     with pytest.raises(ValueError):
-        parse(StreamingMultiPartParser, body(bad_header + b"\r\n"),
-              stream_factory=spools(tmp_path))
+        parse(StreamingMultiPartParser, body(bad_header + b"\r\n"), stream_factory=spools(tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
-def test_requests_read_large_bodies_in_blocks_and_spool_them(app: Any, monkeypatch: Any
-                                                              ) -> None:
+def test_requests_read_large_bodies_in_blocks_and_spool_them(app: Any, monkeypatch: Any) -> None:
     """Through Flask: a large body is read 1 MiB at a time into one buffer (each smaller read
     makes gunicorn copy its read-ahead again), and the file lands in a hashing spool (for a
     signed-in caller of a route that takes files: here, taken as given)."""
@@ -158,9 +188,12 @@ def test_requests_read_large_bodies_in_blocks_and_spool_them(app: Any, monkeypat
             return super().readinto(buffer)
 
     with app.test_request_context(
-            "/upload", method="POST", input_stream=Counting(data),
-            content_type=f"multipart/form-data; boundary={BOUNDARY}",
-            content_length=len(data)):
+        "/upload",
+        method="POST",
+        input_stream=Counting(data),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        content_length=len(data),
+    ):
         from flask import request
 
         stored = request.files["file"]
@@ -173,8 +206,12 @@ def test_requests_read_large_bodies_in_blocks_and_spool_them(app: Any, monkeypat
 
 
 def resident_bytes(path: Path) -> int:
-    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return int(out.split()[0])
 
 
@@ -189,7 +226,7 @@ def test_the_spool_keeps_every_byte_and_its_hash(tmp_path: Path, direct: bool) -
         spool._close_direct()  # as on a file system that refuses O_DIRECT
     data = os.urandom(3 * DIRECT_BLOCK + 12345)
     for start in range(0, len(data), 1_000_003):
-        spool.write(data[start:start + 1_000_003])
+        spool.write(data[start : start + 1_000_003])
     assert spool.size == len(data)
     assert spool.sha256 == hashlib.sha256(data).hexdigest()
     spool.seek(0)
@@ -262,32 +299,70 @@ def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
     one sent chunked (gunicorn's own reading), are both stored byte for byte."""
     from tests.services.ceph import free_port
 
-    env = {**os.environ, "VIR_DATA_DIR": str(tmp_path), "VIR_COOKIE_SECURE": "0",
-           "VIR_SECRET_KEY": secrets.token_urlsafe(32), "VIR_MAX_UPLOAD_MB": "20",
-           "VIR_CLAMD": "off"}
+    env = {
+        **os.environ,
+        "VIR_DATA_DIR": str(tmp_path),
+        "VIR_COOKIE_SECURE": "0",
+        "VIR_SECRET_KEY": secrets.token_urlsafe(32),
+        "VIR_MAX_UPLOAD_MB": "20",
+        "VIR_CLAMD": "off",
+    }
     env.pop("VIR_DATABASE_URL", None)
     vir = [sys.executable, "-c", "from vir.cli import main; main()"]
     password = secrets.token_urlsafe(16)
-    for args, stdin in ((["db", "upgrade"], None),
-                        (["orgs", "add", "cardiff", "--name", "Cardiff Council", "--kind",
-                          "local_authority"], None),
-                        (["users", "add", "editor@test.example", "--name", "Editor", "--org",
-                          "cardiff", "--role", "provider_editor", "--password-stdin"],
-                         password + "\n")):
-        subprocess.run([*vir, *args], env=env, check=True, capture_output=True, input=stdin,
-                       text=True)
+    for args, stdin in (
+        (["db", "upgrade"], None),
+        (
+            ["orgs", "add", "cardiff", "--name", "Cardiff Council", "--kind", "local_authority"],
+            None,
+        ),
+        (
+            [
+                "users",
+                "add",
+                "editor@test.example",
+                "--name",
+                "Editor",
+                "--org",
+                "cardiff",
+                "--role",
+                "provider_editor",
+                "--password-stdin",
+            ],
+            password + "\n",
+        ),
+    ):
+        subprocess.run(
+            [*vir, *args], env=env, check=True, capture_output=True, input=stdin, text=True
+        )
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:vir.gunicorn_conf",
-         "--workers", "1", "--bind", f"127.0.0.1:{port}", "vir.wsgi:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "python:vir.gunicorn_conf",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "vir.wsgi:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        def call(method: str, path: str, body: Any = None, headers: dict | None = None,
-                 chunked: bool = False) -> tuple[int, bytes]:
+
+        def call(
+            method: str,
+            path: str,
+            body: Any = None,
+            headers: dict | None = None,
+            chunked: bool = False,
+        ) -> tuple[int, bytes]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             try:
-                conn.request(method, path, body=body, headers=headers or {},
-                             encode_chunked=chunked)
+                conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
                 response = conn.getresponse()
                 return response.status, response.read()
             finally:
@@ -299,40 +374,51 @@ def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        status, raw = call("POST", "/api/v1/tokens",
-                           json.dumps({"email": "editor@test.example", "password": password}),
-                           {"Content-Type": "application/json"})
+        status, raw = call(
+            "POST",
+            "/api/v1/tokens",
+            json.dumps({"email": "editor@test.example", "password": password}),
+            {"Content-Type": "application/json"},
+        )
         auth = {"Authorization": f"Bearer {json.loads(raw)['token']}"}
-        status, raw = call("POST", "/api/v1/providers/cardiff/folders",
-                           json.dumps({"name": "Figures", "area": "provider"}),
-                           {**auth, "Content-Type": "application/json"})
+        status, raw = call(
+            "POST",
+            "/api/v1/providers/cardiff/folders",
+            json.dumps({"name": "Figures", "area": "provider"}),
+            {**auth, "Content-Type": "application/json"},
+        )
         folder = json.loads(raw)["id"]
         data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 700_000)[: 12 * 1024 * 1024]
         for chunked in (False, True):
-            payload = body(part("title", b"Attendance"),
-                           part("file", data, "attendance.csv", ("Content-Type: text/csv",)))
+            payload = body(
+                part("title", b"Attendance"),
+                part("file", data, "attendance.csv", ("Content-Type: text/csv",)),
+            )
             headers = {**auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
             if chunked:
-                sent: Any = (payload[i:i + 300_000] for i in range(0, len(payload), 300_000))
+                sent: Any = (payload[i : i + 300_000] for i in range(0, len(payload), 300_000))
             else:
                 sent, headers["Content-Length"] = payload, str(len(payload))
-            status, raw = call("POST", f"/api/v1/folders/{folder}/documents", sent, headers,
-                               chunked=chunked)
+            status, raw = call(
+                "POST", f"/api/v1/folders/{folder}/documents", sent, headers, chunked=chunked
+            )
             assert status == 201, raw[:300]
             document = json.loads(raw)
             assert document["size"] == len(data)
             assert document["sha256"] == hashlib.sha256(data).hexdigest()
-            status, raw = call("GET", f"/api/v1/documents/{document['id']}/download",
-                               headers=auth)
+            status, raw = call("GET", f"/api/v1/documents/{document['id']}/download", headers=auth)
             assert status == 200 and raw == data
         # A chunked body past VIR_MAX_UPLOAD_MB to a route that takes no files, with no
         # session, used to leave a spool file of nearly the limit behind for good.
         big = body(part("file", b"\0" * (25 * 1024 * 1024), "big.pdf"))
         try:
-            status, _raw = call("POST", "/sign-in",
-                                (big[i:i + 1_000_000] for i in range(0, len(big), 1_000_000)),
-                                {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-                                chunked=True)
+            status, _raw = call(
+                "POST",
+                "/sign-in",
+                (big[i : i + 1_000_000] for i in range(0, len(big), 1_000_000)),
+                {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+                chunked=True,
+            )
             assert status in (400, 413)
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused while still sending

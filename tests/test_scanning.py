@@ -18,9 +18,12 @@ def app_config(clamd_socket: Any) -> dict:
 
 
 def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes) -> Any:
-    return client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
-                       data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_infected_file_is_refused_and_logged(app, client, auth, world, caplog):
@@ -38,10 +41,17 @@ def test_infected_file_is_refused_and_logged(app, client, auth, world, caplog):
 
 def test_unreachable_scanner_refuses_uploads(app, client, auth, world, tmp_path):
     app.config["VIR_CLAMD_SOCKET"] = str(tmp_path / "no-such.sock")  # clamd went away
-    r = _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-                "plan.pdf", files.pdf())
+    r = _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.pdf",
+        files.pdf(),
+    )
     assert r.status_code == 503
     assert r.get_json()["error"]["code"] == "scanner_unavailable"
-    listing = client.get(f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
-                         headers=auth.token("provider_editor")).get_json()
+    listing = client.get(
+        f"/api/v1/folders/{world.folders[('cardiff', 'provider')]}/documents",
+        headers=auth.token("provider_editor"),
+    ).get_json()
     assert [d["filename"] for d in listing] == ["cardiff-provider.pdf"]

@@ -18,11 +18,13 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
     return {"VIR_SEARCH_ENABLED": True}
 
 
-def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes, **fields: str
-            ) -> dict:
-    r = client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
-                    data={"file": (io.BytesIO(data), name), **fields},
-                    content_type="multipart/form-data")
+def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes, **fields: str) -> dict:
+    r = client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name), **fields},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -69,8 +71,13 @@ def test_every_format_is_extracted_and_found(app, client, auth, world):
 
 def test_broken_file_fails_its_own_indexing(app, client, auth, world):
     broken = b"%PDF-1.4\n" + b"\x00garbage" * 200
-    doc = _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-                  "broken.pdf", broken)
+    doc = _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "broken.pdf",
+        broken,
+    )
     row = _status(app, doc["id"])
     assert row.status == "failed" and row.reason
     # The worker and the web process carry on.
@@ -80,11 +87,22 @@ def test_broken_file_fails_its_own_indexing(app, client, auth, world):
 def test_query_language_and_snippets(app, client, auth, world):
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    _upload(client, editor, folder, "plan.txt",
-            b"The plan improves attendance of pupils <11 & over in secondary schools.",
-            category="improvement_plan")
-    _upload(client, editor, folder, "structure.txt", b"Directorate structure and attendance.",
-            category="organisation_structure")
+    _upload(
+        client,
+        editor,
+        folder,
+        "plan.txt",
+        b"The plan improves attendance of pupils <11 & over in secondary schools.",
+        category="improvement_plan",
+    )
+    _upload(
+        client,
+        editor,
+        folder,
+        "structure.txt",
+        b"Directorate structure and attendance.",
+        category="organisation_structure",
+    )
     body = _search(client, editor, "attendance").get_json()
     assert body["total"] == 2
     snippet = next(h["snippet"] for h in body["results"] if h["filename"] == "plan.txt")
@@ -93,8 +111,10 @@ def test_query_language_and_snippets(app, client, auth, world):
     assert _search(client, editor, '"secondary schools"').get_json()["total"] == 1
     assert _search(client, editor, "attendance NOT directorate").get_json()["total"] == 1
     assert _search(client, editor, "attend*").get_json()["total"] == 2
-    assert _search(client, editor, "attendance",
-                   category="organisation_structure").get_json()["total"] == 1
+    assert (
+        _search(client, editor, "attendance", category="organisation_structure").get_json()["total"]
+        == 1
+    )
     assert _search(client, editor, "category:organisation_structure").get_json()["total"] == 1
     bad = _search(client, editor, '"unclosed (')
     assert bad.status_code in (200, 422)
@@ -103,17 +123,43 @@ def test_query_language_and_snippets(app, client, auth, world):
 
 def test_results_are_permission_exact(app, client, auth, world):
     inspector = auth.token("inspector")
-    _upload(client, inspector, world.folders[("cardiff", "inspectors")], "notes.txt",
-            b"Confidential inspector view on attendance")
-    _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-            "plan.txt", b"Provider plan on attendance")
+    _upload(
+        client,
+        inspector,
+        world.folders[("cardiff", "inspectors")],
+        "notes.txt",
+        b"Confidential inspector view on attendance",
+    )
+    _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"Provider plan on attendance",
+    )
     coordinator = auth.token("coordinator")
-    _upload(client, coordinator, world.folders[("swansea", "inspectors")], "sw.txt",
-            b"Swansea attendance notes")
-    seen = {role: {h["filename"] for h in _search(client, auth.token(role),
-                                                    "attendance").get_json()["results"]}
-            for role in ("provider_editor", "provider_viewer", "inspector", "coordinator",
-                         "auditor", "partner", "admin")}
+    _upload(
+        client,
+        coordinator,
+        world.folders[("swansea", "inspectors")],
+        "sw.txt",
+        b"Swansea attendance notes",
+    )
+    seen = {
+        role: {
+            h["filename"]
+            for h in _search(client, auth.token(role), "attendance").get_json()["results"]
+        }
+        for role in (
+            "provider_editor",
+            "provider_viewer",
+            "inspector",
+            "coordinator",
+            "auditor",
+            "partner",
+            "admin",
+        )
+    }
     assert seen["provider_editor"] == seen["provider_viewer"] == {"plan.txt"}
     assert seen["auditor"] == {"plan.txt"}
     assert seen["inspector"] == {"plan.txt", "notes.txt"}
@@ -129,11 +175,19 @@ def test_results_are_permission_exact(app, client, auth, world):
 
 def test_trash_and_new_versions_update_the_index(app, client, auth, world, runner):
     editor = auth.token("provider_editor")
-    doc = _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
-                  b"first draft mentions kestrels")
-    client.post(f"/api/v1/documents/{doc['id']}/versions", headers=editor,
-                data={"file": (io.BytesIO(b"second draft mentions herons"), "plan.txt")},
-                content_type="multipart/form-data")
+    doc = _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"first draft mentions kestrels",
+    )
+    client.post(
+        f"/api/v1/documents/{doc['id']}/versions",
+        headers=editor,
+        data={"file": (io.BytesIO(b"second draft mentions herons"), "plan.txt")},
+        content_type="multipart/form-data",
+    )
     assert _search(client, editor, "kestrels").get_json()["total"] == 0
     assert _search(client, editor, "herons").get_json()["total"] == 1
     client.delete(f"/api/v1/documents/{doc['id']}", headers=editor)
@@ -159,15 +213,25 @@ def test_trash_and_new_versions_update_the_index(app, client, auth, world, runne
 
 def test_welsh_words_are_found_as_written(app, client, auth, world):
     editor = auth.token("provider_editor")
-    _upload(client, editor, world.folders[("cardiff", "provider")], "cynllun.txt",
-            "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd.".encode())
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "cynllun.txt",
+        "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd.".encode(),
+    )
     assert _search(client, editor, "presenoldeb").get_json()["total"] == 1
     assert _search(client, editor, '"ysgolion cynradd"').get_json()["total"] == 1
 
 
 def test_search_page(app, client, auth, world):
-    _upload(client, auth.token("provider_editor"), world.folders[("cardiff", "provider")],
-            "plan.txt", b"attendance figures")
+    _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"attendance figures",
+    )
     auth.login("provider_editor")
     page = client.get("/search?q=attendance").get_data(as_text=True)
     assert "<mark>attendance</mark>" in page and "1 result" in page
@@ -177,13 +241,29 @@ def test_search_page(app, client, auth, world):
 def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
-    a = _upload(client, editor, folder, "a.txt",
-                b"attendance strategy for secondary schools and attendance officers",
-                category="improvement_plan")
-    _upload(client, editor, folder, "b.txt", b"secondary schools attendance data tables",
-            category="data")
-    _upload(client, auth.token("inspector"), world.folders[("cardiff", "inspectors")],
-            "c.txt", b"inspector notes: attendance of secondary schools, hidden word zorblax")
+    a = _upload(
+        client,
+        editor,
+        folder,
+        "a.txt",
+        b"attendance strategy for secondary schools and attendance officers",
+        category="improvement_plan",
+    )
+    _upload(
+        client,
+        editor,
+        folder,
+        "b.txt",
+        b"secondary schools attendance data tables",
+        category="data",
+    )
+    _upload(
+        client,
+        auth.token("inspector"),
+        world.folders[("cardiff", "inspectors")],
+        "c.txt",
+        b"inspector notes: attendance of secondary schools, hidden word zorblax",
+    )
     assert _search(client, editor, "attendance").get_json()["facets"] == {}  # asked for only
     body = _search(client, editor, "attendance", facets="true").get_json()
     assert body["facets"]["area"] == {"provider": 2}  # nothing counted from the inspectors area
@@ -191,10 +271,8 @@ def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
     assert _search(client, editor, "atendance").get_json()["suggestion"] == "attendance"
     # A word only in a document the caller cannot see is never suggested.
     assert _search(client, editor, "zorblix").get_json()["suggestion"] is None
-    assert _search(client, auth.token("inspector"), "zorblix").get_json()["suggestion"] == \
-        "zorblax"
-    assert _search(client, editor, "attendance", **{"from": "2000-01-01"}).get_json()[
-        "total"] == 2
+    assert _search(client, auth.token("inspector"), "zorblix").get_json()["suggestion"] == "zorblax"
+    assert _search(client, editor, "attendance", **{"from": "2000-01-01"}).get_json()["total"] == 2
     assert _search(client, editor, "attendance", to="2000-01-01").get_json()["total"] == 0
     dated = _search(client, editor, "attendance", sort="date").get_json()["results"]
     assert dated[0]["filename"] == "b.txt"
@@ -213,17 +291,24 @@ def test_facets_suggestions_dates_and_more_like_this(app, client, auth, world):
 
 def test_forwarded_evidence_is_searchable_only_once_accepted(app, client, auth, world):
     partner, editor = auth.token("partner"), auth.token("provider_editor")
-    r = client.post("/api/v1/providers/cardiff/forwards", headers=partner,
-                    data={"file": (io.BytesIO(files.pdf("Consortium capybara review")),
-                                   "review.pdf")}, content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/providers/cardiff/forwards",
+        headers=partner,
+        data={"file": (io.BytesIO(files.pdf("Consortium capybara review")), "review.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201
     assert _search(client, editor, "capybara").get_json()["total"] == 0  # not shared yet
-    accepted = client.post(f"/api/v1/forwards/{r.get_json()['id']}/accept", headers=editor,
-                           json={"folder_id": world.folders[("cardiff", "provider")]})
+    accepted = client.post(
+        f"/api/v1/forwards/{r.get_json()['id']}/accept",
+        headers=editor,
+        json={"folder_id": world.folders[("cardiff", "provider")]},
+    )
     assert accepted.status_code == 201
     hits = _search(client, editor, "capybara").get_json()
     assert [h["document_id"] for h in hits["results"]] == [
-        accepted.get_json()["accepted_into"]["document_id"]]
+        accepted.get_json()["accepted_into"]["document_id"]
+    ]
     assert _search(client, auth.token("inspector"), "capybara").get_json()["total"] == 1
     theirs = _search(client, partner, "capybara")  # the sender reads no room, so finds nothing
     assert theirs.status_code != 200 or theirs.get_json()["total"] == 0
@@ -238,8 +323,13 @@ def test_an_index_written_by_an_earlier_vir_is_replaced_and_rebuilt(app, client,
     from vir.search import index as idx
 
     editor, inspector = auth.token("provider_editor"), auth.token("inspector")
-    _upload(client, editor, world.folders[("cardiff", "provider")], "old.txt",
-            b"Attendance capybara notes\n")
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "old.txt",
+        b"Attendance capybara notes\n",
+    )
     assert _search(client, inspector, "capybara").get_json()["total"] == 1
     with app.app_context():
         directory = idx.index_dir()
@@ -259,19 +349,26 @@ def test_no_readable_rooms_means_no_results(app, client, auth, world):
     _upload(client, editor, world.folders[("cardiff", "provider")], "q.txt", b"quasar plan")
     inspector = auth.token("inspector")
     assert _search(client, inspector, "quasar").get_json()["total"] == 1
-    client.delete(f"/api/v1/users/{world.users['inspector']}/assignments/cardiff",
-                  headers=auth.token("admin"))
+    client.delete(
+        f"/api/v1/users/{world.users['inspector']}/assignments/cardiff", headers=auth.token("admin")
+    )
     body = _search(client, inspector, "quasar", facets="true").get_json()
     assert body["total"] == 0 and body["results"] == [] and body["suggestion"] is None
     assert _search(client, inspector, "quasr").get_json()["suggestion"] is None
 
 
-@pytest.mark.parametrize("text", [
-    "Attendance strategy: the pupils' attendance improved; attendance officers attend.",
-    "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd a’r ysgol uwchradd.",
-    "A a I i e.g. U.K. 3.14 x*y wild* İstanbul ÉCOLE naïve café—dash_underscore 2027-03-10",
-    "the the the of and to in is it", "", "   ", "ΑΒΓ δέλτα Ωμέγα; 漢字 かな",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Attendance strategy: the pupils' attendance improved; attendance officers attend.",
+        "Mae’r cynllun yn gwella presenoldeb mewn ysgolion cynradd a’r ysgol uwchradd.",
+        "A a I i e.g. U.K. 3.14 x*y wild* İstanbul ÉCOLE naïve café—dash_underscore 2027-03-10",
+        "the the the of and to in is it",
+        "",
+        "   ",
+        "ΑΒΓ δέλτα Ωμέγα; 漢字 かな",
+    ],
+)
 def test_fast_indexing_gives_the_analyzers_terms(text):
     """FastText indexes exactly what Whoosh's own analysers would: terms, counts, positions."""
     from whoosh.fields import TEXT
@@ -279,8 +376,10 @@ def test_fast_indexing_gives_the_analyzers_terms(text):
     from vir.search.index import SCHEMA, FastText
 
     def decoded(field: Any, postings: Any) -> list:
-        return sorted((term, freq, weight, field.format.decode_positions(value))
-                      for term, freq, weight, value in postings)
+        return sorted(
+            (term, freq, weight, field.format.decode_positions(value))
+            for term, freq, weight, value in postings
+        )
 
     for name in ("content", "exact"):
         fast = SCHEMA[name]
@@ -289,16 +388,46 @@ def test_fast_indexing_gives_the_analyzers_terms(text):
         assert decoded(fast, fast.index(text)) == decoded(plain, plain.index(text)), name
 
 
-WORDS = ("attendance", "leadership", "pupils", "ysgol", "disgyblion", "cynllun", "budget",
-         "strategy", "wellbeing", "the", "a", "plan")
+WORDS = (
+    "attendance",
+    "leadership",
+    "pupils",
+    "ysgol",
+    "disgyblion",
+    "cynllun",
+    "budget",
+    "strategy",
+    "wellbeing",
+    "the",
+    "a",
+    "plan",
+)
 SCORING_QUERIES = [
-    "attendance", "Attendance pupils", "attendance OR budget", "attendance NOT budget",
-    "NOT ysgol", "(attendance OR wellbeing) AND cynllun", "ysgol^2 pupils", "missingword",
-    "attendance missingword", "category:plan", "category:plan attendance",
-    "provider:cardiff OR strategy", "a the", "disgyblion OR (budget NOT leadership)",
-    "title:plan^3 OR exact:ysgol", "filename:notes", "(pupils budget)^1.5 OR cynllun",
-    '"attendance pupils"', '"the pupils"', '"ysgol ysgol cynllun"', '"budget strategy"^2',
-    '"pupils attendance" OR wellbeing', '"attendance nosuchword"', '"a"', "title:\"plan 3\"",
+    "attendance",
+    "Attendance pupils",
+    "attendance OR budget",
+    "attendance NOT budget",
+    "NOT ysgol",
+    "(attendance OR wellbeing) AND cynllun",
+    "ysgol^2 pupils",
+    "missingword",
+    "attendance missingword",
+    "category:plan",
+    "category:plan attendance",
+    "provider:cardiff OR strategy",
+    "a the",
+    "disgyblion OR (budget NOT leadership)",
+    "title:plan^3 OR exact:ysgol",
+    "filename:notes",
+    "(pupils budget)^1.5 OR cynllun",
+    '"attendance pupils"',
+    '"the pupils"',
+    '"ysgol ysgol cynllun"',
+    '"budget strategy"^2',
+    '"pupils attendance" OR wellbeing',
+    '"attendance nosuchword"',
+    '"a"',
+    'title:"plan 3"',
 ]
 
 
@@ -319,13 +448,19 @@ def _scoring_index(tmp_path: Any, codec: Any) -> Any:
             for _ in range(60):
                 body = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 120)))
                 w.add_document(
-                    id=str(n), document_id=n, version=1, title=f"{rng.choice(WORDS)} {n}",
+                    id=str(n),
+                    document_id=n,
+                    version=1,
+                    title=f"{rng.choice(WORDS)} {n}",
                     filename=f"{rng.choice(['notes', 'data'])}-{n}.pdf",
                     provider=rng.choice(["cardiff", "swansea", "powys"]),
-                    area=rng.choice(["provider", "inspectors"]), folder=str(n % 7),
+                    area=rng.choice(["provider", "inspectors"]),
+                    folder=str(n % 7),
                     category=rng.choice(["plan", "data", "other"]),
                     uploaded_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=n % 50),
-                    content=body, exact=body)
+                    content=body,
+                    exact=body,
+                )
                 n += 1
         if batch:
             with ix.writer(codec=codec) as w:  # deletions in an older segment
@@ -335,8 +470,9 @@ def _scoring_index(tmp_path: Any, codec: Any) -> Any:
 
 
 @pytest.mark.parametrize("codec", ["vir", "w3"])
-@pytest.mark.parametrize("allowed_text", ["", "provider:cardiff OR (provider:swansea "
-                                              "area:provider)"])
+@pytest.mark.parametrize(
+    "allowed_text", ["", "provider:cardiff OR (provider:swansea area:provider)"]
+)
 def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec):
     """The numpy path matches, orders and counts as Whoosh does, with the same BM25F, both
     taking term statistics from the readable documents only (scoring.ReadableBM25F)."""
@@ -356,14 +492,14 @@ def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec
     ix = _scoring_index(tmp_path, CODEC if codec == "vir" else W3Codec())
     with ix.searcher() as s:
         assert not s.is_atomic()
-        allowed = (QueryParser("content", ix.schema).parse(allowed_text) if allowed_text
-                   else Every())
+        allowed = QueryParser("content", ix.schema).parse(allowed_text) if allowed_text else Every()
         docs = set(s.docs_for_query(allowed))
         mask = np.zeros(s.doc_count_all(), dtype=bool)
         mask[list(docs)] = True
         stats = scoring.Stats(s, mask)
-        whoosh = Searcher(s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting),
-                          closereader=False)
+        whoosh = Searcher(
+            s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting), closereader=False
+        )
         for text in SCORING_QUERIES:
             q = parse(text)
             assert scoring.supports(q, s), (text, q)
@@ -378,11 +514,15 @@ def test_word_queries_score_exactly_as_whoosh_does(tmp_path, allowed_text, codec
                 assert mine.scores[docnum] == pytest.approx(score, rel=1e-9), (text, docnum)
             assert [d for d, _ in mine.top(s, 10)] == [h.docnum for h in hits[:10]], text
             assert scoring.facets(s, mine.mask, FACETS) == {
-                name: {k: len(v) for k, v in hits.groups(name).items()} for name in FACETS}
-            newest = whoosh.search(q, limit=None, filter=docs,
-                              sortedby=sorting.FieldFacet("uploaded_at", reverse=True))
-            dates = [s.stored_fields(d)["uploaded_at"] for d, _ in mine.newest(s, "uploaded_at",
-                                                                              len(hits))]
+                name: {k: len(v) for k, v in hits.groups(name).items()} for name in FACETS
+            }
+            newest = whoosh.search(
+                q, limit=None, filter=docs, sortedby=sorting.FieldFacet("uploaded_at", reverse=True)
+            )
+            dates = [
+                s.stored_fields(d)["uploaded_at"]
+                for d, _ in mine.newest(s, "uploaded_at", len(hits))
+            ]
             assert dates == [h["uploaded_at"] for h in newest], text
         # Anything else is left to Whoosh.
         for text in ('"attendance pupils"~3', "attend*", "uploaded_at:2027"):
@@ -400,17 +540,31 @@ def test_writers_spilling_to_disk_and_the_codec_write_the_same_index(tmp_path):
     from vir.search import index as idx
 
     rng = random.Random(9)
-    bodies = [" ".join(rng.choice(WORDS + tuple(f"w{i}" for i in range(300)))
-                       for _ in range(rng.randrange(1, 400))) for _ in range(300)]
+    bodies = [
+        " ".join(
+            rng.choice(WORDS + tuple(f"w{i}" for i in range(300)))
+            for _ in range(rng.randrange(1, 400))
+        )
+        for _ in range(300)
+    ]
     built = {}
-    for name, limitmb, codec in (("memory", 256, W3Codec()), ("runs", 1, W3Codec()),
-                                 ("vir", 256, idx.CODEC)):
+    for name, limitmb, codec in (
+        ("memory", 256, W3Codec()),
+        ("runs", 1, W3Codec()),
+        ("vir", 256, idx.CODEC),
+    ):
         (tmp_path / name).mkdir()
         ix = index.create_in(tmp_path / name, idx.SCHEMA)
         w = ix.writer(limitmb=limitmb, codec=codec)
         for n, body in enumerate(bodies):
-            w.add_document(id=str(n), document_id=n, title=f"{body[:30]} {n}", content=body,
-                           exact=body, category="plan" if n % 3 else "data")
+            w.add_document(
+                id=str(n),
+                document_id=n,
+                title=f"{body[:30]} {n}",
+                content=body,
+                exact=body,
+                category="plan" if n % 3 else "data",
+            )
         if name == "runs":
             assert len(w.pool.runs) > 2  # the limit really made it spill
         w.commit()
@@ -430,8 +584,13 @@ def test_purging_indexed_documents_removes_their_text(app, client, auth, world, 
     """`vir documents purge` crashed on any indexed document (SQLAlchemy tried to blank the
     text row's key), so nothing was purged and the forwards purge after it never ran."""
     editor = auth.token("provider_editor")
-    doc = _upload(client, editor, world.folders[("cardiff", "provider")], "old.txt",
-                  b"purgeable kestrel notes")
+    doc = _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "old.txt",
+        b"purgeable kestrel notes",
+    )
     assert client.delete(f"/api/v1/documents/{doc['id']}", headers=editor).status_code == 204
     result = runner.invoke(args=["documents", "purge", "--older-than-days", "0"])
     assert result.exit_code == 0, result.output
@@ -440,6 +599,5 @@ def test_purging_indexed_documents_removes_their_text(app, client, auth, world, 
         from vir.documents.models import DocumentVersion
 
         assert db.session.query(DocumentVersion).filter_by(document_id=doc["id"]).count() == 0
-        assert db.session.query(DocumentText).count() == db.session.query(
-            DocumentVersion).count()
+        assert db.session.query(DocumentText).count() == db.session.query(DocumentVersion).count()
     assert _search(client, editor, "kestrel").get_json()["total"] == 0

@@ -26,25 +26,56 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
 
 READABLE = {
     "plan.txt": "Attendance strategy: the plan improves attendance in secondary schools. "
-                "Control word appears once: lantern. Guessed word appears once: quillon.",
+    "Control word appears once: lantern. Guessed word appears once: quillon.",
     "cynllun.txt": "Mae’r cynllun yn gwella presenoldeb yn ysgolion Gŵyr a Llŷn. Polisi iaith.",
     "data.txt": "Attendance data tables for the policy review, with exclusions.",
 }
 # Words of hidden documents: the guessed word, near misspellings of readable words, words a
 # prefix or a fuzzy word would reach, and Welsh forms.
-HIDDEN = ("quillon quillon quillon zorblax zebraquok attendence attendanse atendancy "
-          "attendances lanterns policy policies gynllun nghynllun Gŵyr Gwyrth cafe café "
-          "secondary schools plan strategy exclusionz exclusio")
+HIDDEN = (
+    "quillon quillon quillon zorblax zebraquok attendence attendanse atendancy "
+    "attendances lanterns policy policies gynllun nghynllun Gŵyr Gwyrth cafe café "
+    "secondary schools plan strategy exclusionz exclusio"
+)
 
 QUERIES = [
-    "attendance", "lantern", "quillon", "quillon OR lantern", "atendance OR zorblix",
-    "atendance NOT zorblix", "attendance NOT zorblax", '"atendance strategy"',
-    '"attendance strategy"', '"attendance strategy"~3', "title:atendance",
-    "content:attendanse", "exact:zorblix", "zorbl*", "atten*", "quil*", "a?tendance",
-    "zorblix~2", "zebraquok~2", "attendance~", "quillon~1", "exclusionz", "exclusio*",
-    "polcy", "cynllun", "gynllun", "Gwyr", "Llyn", "cafe", "presenoldeb~", "content:[a TO c]",
-    "uploaded_at:2026", "category:other zorblax", "attendance^2 OR policy", "strategy plan",
-    "(atendance OR polcy) AND tables", "NOT zorblax",
+    "attendance",
+    "lantern",
+    "quillon",
+    "quillon OR lantern",
+    "atendance OR zorblix",
+    "atendance NOT zorblix",
+    "attendance NOT zorblax",
+    '"atendance strategy"',
+    '"attendance strategy"',
+    '"attendance strategy"~3',
+    "title:atendance",
+    "content:attendanse",
+    "exact:zorblix",
+    "zorbl*",
+    "atten*",
+    "quil*",
+    "a?tendance",
+    "zorblix~2",
+    "zebraquok~2",
+    "attendance~",
+    "quillon~1",
+    "exclusionz",
+    "exclusio*",
+    "polcy",
+    "cynllun",
+    "gynllun",
+    "Gwyr",
+    "Llyn",
+    "cafe",
+    "presenoldeb~",
+    "content:[a TO c]",
+    "uploaded_at:2026",
+    "category:other zorblax",
+    "attendance^2 OR policy",
+    "strategy plan",
+    "(atendance OR polcy) AND tables",
+    "NOT zorblax",
 ]
 
 # Who has something hidden from them, and where it is put.
@@ -71,8 +102,12 @@ def _put(app: Any, world: Any, place: tuple[str, str], name: str, text: str) -> 
     from vir.rooms.models import Folder
 
     with app.app_context():
-        upload_document(db.session.get(Folder, world.folders[place]), io.BytesIO(text.encode()),
-                        name, user=db.session.get(User, world.users["provider_editor"]))
+        upload_document(
+            db.session.get(Folder, world.folders[place]),
+            io.BytesIO(text.encode()),
+            name,
+            user=db.session.get(User, world.users["provider_editor"]),
+        )
 
 
 def _answers(client: Any, auth: Any, role: str, similar_to: int) -> dict[str, Any]:
@@ -81,7 +116,9 @@ def _answers(client: Any, auth: Any, role: str, similar_to: int) -> dict[str, An
     for q in QUERIES:
         r = _search(client, headers, q, facets="true", per_page="100")
         assert r.status_code in ((200, 403, 422) if role in READS_NOTHING else (200, 422)), (
-            q, r.status_code)
+            q,
+            r.status_code,
+        )
         out[q] = (r.status_code, r.get_json())
         out[q, "date"] = _search(client, headers, q, sort="date").get_json()
     similar = client.get(f"/api/v1/documents/{similar_to}/similar", headers=headers)
@@ -97,8 +134,12 @@ def _answers(client: Any, auth: Any, role: str, similar_to: int) -> dict[str, An
 @pytest.mark.parametrize("role", sorted(HIDDEN_FROM))
 def test_no_answer_differs_by_what_the_caller_cannot_read(app, client, auth, world, role):
     editor = auth.token("provider_editor")
-    ids = {name: _upload(client, editor, world.folders[("cardiff", "provider")], name,
-                         text.encode())["id"] for name, text in READABLE.items()}
+    ids = {
+        name: _upload(client, editor, world.folders[("cardiff", "provider")], name, text.encode())[
+            "id"
+        ]
+        for name, text in READABLE.items()
+    }
     before = _answers(client, auth, role, ids["plan.txt"])
     for n, place in enumerate(HIDDEN_FROM[role]):
         _put(app, world, place, f"hidden{n}.txt", HIDDEN)
@@ -107,8 +148,11 @@ def test_no_answer_differs_by_what_the_caller_cannot_read(app, client, auth, wor
     for key in before:
         assert before[key] == after[key], key
     if role in READS_NOTHING:
-        assert all(not isinstance(v, tuple) or v[0] != 200 or not v[1]["total"]
-                   for k, v in after.items() if k != "similar")
+        assert all(
+            not isinstance(v, tuple) or v[0] != 200 or not v[1]["total"]
+            for k, v in after.items()
+            if k != "similar"
+        )
         return
     # The answers were worth comparing: they found and suggested things.
     assert before["attendance"][1]["total"] == 2
@@ -122,8 +166,13 @@ def test_a_guessed_word_and_a_control_word_score_alike(app, client, auth, world)
     """The oracle from the issue: one readable document holds a guessed word and a control
     word once each; a hidden document holding the guessed word must not change its score."""
     editor = auth.token("provider_editor")
-    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
-            READABLE["plan.txt"].encode())
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        READABLE["plan.txt"].encode(),
+    )
     _put(app, world, ("cardiff", "inspectors"), "notes.txt", "quillon quillon notes")
     viewer = auth.token("provider_viewer")
     guessed = _search(client, viewer, "quillon").get_json()["results"][0]["score"]
@@ -132,21 +181,45 @@ def test_a_guessed_word_and_a_control_word_score_alike(app, client, auth, world)
     # The inspector, who reads both, sees the word as commoner (a lower score): the
     # statistics are theirs too.
     inspector = auth.token("inspector")
-    assert _search(client, inspector, "quillon").get_json()["results"][0]["score"] != \
-        _search(client, inspector, "lantern").get_json()["results"][0]["score"]
+    assert (
+        _search(client, inspector, "quillon").get_json()["results"][0]["score"]
+        != _search(client, inspector, "lantern").get_json()["results"][0]["score"]
+    )
 
 
 def test_suggestions_come_from_readable_words_only(app, client, auth, world):
     editor = auth.token("provider_editor")
-    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
-            READABLE["plan.txt"].encode())
-    _upload(client, editor, world.folders[("cardiff", "provider")], "cynllun.txt",
-            READABLE["cynllun.txt"].encode())
-    _upload(client, auth.token("inspector"), world.folders[("cardiff", "inspectors")],
-            "notes.txt", b"zorblax inspector notes about presenoldab")
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        READABLE["plan.txt"].encode(),
+    )
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "cynllun.txt",
+        READABLE["cynllun.txt"].encode(),
+    )
+    _upload(
+        client,
+        auth.token("inspector"),
+        world.folders[("cardiff", "inspectors")],
+        "notes.txt",
+        b"zorblax inspector notes about presenoldab",
+    )
     viewer, inspector = auth.token("provider_viewer"), auth.token("inspector")
-    for q in ("zorblix", "atendance OR zorblix", "atendance NOT zorblix", "title:zorblix",
-              "zorblix~2", '"zorblix"', "zorblax"):
+    for q in (
+        "zorblix",
+        "atendance OR zorblix",
+        "atendance NOT zorblix",
+        "title:zorblix",
+        "zorblix~2",
+        '"zorblix"',
+        "zorblax",
+    ):
         suggestion = _search(client, viewer, q).get_json()["suggestion"]
         assert "zorblax" not in (suggestion or ""), (q, suggestion)
     assert _search(client, inspector, "zorblix").get_json()["suggestion"] == "zorblax"
@@ -157,34 +230,90 @@ def test_suggestions_come_from_readable_words_only(app, client, auth, world):
     assert _search(client, viewer, "presenoldab").get_json()["suggestion"] == "presenoldeb"
 
 
-_WORDS = st.sampled_from(["attendance", "atendance", "zorblix", "quillon", "Gŵyr", "plan",
-                          "cynllun", "a", "2", "NOT", "OR", "AND", "TO", "title:", "exact:",
-                          "category:", "uploaded_at:", "provider:", "x"])
-_PUNCT = st.sampled_from(['"', "(", ")", "*", "?", "~", "~2", "~9", "^2", "^", "[", "]", "{",
-                          "}", ":", "'", "\\", "/", "-", "+", "!", "  ", "…", "’", "\x00"])
+_WORDS = st.sampled_from(
+    [
+        "attendance",
+        "atendance",
+        "zorblix",
+        "quillon",
+        "Gŵyr",
+        "plan",
+        "cynllun",
+        "a",
+        "2",
+        "NOT",
+        "OR",
+        "AND",
+        "TO",
+        "title:",
+        "exact:",
+        "category:",
+        "uploaded_at:",
+        "provider:",
+        "x",
+    ]
+)
+_PUNCT = st.sampled_from(
+    [
+        '"',
+        "(",
+        ")",
+        "*",
+        "?",
+        "~",
+        "~2",
+        "~9",
+        "^2",
+        "^",
+        "[",
+        "]",
+        "{",
+        "}",
+        ":",
+        "'",
+        "\\",
+        "/",
+        "-",
+        "+",
+        "!",
+        "  ",
+        "…",
+        "’",
+        "\x00",
+    ]
+)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(parts=st.lists(st.one_of(_WORDS, _PUNCT, st.text(max_size=6)), min_size=1,
-                      max_size=8))
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.one_of(_WORDS, _PUNCT, st.text(max_size=6)), min_size=1, max_size=8))
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_no_query_answers_500(app, client, auth, world, parts):
     if not hasattr(app, "_trust_headers"):
         editor = auth.token("provider_editor")
-        _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
-                READABLE["plan.txt"].encode())
+        _upload(
+            client,
+            editor,
+            world.folders[("cardiff", "provider")],
+            "plan.txt",
+            READABLE["plan.txt"].encode(),
+        )
         app._trust_headers = editor
     q = " ".join(parts)[:500]
     r = _search(client, app._trust_headers, q, facets="true")
     assert r.status_code in (200, 422), (q, r.status_code, r.get_data(as_text=True)[:300])
 
 
-def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, client, auth,
-                                                                       world):
+def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, client, auth, world):
     editor = auth.token("provider_editor")
-    _upload(client, editor, world.folders[("cardiff", "provider")], "plan.txt",
-            READABLE["plan.txt"].encode())
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        READABLE["plan.txt"].encode(),
+    )
     for q in ("*", "a*", "?*", "t?n", "title:*", "*:*", "ab~2", "x~", "atten~2"[:4] + "~2"):
         r = _search(client, editor, q)
         assert r.status_code == 422, q
@@ -209,7 +338,6 @@ def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, clie
     vocabulary.MAX_CANDIDATES, limit = 0, vocabulary.MAX_CANDIDATES
     try:
         wide = _search(client, editor, "at*")
-        assert wide.status_code == 422 and "too many words" in wide.get_json()["error"][
-            "message"]
+        assert wide.status_code == 422 and "too many words" in wide.get_json()["error"]["message"]
     finally:
         vocabulary.MAX_CANDIDATES = limit

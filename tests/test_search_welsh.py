@@ -55,10 +55,20 @@ def test_mutations_match_both_ways(app, client, auth, world):
         assert _ids(client, editor, q) == plans, q
     assert _ids(client, editor, "blant") == {"blant.txt"}
     # "plant" is English too: widened in a Welsh search (by its words or the interface).
-    _upload(client, editor, world.folders[("cardiff", "provider")], "dau-blentyn.txt",
-            "Mae dau o blant yr ysgol yn sâl.".encode())
-    _upload(client, editor, world.folders[("cardiff", "provider")], "gardening.txt",
-            b"Every plant in the school garden was watered.")
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "dau-blentyn.txt",
+        "Mae dau o blant yr ysgol yn sâl.".encode(),
+    )
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "gardening.txt",
+        b"Every plant in the school garden was watered.",
+    )
     assert _ids(client, editor, "plant") == {"blant.txt", "gardening.txt"}
     cy = {**editor, "Accept-Language": "cy"}
     assert _ids(client, cy, "plant") == {"blant.txt", "dau-blentyn.txt", "gardening.txt"}
@@ -90,8 +100,19 @@ def test_mutated_forms_come_from_the_welsh_word_list_and_spare_english():
     assert query_is_welsh("plant ysgol", "en") and not query_is_welsh("plant school", "cy")
     assert "hysgol" in variants("ysgol") and "ysgol" in variants("hysgol")
     assert variants("Gŵyr")[0] == "gwyr" == fold("gŵyr")
-    for word in ("the", "and", "bat", "mat", "plan", "school", "attendance", "report", "dad",
-                 "pen", "goes"):
+    for word in (
+        "the",
+        "and",
+        "bat",
+        "mat",
+        "plan",
+        "school",
+        "attendance",
+        "report",
+        "dad",
+        "pen",
+        "goes",
+    ):
         assert variants(word) == (word,), word
     # No English word is ever widened to another English word.
     en = english_words()

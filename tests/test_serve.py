@@ -31,11 +31,21 @@ def test_serve_runs_web_and_worker_together(tmp_path: Path) -> None:
     env = {**os.environ, "VIR_DATA_DIR": str(tmp_path / "data"), "VIR_COOKIE_SECURE": "0"}
     env.pop("VIR_DATABASE_URL", None)
     subprocess.run([*VIR, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*VIR, "demo", "--password-stdin"], env=env, check=True,
-                   capture_output=True, input="demo password 1234\n", text=True)
+    subprocess.run(
+        [*VIR, "demo", "--password-stdin"],
+        env=env,
+        check=True,
+        capture_output=True,
+        input="demo password 1234\n",
+        text=True,
+    )
     port = free_port()
-    server = subprocess.Popen([*VIR, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*VIR, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -44,8 +54,10 @@ def test_serve_runs_web_and_worker_together(tmp_path: Path) -> None:
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
-        token = _call(base + "/api/v1/tokens", {"email": "inspector@estyn.example",
-                                                "password": "demo password 1234"})["token"]
+        token = _call(
+            base + "/api/v1/tokens",
+            {"email": "inspector@estyn.example", "password": "demo password 1234"},
+        )["token"]
         found = 0
         for _ in range(150):  # the worker indexes the demo documents in the background
             found = _call(base + "/api/v1/search?q=attendance", token=token)["total"]

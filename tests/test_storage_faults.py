@@ -22,9 +22,14 @@ from vir.documents.models import DocumentVersion
 
 
 def _s3_config(server: Any, bucket: str, endpoint: str) -> dict[str, Any]:
-    return {"VIR_STORAGE": "s3", "VIR_S3_ENDPOINT_URL": endpoint, "VIR_S3_BUCKET": bucket,
-            "VIR_S3_ACCESS_KEY": server.access_key, "VIR_S3_SECRET_KEY": server.secret_key,
-            "VIR_S3_MULTIPART_MB": 5}
+    return {
+        "VIR_STORAGE": "s3",
+        "VIR_S3_ENDPOINT_URL": endpoint,
+        "VIR_S3_BUCKET": bucket,
+        "VIR_S3_ACCESS_KEY": server.access_key,
+        "VIR_S3_SECRET_KEY": server.secret_key,
+        "VIR_S3_MULTIPART_MB": 5,
+    }
 
 
 def _versions(app: Any) -> int:
@@ -36,10 +41,15 @@ def _upload(client: Any, headers: dict, folder: int, data: bytes, name: str = "b
     # Encoded in memory: for large bodies the test client spools to a temporary file that it
     # never closes, which pytest (rightly) reports.
     stream, length, boundary = stream_encode_multipart(
-        {"file": FileStorage(io.BytesIO(data), filename=name)}, use_tempfile=False)
-    return client.post(f"/api/v1/folders/{folder}/documents", headers=headers,
-                       input_stream=stream, content_length=length,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+        {"file": FileStorage(io.BytesIO(data), filename=name)}, use_tempfile=False
+    )
+    return client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        input_stream=stream,
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 @pytest.fixture
@@ -61,8 +71,9 @@ def test_s3_unreachable_before_upload(database_url, tmp_path, s3_server, bucket,
     from vir import create_app
 
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens here
-    app = create_app(_config(database_url, tmp_path / "data", **_s3_config(s3_server, bucket,
-                                                                            dead)))
+    app = create_app(
+        _config(database_url, tmp_path / "data", **_s3_config(s3_server, bucket, dead))
+    )
     _expect_503_and_nothing_recorded(app, monkeypatch, files.pdf(), "a.pdf")
 
 
@@ -75,22 +86,26 @@ def _editor_and_folder(app: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, 
     from vir.orgs.operations import create_org
     from vir.rooms.operations import create_folder, room_for
 
-    monkeypatch.setattr(account_ops, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        account_ops, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     with app.app_context():
         org = create_org("cardiff", "Cardiff Council", "local_authority")
-        account_ops.create_user("editor@test.example", "Editor", org, ["provider_editor"],
-                                password=PASSWORD)
+        account_ops.create_user(
+            "editor@test.example", "Editor", org, ["provider_editor"], password=PASSWORD
+        )
         folder = create_folder(room_for(org), "provider", "Papers").id
         db.session.commit()
     client = app.test_client()
-    token = client.post("/api/v1/tokens", json={"email": "editor@test.example",
-                                                "password": PASSWORD}).get_json()["token"]
+    token = client.post(
+        "/api/v1/tokens", json={"email": "editor@test.example", "password": PASSWORD}
+    ).get_json()["token"]
     return client, {"Authorization": f"Bearer {token}"}, folder
 
 
-def _expect_503_and_nothing_recorded(app: Any, monkeypatch: pytest.MonkeyPatch,
-                                     data: bytes, name: str) -> None:
+def _expect_503_and_nothing_recorded(
+    app: Any, monkeypatch: pytest.MonkeyPatch, data: bytes, name: str
+) -> None:
     client, headers, folder = _editor_and_folder(app, monkeypatch)
     r = _upload(client, headers, folder, data, name)
     assert r.status_code == 503, r.get_json()
@@ -108,8 +123,13 @@ def test_connection_cut_during_upload(database_url, tmp_path, s3_server, bucket,
 
     target = urlsplit(s3_server.endpoint)
     with cutting_proxy(target.hostname, target.port, cut_after=3 * 1024 * 1024) as port:
-        app = create_app(_config(database_url, tmp_path / "data", **_s3_config(
-            s3_server, bucket, f"http://127.0.0.1:{port}")))
+        app = create_app(
+            _config(
+                database_url,
+                tmp_path / "data",
+                **_s3_config(s3_server, bucket, f"http://127.0.0.1:{port}"),
+            )
+        )
         data = (b"Attendance figures for the conference.\n" * 330_000)[: 12 * 1024 * 1024]
         _expect_503_and_nothing_recorded(app, monkeypatch, data, "big.txt")
     client = s3_client(s3_server)
@@ -117,16 +137,23 @@ def test_connection_cut_during_upload(database_url, tmp_path, s3_server, bucket,
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
-def test_large_upload_goes_multipart_and_hashes_right(app, client, auth, world, s3_server,
-                                                       bucket, monkeypatch):
+def test_large_upload_goes_multipart_and_hashes_right(
+    app, client, auth, world, s3_server, bucket, monkeypatch
+):
     """Through the real server, directly: 12 MB in 5 MB parts, hash computed on the way."""
     import hashlib
 
     from vir.storage.s3 import S3Storage
 
-    storage = S3Storage(endpoint_url=s3_server.endpoint, bucket=bucket, region="us-east-1",
-                        access_key=s3_server.access_key, secret_key=s3_server.secret_key,
-                        addressing_style="path", multipart_threshold=5 * 1024 * 1024)
+    storage = S3Storage(
+        endpoint_url=s3_server.endpoint,
+        bucket=bucket,
+        region="us-east-1",
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key,
+        addressing_style="path",
+        multipart_threshold=5 * 1024 * 1024,
+    )
     data = bytes(range(256)) * (12 * 4096)
     stored = storage.save("rooms/x/provider/big/v1", io.BytesIO(data), "text/plain")
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
@@ -144,8 +171,7 @@ def pipelined(s3_server: Any, bucket: str) -> dict[str, Any]:
 
 
 @pytest.mark.pipelined
-def test_pipelined_upload_is_stored_while_it_arrives(app, client, auth, world, s3_server,
-                                                      bucket):
+def test_pipelined_upload_is_stored_while_it_arrives(app, client, auth, world, s3_server, bucket):
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
     data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 700_000)[: 12 * 1024 * 1024]
@@ -190,14 +216,19 @@ def test_an_upload_cut_off_part_way_keeps_nothing(app, client, auth, world, s3_s
     folder = world.folders[("cardiff", "provider")]
     data = (b"school,attendance\n" + b"Ysgol Gymraeg,93.5\n" * 900_000)[: 16 * 1024 * 1024]
     stream, length, boundary = stream_encode_multipart(
-        {"file": FileStorage(io.BytesIO(data), filename="figures.csv")}, use_tempfile=False)
+        {"file": FileStorage(io.BytesIO(data), filename="figures.csv")}, use_tempfile=False
+    )
     whole = stream.read()
     before = _versions(app)
     s3 = s3_client(s3_server)
     objects = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-    r = client.post(f"/api/v1/folders/{folder}/documents", headers=editor,
-                    input_stream=io.BytesIO(whole[: 13 * 1024 * 1024]), content_length=length,
-                    content_type=f"multipart/form-data; boundary={boundary}")
+    r = client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=editor,
+        input_stream=io.BytesIO(whole[: 13 * 1024 * 1024]),
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     # The form is unreadable, so the file is missing (the client has gone by then anyway).
     assert r.status_code == 422 and r.get_json()["error"]["details"]["file"]
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

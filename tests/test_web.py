@@ -34,17 +34,22 @@ def test_create_folder_through_the_form(client, auth, world):
     auth.login("provider_editor")
     form = client.get("/rooms/cardiff/provider/folders/new")
     assert form.status_code == 200
-    empty = client.post("/rooms/cardiff/provider/folders/new", data={"name": "",
-                                                                     "parent_id": "0"})
+    empty = client.post("/rooms/cardiff/provider/folders/new", data={"name": "", "parent_id": "0"})
     assert b"There is a problem" in empty.data and b"Enter a name for the folder" in empty.data
     assert b"<title>Error:" in empty.data
-    r = client.post("/rooms/cardiff/provider/folders/new",
-                    data={"name": "Self-evaluation", "parent_id": "0"}, follow_redirects=True)
+    r = client.post(
+        "/rooms/cardiff/provider/folders/new",
+        data={"name": "Self-evaluation", "parent_id": "0"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200
     assert b"Self-evaluation" in r.data and b"created" in r.data
     parent = world.folders[("cardiff", "provider")]
-    r = client.post("/rooms/cardiff/provider/folders/new",
-                    data={"name": "Papers", "parent_id": str(parent)}, follow_redirects=True)
+    r = client.post(
+        "/rooms/cardiff/provider/folders/new",
+        data={"name": "Papers", "parent_id": str(parent)},
+        follow_redirects=True,
+    )
     assert r.status_code == 200
     room = client.get("/rooms/cardiff")
     assert b"Papers" in room.data
@@ -54,17 +59,33 @@ def test_admin_pages(client, auth, world):
     auth.login("admin")
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/organisations").status_code == 200
-    r = client.post("/admin/organisations", data={
-        "slug": "powys", "name_en": "Powys County Council", "name_cy": "Cyngor Sir Powys",
-        "kind": "local_authority", "consortium": ""}, follow_redirects=True)
+    r = client.post(
+        "/admin/organisations",
+        data={
+            "slug": "powys",
+            "name_en": "Powys County Council",
+            "name_cy": "Cyngor Sir Powys",
+            "kind": "local_authority",
+            "consortium": "",
+        },
+        follow_redirects=True,
+    )
     assert b"Powys County Council added" in r.data
-    r = client.post("/admin/users", data={
-        "email": "new.inspector@test.example", "name": "New Inspector", "org": "estyn",
-        "roles": ["inspector"]})
+    r = client.post(
+        "/admin/users",
+        data={
+            "email": "new.inspector@test.example",
+            "name": "New Inspector",
+            "org": "estyn",
+            "roles": ["inspector"],
+        },
+    )
     assert r.status_code == 200 and b"/set-password/" not in r.data
     assert b"could not be sent" in r.data  # no mail server in this test
-    bad = client.post("/admin/users", data={"email": "not-an-email", "name": "X",
-                                            "org": "estyn", "roles": ["inspector"]})
+    bad = client.post(
+        "/admin/users",
+        data={"email": "not-an-email", "name": "X", "org": "estyn", "roles": ["inspector"]},
+    )
     assert b"There is a problem" in bad.data
     users = client.get("/admin/users")
     assert b"new.inspector@test.example" in users.data
@@ -73,11 +94,11 @@ def test_admin_pages(client, auth, world):
     r = client.post(f"/admin/users/{victim}/active", data={"active": "0"}, follow_redirects=True)
     assert b"Account disabled" in r.data
     inspector = world.users["inspector"]
-    r = client.post(f"/admin/users/{inspector}/assignments", data={"provider": "swansea"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/admin/users/{inspector}/assignments", data={"provider": "swansea"}, follow_redirects=True
+    )
     assert b"Assigned to" in r.data
-    r = client.post(f"/admin/users/{inspector}/assignments/swansea/delete",
-                    follow_redirects=True)
+    r = client.post(f"/admin/users/{inspector}/assignments/swansea/delete", follow_redirects=True)
     assert b"Assignment removed" in r.data
     r = client.post(f"/admin/users/{victim}/password-link")
     assert r.status_code == 200 and b"/set-password/" not in r.data
@@ -94,8 +115,10 @@ def test_language_switch_stays_on_page_and_is_remembered(app, client, auth, worl
     # Remembered for the user, on another browser too.
     auth.logout()
     other = app.test_client()
-    other.post("/sign-in", data={"email": world.email("provider_editor"),
-                                 "password": "correct horse battery staple"})
+    other.post(
+        "/sign-in",
+        data={"email": world.email("provider_editor"), "password": "correct horse battery staple"},
+    )
     assert b'lang="cy"' in other.get("/").data
     assert client.post("/language", data={"locale": "fr", "next": "/"}).status_code == 400
     r = client.post("/language", data={"locale": "en", "next": "https://evil.example/"})

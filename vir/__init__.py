@@ -67,8 +67,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search_ops.init_app(app)
     cli.init_app(app)
 
-    for module in (web_views, accounts_views, rooms_views, documents_views, forwards_views,
-                   activities_views, search_views, audit_views, admin_views):
+    for module in (
+        web_views,
+        accounts_views,
+        rooms_views,
+        documents_views,
+        forwards_views,
+        activities_views,
+        search_views,
+        audit_views,
+        admin_views,
+    ):
         app.register_blueprint(module.bp)
     api.init_app(app)
     return app

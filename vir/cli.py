@@ -180,8 +180,7 @@ def users_link(email: str) -> None:
     from vir.core.db import db
 
     user = _user_or_fail(email)
-    record("user.password_link", object_type="user", object_id=user.id, sent=False,
-           printed=True)
+    record("user.password_link", object_type="user", object_id=user.id, sent=False, printed=True)
     db.session.commit()
     click.echo(f"One-time link to set the password (valid 72 hours): {set_password_url(user)}")
 
@@ -311,17 +310,25 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     from vir.search.extract import ocr_available
 
     if not ocr_available():
-        click.echo("Text recognition is not installed: scanned papers will be marked as scans "
-                   "without text. To read them: apt-get install tesseract-ocr "
-                   "tesseract-ocr-eng tesseract-ocr-cym")
+        click.echo(
+            "Text recognition is not installed: scanned papers will be marked as scans "
+            "without text. To read them: apt-get install tesseract-ocr "
+            "tesseract-ocr-eng tesseract-ocr-cym"
+        )
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
     try:
         # waitress receives a whole body before VIR sees any of it (into its own temporary
         # file past 512 KB, removed when the request ends): its cap is VIR's, so nobody can
         # make it hold more than the largest upload VIR would take. gunicorn (production)
         # streams bodies to VIR instead, which refuses them as they arrive.
-        serve(app, host=host, port=port, threads=threads, ident="VIR",
-              max_request_body_size=waitress_body_limit(app.config))
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="VIR",
+            max_request_body_size=waitress_body_limit(app.config),
+        )
     finally:
         if worker is not None:
             worker.stop(graceful=True)
@@ -358,16 +365,22 @@ def storage_check() -> None:
         _fail(str(exc))
     stale = stale_spools()
     size = sum(p.stat().st_size for p in stale if p.exists())
-    click.echo(f"stale upload spool files (unwritten for {SPOOL_STALE_MINUTES} min) in "
-               f"{spool_dir()}: {len(stale)} ({size} bytes)")
+    click.echo(
+        f"stale upload spool files (unwritten for {SPOOL_STALE_MINUTES} min) in "
+        f"{spool_dir()}: {len(stale)} ({size} bytes)"
+    )
 
 
 @storage_cli.command("reconcile")
 @click.option("--fix", is_flag=True, help="Remove orphan objects (older than the grace period).")
 @click.option("--no-verify", is_flag=True, help="Skip re-hashing every object.")
-@click.option("--grace-minutes", type=int, default=None,
-              help="Objects younger than this may be uploads still committing (default: "
-                   "VIR_ORPHAN_GRACE_MINUTES).")
+@click.option(
+    "--grace-minutes",
+    type=int,
+    default=None,
+    help="Objects younger than this may be uploads still committing (default: "
+    "VIR_ORPHAN_GRACE_MINUTES).",
+)
 @with_appcontext
 def storage_reconcile(fix: bool, no_verify: bool, grace_minutes: int | None) -> None:
     """Find objects without rows, rows without objects, and objects whose hash changed."""
@@ -380,14 +393,15 @@ def storage_reconcile(fix: bool, no_verify: bool, grace_minutes: int | None) -> 
         with bar(items) as b:
             yield from b
 
-    report = reconcile(fix=fix, verify=not no_verify, grace_minutes=grace_minutes,
-                       progress=run)
+    report = reconcile(fix=fix, verify=not no_verify, grace_minutes=grace_minutes, progress=run)
     click.echo(f"checked {report.checked} objects")
-    for title, keys in (("orphan objects (no row)", report.orphans),
-                        ("recent objects without rows (left alone)", report.young_orphans),
-                        ("rows whose object is missing", report.missing),
-                        ("objects whose SHA-256 does not match", report.mismatched),
-                        ("removed", report.removed)):
+    for title, keys in (
+        ("orphan objects (no row)", report.orphans),
+        ("recent objects without rows (left alone)", report.young_orphans),
+        ("rows whose object is missing", report.missing),
+        ("objects whose SHA-256 does not match", report.mismatched),
+        ("removed", report.removed),
+    ):
         click.echo(f"{title}: {len(keys)}")
         for key in keys:
             click.echo(f"  {key}")
@@ -401,8 +415,9 @@ def documents_cli() -> None:
 
 
 @documents_cli.command("purge")
-@click.option("--older-than-days", type=int, default=None,
-              help="Default: VIR_TRASH_RETENTION_DAYS.")
+@click.option(
+    "--older-than-days", type=int, default=None, help="Default: VIR_TRASH_RETENTION_DAYS."
+)
 @with_appcontext
 def documents_purge(older_than_days: int | None) -> None:
     """Remove for good documents that have been in the trash past the retention period, and
@@ -475,6 +490,15 @@ def search_check() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (orgs_cli, users_cli, assign_cmd, demo_cmd, serve_cmd, worker_cmd,
-                    storage_cli, documents_cli, search_cli):
+    for command in (
+        orgs_cli,
+        users_cli,
+        assign_cmd,
+        demo_cmd,
+        serve_cmd,
+        worker_cmd,
+        storage_cli,
+        documents_cli,
+        search_cli,
+    ):
         app.cli.add_command(command)

@@ -41,7 +41,7 @@ def _readinto(self: Any, buffer: Any) -> int:
     else:
         data = None
     if data is not None:
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
     wanted = min(len(view), reader.length)
     if wanted <= 0:

@@ -9,9 +9,13 @@ from vir.core.uploads import keep_large_buffers, sweep_spools
 
 keep_large_buffers()
 app = create_app()
-if not (app.config.get("VIR_CLAMD_SOCKET") or app.config.get("VIR_CLAMD_HOST")) and \
-        os.environ.get("VIR_CLAMD", "").lower() != "off":
-    raise SystemExit("VIR will not start without a virus scanner: set VIR_CLAMD_SOCKET (or "
-                     "VIR_CLAMD_HOST and VIR_CLAMD_PORT) to a clamd, or set VIR_CLAMD=off to "
-                     "run without one (every upload is then marked 'not scanned').")
+if (
+    not (app.config.get("VIR_CLAMD_SOCKET") or app.config.get("VIR_CLAMD_HOST"))
+    and os.environ.get("VIR_CLAMD", "").lower() != "off"
+):
+    raise SystemExit(
+        "VIR will not start without a virus scanner: set VIR_CLAMD_SOCKET (or "
+        "VIR_CLAMD_HOST and VIR_CLAMD_PORT) to a clamd, or set VIR_CLAMD=off to "
+        "run without one (every upload is then marked 'not scanned')."
+    )
 sweep_spools(app)  # spool files a killed worker left behind

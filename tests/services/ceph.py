@@ -43,8 +43,9 @@ def free_port() -> int:
 def _run(args: list[str], logdir: Path, timeout: float = 60) -> str:
     result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0:
-        raise ServiceError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr}\n"
-                           f"logs: {logdir}")
+        raise ServiceError(
+            f"{' '.join(args)} failed ({result.returncode}): {result.stderr}\nlogs: {logdir}"
+        )
     return result.stdout
 
 
@@ -61,11 +62,19 @@ def _wait(predicate, what: str, logdir: Path, seconds: float = 60) -> None:  # t
 @contextlib.contextmanager
 def ceph_rgw(memory_bytes: int = 4 << 30) -> Iterator[S3Server]:
     """A one-OSD Ceph with RGW on loopback; objects are kept in ``memory_bytes`` of RAM."""
-    for tool in ("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool",
-                 "ceph-authtool", "ceph"):
+    for tool in (
+        "ceph-mon",
+        "ceph-osd",
+        "radosgw",
+        "radosgw-admin",
+        "monmaptool",
+        "ceph-authtool",
+        "ceph",
+    ):
         if shutil.which(tool) is None:
-            raise ServiceError(f"{tool} is missing: run scripts/system-deps (Debian radosgw, "
-                               "ceph-mon, ceph-osd)")
+            raise ServiceError(
+                f"{tool} is missing: run scripts/system-deps (Debian radosgw, ceph-mon, ceph-osd)"
+            )
     base = Path(tempfile.mkdtemp(prefix="vir-ceph-"))
     p1, p2, rgw_port = free_port(), free_port(), free_port()
     fsid = str(uuid.uuid4())
@@ -112,25 +121,77 @@ rgw gc processor period = 2
     c = ["-c", str(conf)]
     procs: list[subprocess.Popen] = []
     try:
-        _run(["ceph-authtool", "--create-keyring", str(base / "keyring"), "--gen-key", "-n",
-              "mon.", "--cap", "mon", "allow *"], base)
-        _run(["monmaptool", "--create", "--fsid", fsid, "--addv", "a",
-              f"[v2:127.0.0.1:{p2},v1:127.0.0.1:{p1}]", str(base / "monmap")], base)
-        _run(["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(base / "monmap"),
-              "--keyring", str(base / "keyring")], base)
+        _run(
+            [
+                "ceph-authtool",
+                "--create-keyring",
+                str(base / "keyring"),
+                "--gen-key",
+                "-n",
+                "mon.",
+                "--cap",
+                "mon",
+                "allow *",
+            ],
+            base,
+        )
+        _run(
+            [
+                "monmaptool",
+                "--create",
+                "--fsid",
+                fsid,
+                "--addv",
+                "a",
+                f"[v2:127.0.0.1:{p2},v1:127.0.0.1:{p1}]",
+                str(base / "monmap"),
+            ],
+            base,
+        )
+        _run(
+            [
+                "ceph-mon",
+                *c,
+                "--mkfs",
+                "-i",
+                "a",
+                "--monmap",
+                str(base / "monmap"),
+                "--keyring",
+                str(base / "keyring"),
+            ],
+            base,
+        )
         _run(["ceph-mon", *c, "-i", "a"], base)
         osd_uuid = str(uuid.uuid4())
         osd_id = _run(["ceph", *c, "osd", "new", osd_uuid], base).strip()
         (base / "osd" / f"ceph-{osd_id}").mkdir()
         _run(["ceph-osd", *c, "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid], base)
         _run(["ceph-osd", *c, "-i", osd_id], base)
-        _wait(lambda: f"osd.{osd_id} up" in _run(["ceph", *c, "osd", "dump"], base),
-              "the OSD", base)
-        _run(["radosgw-admin", *c, "user", "create", "--uid=test", "--display-name=test",
-              f"--access-key={access}", f"--secret-key={secret}"], base)
+        _wait(
+            lambda: f"osd.{osd_id} up" in _run(["ceph", *c, "osd", "dump"], base), "the OSD", base
+        )
+        _run(
+            [
+                "radosgw-admin",
+                *c,
+                "user",
+                "create",
+                "--uid=test",
+                "--display-name=test",
+                f"--access-key={access}",
+                f"--secret-key={secret}",
+            ],
+            base,
+        )
         with (base / "log" / "radosgw.out").open("wb") as log:
-            procs.append(subprocess.Popen(["radosgw", "-f", *c, "-n", "client.rgw.vir"],
-                                          stdout=log, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    ["radosgw", "-f", *c, "-n", "client.rgw.vir"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         endpoint = f"http://127.0.0.1:{rgw_port}"
 
         def answers() -> bool:

@@ -39,9 +39,13 @@ def clamd() -> Iterator[Path]:
     sock = base / "clamd.sock"
     (base / "clamd.conf").write_text(
         f"LocalSocket {sock}\nDatabaseDirectory {base / 'db'}\nForeground yes\n"
-        f"LogFile {base / 'clamd.log'}\nStreamMaxLength 64M\nUser {os.getenv('USER', 'root')}\n")
-    proc = subprocess.Popen([binary, "-c", str(base / "clamd.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        f"LogFile {base / 'clamd.log'}\nStreamMaxLength 64M\nUser {os.getenv('USER', 'root')}\n"
+    )
+    proc = subprocess.Popen(
+        [binary, "-c", str(base / "clamd.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -92,9 +92,17 @@ def can_admin(user: User) -> bool:
 
 def can_search(user: User) -> bool:
     """Everyone who reads some room may search it; partners and plain admins have none."""
-    return user.is_authenticated and user.active and user.has_role(
-        Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER, Role.INSPECTOR, Role.COORDINATOR,
-        Role.AUDITOR)
+    return (
+        user.is_authenticated
+        and user.active
+        and user.has_role(
+            Role.PROVIDER_EDITOR,
+            Role.PROVIDER_VIEWER,
+            Role.INSPECTOR,
+            Role.COORDINATOR,
+            Role.AUDITOR,
+        )
+    )
 
 
 def can_view_audit(user: User) -> bool:
@@ -212,22 +220,34 @@ def load_document(document_id: int, right: str = READ, *, trashed: bool = False)
     folder = document.folder
     room = folder.room
     if not can(current_user, READ, room, folder.area):
-        _deny(404, "document.view", provider_id=room.provider_id, object_type="document",
-              object_id=document_id)
+        _deny(
+            404,
+            "document.view",
+            provider_id=room.provider_id,
+            object_type="document",
+            object_id=document_id,
+        )
     if document.deleted_at is not None and not (
         trashed and can_restore(current_user, room, folder.area)
     ):
         abort(404)
     if right == WRITE and not can(current_user, WRITE, room, folder.area):
-        _deny(403, "document.write", provider_id=room.provider_id, object_type="document",
-              object_id=document_id)
+        _deny(
+            403,
+            "document.write",
+            provider_id=room.provider_id,
+            object_type="document",
+            object_id=document_id,
+        )
     return document
 
 
 def can_see_index_failure(user: User, version: Any) -> bool:
     """Why a file could not be indexed is for its uploader and co-ordinators."""
-    return bool(user.is_authenticated and (user.id == version.uploaded_by_id
-                                           or user.has_role(Role.COORDINATOR)))
+    return bool(
+        user.is_authenticated
+        and (user.id == version.uploaded_by_id or user.has_role(Role.COORDINATOR))
+    )
 
 
 def can_manage_activities(user: User, room: Room) -> bool:
@@ -255,8 +275,13 @@ def load_activity(activity_id: int) -> Activity:
         abort(404)
     room = room_for(activity.provider)
     if room is None or not can_see_room(current_user, room):
-        _deny(404, "activity.view", provider_id=activity.provider_id, object_type="activity",
-              object_id=activity_id)
+        _deny(
+            404,
+            "activity.view",
+            provider_id=activity.provider_id,
+            object_type="activity",
+            object_id=activity_id,
+        )
     return activity
 
 
@@ -277,8 +302,13 @@ def can_forward(user: User) -> bool:
 def may_have_forwards(user: User) -> bool:
     """Whether forwarded evidence concerns this user at all (for the menu): partners, the
     authorities' own users, and inspectors."""
-    return _partner(user) or bool(user.is_authenticated and user.active and user.has_role(
-        Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER, Role.INSPECTOR, Role.COORDINATOR))
+    return _partner(user) or bool(
+        user.is_authenticated
+        and user.active
+        and user.has_role(
+            Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER, Role.INSPECTOR, Role.COORDINATOR
+        )
+    )
 
 
 def served_providers(user: User) -> Select[tuple[Organisation]]:
@@ -288,8 +318,9 @@ def served_providers(user: User) -> Select[tuple[Organisation]]:
     if not _partner(user):
         return stmt.where(False)
     assigned = select(Assignment.provider_id).where(Assignment.user_id == user.id)
-    return stmt.where(or_(Organisation.consortium_id == user.org_id,
-                          Organisation.id.in_(assigned))).order_by(Organisation.name_en)
+    return stmt.where(
+        or_(Organisation.consortium_id == user.org_id, Organisation.id.in_(assigned))
+    ).order_by(Organisation.name_en)
 
 
 def can_forward_to(user: User, provider: Organisation) -> bool:
@@ -302,8 +333,9 @@ def can_read_forwards(user: User, room: Room) -> bool:
     """The authority's own users, and inspectors who work with it (read-only)."""
     if not (user.is_authenticated and user.active):
         return False
-    own = user.org_id == room.provider_id and user.has_role(Role.PROVIDER_EDITOR,
-                                                             Role.PROVIDER_VIEWER)
+    own = user.org_id == room.provider_id and user.has_role(
+        Role.PROVIDER_EDITOR, Role.PROVIDER_VIEWER
+    )
     return own or can(user, WRITE, room, Area.INSPECTORS)
 
 
@@ -333,11 +365,22 @@ def load_forward(forward_id: int, right: str = READ) -> Any:
         abort(404)
     room = room_for(forward.provider)
     readable = is_forwarder(current_user, forward) or (
-        room is not None and can_read_forwards(current_user, room))
+        room is not None and can_read_forwards(current_user, room)
+    )
     if not readable:
-        _deny(404, "forward.view", provider_id=forward.provider_id, object_type="forward",
-              object_id=forward_id)
+        _deny(
+            404,
+            "forward.view",
+            provider_id=forward.provider_id,
+            object_type="forward",
+            object_id=forward_id,
+        )
     if right == WRITE and not (room is not None and can_decide_forwards(current_user, room)):
-        _deny(403, "forward.decide", provider_id=forward.provider_id, object_type="forward",
-              object_id=forward_id)
+        _deny(
+            403,
+            "forward.decide",
+            provider_id=forward.provider_id,
+            object_type="forward",
+            object_id=forward_id,
+        )
     return forward

@@ -67,10 +67,15 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
             db.session.commit()
             throttled = throttled or ops.otp_throttled(user)
             if throttled:
-                fail(429, ngettext("Too many wrong codes. Try again in %(num)d second.",
-                                   "Too many wrong codes. Try again in %(num)d seconds.",
-                                   throttled.retry_after),
-                     headers={"Retry-After": str(throttled.retry_after)})
+                fail(
+                    429,
+                    ngettext(
+                        "Too many wrong codes. Try again in %(num)d second.",
+                        "Too many wrong codes. Try again in %(num)d seconds.",
+                        throttled.retry_after,
+                    ),
+                    headers={"Retry-After": str(throttled.retry_after)},
+                )
             ops.throttle_fail(user.email, request.remote_addr or "")
             fail(401, _("That code is not right, or was already used."), code="otp_invalid")
     elif ops.second_factor_required(user):

@@ -29,8 +29,7 @@ def make_token(user: User) -> str:
 def set_password_url(user: User) -> str:
     # Built from VIR_BASE_URL, not the request, so the CLI and a proxied request agree.
     base = current_app.config["VIR_BASE_URL"].rstrip("/")
-    path = current_app.url_map.bind("").build("accounts.set_password",
-                                               {"token": make_token(user)})
+    path = current_app.url_map.bind("").build("accounts.set_password", {"token": make_token(user)})
     return base + path
 
 

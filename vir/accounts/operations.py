@@ -178,8 +178,10 @@ def _throttle_keys(email: str, ip: str) -> list[tuple[str, int]]:
     a council's shared address never locks out its staff."""
     cfg = current_app.config
     email = normalise_email(email)
-    keys = [(f"acct-ip:{email}|{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS"]),
-            (f"email:{email}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_ACCOUNT"])]
+    keys = [
+        (f"acct-ip:{email}|{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS"]),
+        (f"email:{email}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_ACCOUNT"]),
+    ]
     if not _known_address(email, ip):
         keys.append((f"ip:{ip}", cfg["VIR_LOGIN_FREE_ATTEMPTS_PER_IP"]))
     return keys
@@ -195,11 +197,12 @@ def remember_address(email: str, ip: str) -> None:
     throttle table, ``locked_until`` being when that knowledge lapses)."""
     key = f"known:{normalise_email(email)}|{ip}"
     until = utcnow() + timedelta(days=KNOWN_ADDRESS_DAYS)
-    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(
-        LoginThrottle)
-    db.session.execute(insert.values(key=key, failures=0, locked_until=until)
-                       .on_conflict_do_update(index_elements=[LoginThrottle.key],
-                                              set_={"locked_until": until}))
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(LoginThrottle)
+    db.session.execute(
+        insert.values(key=key, failures=0, locked_until=until).on_conflict_do_update(
+            index_elements=[LoginThrottle.key], set_={"locked_until": until}
+        )
+    )
 
 
 def throttle_check(email: str, ip: str) -> Throttled | None:
@@ -233,19 +236,28 @@ def _count_failure(key: str, free: int) -> None:
     cap = cfg["VIR_LOGIN_MAX_DELAY_SECONDS"]
     # Failures decay: after a quiet spell the count starts again.
     quiet = now - timedelta(minutes=cfg["VIR_LOGIN_THROTTLE_WINDOW_MINUTES"])
-    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(
-        LoginThrottle)
-    stmt = insert.values(key=key, failures=1, last_failure_at=now).on_conflict_do_update(
-        index_elements=[LoginThrottle.key],
-        set_={"failures": case((LoginThrottle.last_failure_at < quiet, 1),
-                               else_=LoginThrottle.failures + 1),
-              "last_failure_at": now},
-    ).returning(LoginThrottle.failures)
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(LoginThrottle)
+    stmt = (
+        insert.values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case(
+                    (LoginThrottle.last_failure_at < quiet, 1), else_=LoginThrottle.failures + 1
+                ),
+                "last_failure_at": now,
+            },
+        )
+        .returning(LoginThrottle.failures)
+    )
     failures = db.session.execute(stmt).scalar_one()
     if failures >= free:
         delay = min(cap, 2 ** (failures - free))
-        db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
-                           .values(locked_until=now + timedelta(seconds=delay)))
+        db.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(locked_until=now + timedelta(seconds=delay))
+        )
     db.session.commit()
 
 
@@ -317,8 +329,11 @@ def verify_totp(user: User, code: str) -> bool:
         step = totp.timecode(at)
         if step > user.totp_last_step and secrets.compare_digest(totp.at(at), code):
             claimed = db.session.execute(
-                update(User).where(User.id == user.id, User.totp_last_step < step)
-                .values(totp_last_step=step).execution_options(synchronize_session=False))
+                update(User)
+                .where(User.id == user.id, User.totp_last_step < step)
+                .values(totp_last_step=step)
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()  # the claim stands even if what follows fails
             if claimed.rowcount != 1:
                 return False  # another sign-in took this code a moment ago

@@ -108,31 +108,41 @@ def second_factor() -> Any:
     if form.validate_on_submit():
         code = form.code.data or ""
         throttled = ops.otp_throttled(user)
-        ok = not throttled and (ops.enable_totp(user, code) if enrolling
-                                else ops.verify_totp(user, code))
+        ok = not throttled and (
+            ops.enable_totp(user, code) if enrolling else ops.verify_totp(user, code)
+        )
         db.session.commit()
         if ok:
             return _finish(user, next_url)
         throttled = throttled or ops.otp_throttled(user)
         if throttled:
-            form.code.errors = [ngettext(
-                "Too many wrong codes. Try again in %(num)d second.",
-                "Too many wrong codes. Try again in %(num)d seconds.", throttled.retry_after)]
+            form.code.errors = [
+                ngettext(
+                    "Too many wrong codes. Try again in %(num)d second.",
+                    "Too many wrong codes. Try again in %(num)d seconds.",
+                    throttled.retry_after,
+                )
+            ]
             status, headers = 429, {"Retry-After": str(throttled.retry_after)}
         else:
             ops.throttle_fail(user.email, request.remote_addr or "")
-            form.code.errors = [_("That code is not right, or was already used. Wait for a "
-                                  "new code and try again.")]
+            form.code.errors = [
+                _("That code is not right, or was already used. Wait for a new code and try again.")
+            ]
     qr = None
     if enrolling:
         qr = segno.make(ops.totp_uri(user), error="m").svg_inline(scale=4)
-    return render_template(
-        "accounts/second_factor.html",
-        form=form,
-        enrolling=enrolling,
-        secret=user.totp_secret if enrolling else None,
-        qr=qr,
-    ), status, headers
+    return (
+        render_template(
+            "accounts/second_factor.html",
+            form=form,
+            enrolling=enrolling,
+            secret=user.totp_secret if enrolling else None,
+            qr=qr,
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.post("/sign-out")
@@ -172,8 +182,9 @@ def account() -> Any:
     return _account_page(form=form)
 
 
-def _account_page(form: PasswordChangeForm | None = None,
-                  two_step: TwoStepForm | None = None) -> str:
+def _account_page(
+    form: PasswordChangeForm | None = None, two_step: TwoStepForm | None = None
+) -> str:
     return render_template(
         "accounts/account.html",
         form=form or PasswordChangeForm(formdata=None),
@@ -217,12 +228,14 @@ def setup_second_factor() -> Any:
             flash(_("Two-step verification is on for your account."), "success")
             return redirect(url_for("accounts.account"))
         else:
-            form.code.errors = [_("That code is not right, or was already used. Wait for a "
-                                  "new code and try again.")]
+            form.code.errors = [
+                _("That code is not right, or was already used. Wait for a new code and try again.")
+            ]
         db.session.commit()
     qr = segno.make(ops.totp_uri(user), error="m").svg_inline(scale=4)
-    return render_template("accounts/two_step_setup.html", form=form, qr=qr,
-                           secret=user.totp_secret)
+    return render_template(
+        "accounts/two_step_setup.html", form=form, qr=qr, secret=user.totp_secret
+    )
 
 
 def _password_and_code(form: TwoStepForm) -> bool:
@@ -232,8 +245,9 @@ def _password_and_code(form: TwoStepForm) -> bool:
         form.password.errors = [_("Your password is not right.")]
         return False
     if not ops.verify_totp(user, form.code.data or ""):
-        form.code.errors = [_("That code is not right, or was already used. Wait for a new "
-                              "code and try again.")]
+        form.code.errors = [
+            _("That code is not right, or was already used. Wait for a new code and try again.")
+        ]
         return False
     return True
 

@@ -25,8 +25,12 @@ from vir.calendar import local_instant
 from vir.core.db import db
 from vir.rooms.operations import FolderError, room_for
 
-blp = Blueprint("api_activities", __name__, url_prefix="/api/v1",
-                description="Follow-up activities and their deadlines")
+blp = Blueprint(
+    "api_activities",
+    __name__,
+    url_prefix="/api/v1",
+    description="Follow-up activities and their deadlines",
+)
 
 
 @contextlib.contextmanager
@@ -46,13 +50,22 @@ def _refusals() -> Iterator[None]:
 def create(args: dict[str, Any], slug: str) -> dict[str, Any]:
     """Record a conference or visit; its papers folders are made in both areas."""
     room = load_room(slug)
-    require(can_manage_activities(current_user, room), "activity.create",
-            provider_id=room.provider_id, object_type="room", object_id=slug)
+    require(
+        can_manage_activities(current_user, room),
+        "activity.create",
+        provider_id=room.provider_id,
+        object_type="room",
+        object_id=slug,
+    )
     with _refusals():
         activity = ops.create_activity(
-            room, args["kind"], local_instant(args["starts_at"]),
+            room,
+            args["kind"],
+            local_instant(args["starts_at"]),
             local_instant(args["ends_at"]) if args["ends_at"] else None,
-            lead_inspector=args["lead_inspector"], user=current_user)
+            lead_inspector=args["lead_inspector"],
+            user=current_user,
+        )
     db.session.commit()
     return activity_dict(activity)
 
@@ -77,8 +90,13 @@ def get(activity_id: int) -> dict[str, Any]:
 def _managed(activity_id: int) -> Any:
     activity = load_activity(activity_id)
     room = room_for(activity.provider)
-    require(can_manage_activities(current_user, room), "activity.update",
-            provider_id=activity.provider_id, object_type="activity", object_id=activity_id)
+    require(
+        can_manage_activities(current_user, room),
+        "activity.update",
+        provider_id=activity.provider_id,
+        object_type="activity",
+        object_id=activity_id,
+    )
     return activity
 
 
@@ -94,7 +112,8 @@ def update(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
             activity,
             starts_at=local_instant(args["starts_at"]) if args["starts_at"] else None,
             ends_at=local_instant(args["ends_at"]) if args["ends_at"] else None,
-            lead_inspector=args["lead_inspector"])
+            lead_inspector=args["lead_inspector"],
+        )
     db.session.commit()
     return activity_dict(activity)
 
@@ -106,8 +125,13 @@ def update(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
 def extend(args: dict[str, Any], activity_id: int) -> dict[str, Any]:
     """Extend the papers deadline (lead inspector or co-ordinator), with a reason."""
     activity = load_activity(activity_id)
-    require(can_extend_deadline(current_user, activity), "activity.extend_deadline",
-            provider_id=activity.provider_id, object_type="activity", object_id=activity_id)
+    require(
+        can_extend_deadline(current_user, activity),
+        "activity.extend_deadline",
+        provider_id=activity.provider_id,
+        object_type="activity",
+        object_id=activity_id,
+    )
     if not activity.is_conference:
         fail(422, _("Only conferences have a papers deadline."))
     with _refusals():

@@ -26,13 +26,15 @@ class Activity(db.Model):
     __tablename__ = "activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
-                                             index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lead_inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                     ondelete="SET NULL"))
+    lead_inspector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     provider_folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id"))
     inspectors_folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id"))
     # Updated plans after a conference go here; late there is shown, never refused.
@@ -41,8 +43,7 @@ class Activity(db.Model):
     deadline_extended_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     provider: Mapped[Organisation] = relationship()
     lead_inspector: Mapped[User | None] = relationship(foreign_keys=[lead_inspector_id])

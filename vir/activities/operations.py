@@ -54,13 +54,21 @@ def _lead(email: str | None) -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.has_role(Role.INSPECTOR, Role.COORDINATOR):
-        raise ActivityError(_("The lead inspector must be an Estyn inspector or co-ordinator."),
-                            "lead_inspector")
+        raise ActivityError(
+            _("The lead inspector must be an Estyn inspector or co-ordinator."), "lead_inspector"
+        )
     return user
 
 
-def create_activity(room: Room, kind: str, starts_at: datetime, ends_at: datetime | None,
-                    *, lead_inspector: str | None = None, user: Any = None) -> Activity:
+def create_activity(
+    room: Room,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    *,
+    lead_inspector: str | None = None,
+    user: Any = None,
+) -> Activity:
     ends_at = ends_at or default_end(starts_at, conference=kind in CONFERENCES)
     _check(kind, starts_at, ends_at)
     lead = _lead(lead_inspector)
@@ -70,33 +78,62 @@ def create_activity(room: Room, kind: str, starts_at: datetime, ends_at: datetim
     post = None
     if kind in CONFERENCES:
         post = create_folder(room, Area.PROVIDER, POST_FOLDER, parent=provider_folder, user=user)
-    activity = Activity(provider_id=room.provider_id, provider=room.provider, kind=kind,
-                        starts_at=starts_at, ends_at=ends_at, lead_inspector=lead,
-                        provider_folder=provider_folder, inspectors_folder=inspectors_folder,
-                        post_folder=post, created_by_id=getattr(user, "id", None))
+    activity = Activity(
+        provider_id=room.provider_id,
+        provider=room.provider,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        lead_inspector=lead,
+        provider_folder=provider_folder,
+        inspectors_folder=inspectors_folder,
+        post_folder=post,
+        created_by_id=getattr(user, "id", None),
+    )
     db.session.add(activity)
     db.session.flush()
-    record("activity.create", object_type="activity", object_id=activity.id,
-           provider_id=room.provider_id, kind=kind, starts_at=starts_at.isoformat(),
-           ends_at=ends_at.isoformat())
+    record(
+        "activity.create",
+        object_type="activity",
+        object_id=activity.id,
+        provider_id=room.provider_id,
+        kind=kind,
+        starts_at=starts_at.isoformat(),
+        ends_at=ends_at.isoformat(),
+    )
     return activity
 
 
-def update_activity(activity: Activity, *, starts_at: datetime | None = None,
-                    ends_at: datetime | None = None,
-                    lead_inspector: str | None = None) -> None:
-    before = {"starts_at": activity.starts_at.isoformat(), "ends_at": activity.ends_at.isoformat(),
-              "lead": activity.lead_inspector.email if activity.lead_inspector else None}
+def update_activity(
+    activity: Activity,
+    *,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    lead_inspector: str | None = None,
+) -> None:
+    before = {
+        "starts_at": activity.starts_at.isoformat(),
+        "ends_at": activity.ends_at.isoformat(),
+        "lead": activity.lead_inspector.email if activity.lead_inspector else None,
+    }
     new_start = starts_at or activity.starts_at
     new_end = ends_at or (activity.ends_at + (new_start - activity.starts_at))
     _check(activity.kind, new_start, new_end)
     if lead_inspector is not None:
         activity.lead_inspector = _lead(lead_inspector)
     activity.starts_at, activity.ends_at = new_start, new_end
-    record("activity.update", object_type="activity", object_id=activity.id,
-           provider_id=activity.provider_id, before=before,
-           after={"starts_at": new_start.isoformat(), "ends_at": new_end.isoformat(),
-                  "lead": activity.lead_inspector.email if activity.lead_inspector else None})
+    record(
+        "activity.update",
+        object_type="activity",
+        object_id=activity.id,
+        provider_id=activity.provider_id,
+        before=before,
+        after={
+            "starts_at": new_start.isoformat(),
+            "ends_at": new_end.isoformat(),
+            "lead": activity.lead_inspector.email if activity.lead_inspector else None,
+        },
+    )
 
 
 def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
@@ -104,24 +141,34 @@ def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
     if not reason:
         raise ActivityError(_("Give the reason for the extension."), "reason")
     if until >= activity.starts_at:
-        raise ActivityError(_("The papers deadline must be before the activity starts."),
-                            "until")
+        raise ActivityError(_("The papers deadline must be before the activity starts."), "until")
     if extension_ends_in_past(until, utcnow()):
         raise ActivityError(_("An extended deadline must be in the future."), "until")
     previous = activity.papers_deadline
     activity.deadline_extended_to = until
     activity.extension_reason = reason
-    record("activity.extend_deadline", object_type="activity", object_id=activity.id,
-           provider_id=activity.provider_id, previous=previous.isoformat(),
-           until=until.isoformat(), reason=reason)
+    record(
+        "activity.extend_deadline",
+        object_type="activity",
+        object_id=activity.id,
+        provider_id=activity.provider_id,
+        previous=previous.isoformat(),
+        until=until.isoformat(),
+        reason=reason,
+    )
 
 
 def record_outcome_letter(activity: Activity, received_on: date) -> None:
     if letter_before_activity(received_on, activity.ends_at):
         raise ActivityError(_("The outcome letter comes after the activity."), "received_on")
     activity.outcome_letter_received_on = received_on
-    record("activity.outcome_letter", object_type="activity", object_id=activity.id,
-           provider_id=activity.provider_id, received_on=received_on.isoformat())
+    record(
+        "activity.outcome_letter",
+        object_type="activity",
+        object_id=activity.id,
+        provider_id=activity.provider_id,
+        received_on=received_on.isoformat(),
+    )
 
 
 def for_folder(folder: Folder) -> tuple[Activity, str] | None:
@@ -135,9 +182,13 @@ def for_folder(folder: Folder) -> tuple[Activity, str] | None:
 
 
 def _own_activity(folder: Folder) -> tuple[Activity, str] | None:
-    activity = db.session.scalar(select(Activity).where(
-        (Activity.provider_folder_id == folder.id) | (Activity.inspectors_folder_id == folder.id)
-        | (Activity.post_folder_id == folder.id)))
+    activity = db.session.scalar(
+        select(Activity).where(
+            (Activity.provider_folder_id == folder.id)
+            | (Activity.inspectors_folder_id == folder.id)
+            | (Activity.post_folder_id == folder.id)
+        )
+    )
     if activity is None:
         return None
     if folder.id == activity.provider_folder_id:
@@ -148,5 +199,8 @@ def _own_activity(folder: Folder) -> tuple[Activity, str] | None:
 
 
 def for_provider(provider_id: int) -> list[Activity]:
-    return list(db.session.scalars(select(Activity).where(Activity.provider_id == provider_id)
-                                   .order_by(Activity.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Activity).where(Activity.provider_id == provider_id).order_by(Activity.starts_at)
+        )
+    )

@@ -71,9 +71,13 @@ def coming_up(provider_ids: list[int], now: datetime, limit: int = 10) -> list[D
 
     if not provider_ids:
         return []
-    activities = db.session.scalars(select(Activity).where(
-        Activity.provider_id.in_(provider_ids), Activity.starts_at > now,
-        Activity.kind.in_(CONFERENCES)))
+    activities = db.session.scalars(
+        select(Activity).where(
+            Activity.provider_id.in_(provider_ids),
+            Activity.starts_at > now,
+            Activity.kind.in_(CONFERENCES),
+        )
+    )
     found = []
     for activity in activities:
         deadline = activity.papers_deadline
@@ -81,8 +85,9 @@ def coming_up(provider_ids: list[int], now: datetime, limit: int = 10) -> list[D
     return sorted(found, key=lambda d: d.deadline)[:limit]
 
 
-def late_papers(provider_ids: list[int], now: datetime, days: int = 30,
-                limit: int = 10) -> list[Any]:
+def late_papers(
+    provider_ids: list[int], now: datetime, days: int = 30, limit: int = 10
+) -> list[Any]:
     """Papers shared late in these rooms' Provider Areas recently, newest first."""
     from datetime import timedelta
 
@@ -94,9 +99,20 @@ def late_papers(provider_ids: list[int], now: datetime, days: int = 30,
 
     if not provider_ids:
         return []
-    return list(db.session.scalars(
-        select(DocumentVersion).join(Document).join(Folder).join(Room)
-        .where(Room.provider_id.in_(provider_ids), Folder.area == Area.PROVIDER,
-               Document.deleted_at.is_(None), DocumentVersion.late.is_(True),
-               DocumentVersion.uploaded_at > now - timedelta(days=days))
-        .order_by(DocumentVersion.uploaded_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(DocumentVersion)
+            .join(Document)
+            .join(Folder)
+            .join(Room)
+            .where(
+                Room.provider_id.in_(provider_ids),
+                Folder.area == Area.PROVIDER,
+                Document.deleted_at.is_(None),
+                DocumentVersion.late.is_(True),
+                DocumentVersion.uploaded_at > now - timedelta(days=days),
+            )
+            .order_by(DocumentVersion.uploaded_at.desc())
+            .limit(limit)
+        )
+    )

@@ -38,8 +38,7 @@ class PaperOutcome:
 ON_TIME = PaperOutcome()
 
 
-def check_paper(folder: Folder, now: datetime,
-                declaration: LateDeclaration | None) -> PaperOutcome:
+def check_paper(folder: Folder, now: datetime, declaration: LateDeclaration | None) -> PaperOutcome:
     """Raise UploadRefused (409) if the rule refuses the paper; else say whether it is late.
 
     Only an activity's Provider Area papers folder is governed: the Link Inspectors area never
@@ -53,9 +52,13 @@ def check_paper(folder: Folder, now: datetime,
         received = activity.outcome_letter_received_on
         if received and local_today(now) > updated_plans_due(received):
             # Late here is shown, never refused: inspectors want the updated plans anyway.
-            return PaperOutcome(late=True, reason=_(
-                "Shared after the updated plans were due (%(due)s).",
-                due=format_date(updated_plans_due(received), "d MMMM y")))
+            return PaperOutcome(
+                late=True,
+                reason=_(
+                    "Shared after the updated plans were due (%(due)s).",
+                    due=format_date(updated_plans_due(received), "d MMMM y"),
+                ),
+            )
         return ON_TIME
     if part != "papers":
         return ON_TIME
@@ -68,17 +71,32 @@ def check_paper(folder: Folder, now: datetime,
         return ON_TIME
     if decision == PaperDecision.REFUSED_CLOSED:
         raise UploadRefused(
-            _("The activity has started, so its papers folder is closed. Share updated plans "
-              "in the folder for after the conference."), "papers_closed", 409)
+            _(
+                "The activity has started, so its papers folder is closed. Share updated plans "
+                "in the folder for after the conference."
+            ),
+            "papers_closed",
+            409,
+        )
     if decision == PaperDecision.REFUSED_DEADLINE:
         raise UploadRefused(
-            _("Papers for this activity were due by %(when)s (one week before it starts). "
-              "After that only information that is itself less than a week old can be shared: "
-              "give its date and a short reason, and it will be marked late.", when=when),
-            "paper_deadline_passed", 409)
+            _(
+                "Papers for this activity were due by %(when)s (one week before it starts). "
+                "After that only information that is itself less than a week old can be shared: "
+                "give its date and a short reason, and it will be marked late.",
+                when=when,
+            ),
+            "paper_deadline_passed",
+            409,
+        )
     if decision == PaperDecision.REFUSED_DECLARATION or not reason:
         raise UploadRefused(
-            _("A late paper needs the date of its information (on or after %(when)s, and not "
-              "in the future) and a short reason.", when=when), "late_declaration_invalid",
-            409)
+            _(
+                "A late paper needs the date of its information (on or after %(when)s, and not "
+                "in the future) and a short reason.",
+                when=when,
+            ),
+            "late_declaration_invalid",
+            409,
+        )
     return PaperOutcome(late=True, reason=reason[:1000], information_date=information_date)

@@ -5,8 +5,7 @@ import marshmallow as ma
 from vir.activities.models import ActivityKind
 
 KINDS = [k.value for k in ActivityKind]
-LOCAL = ("ISO 8601; without an offset it is Europe/London wall-clock time "
-         "(e.g. 2027-03-10T09:30)")
+LOCAL = "ISO 8601; without an offset it is Europe/London wall-clock time (e.g. 2027-03-10T09:30)"
 
 
 class ActivityIn(ma.Schema):
@@ -51,7 +50,12 @@ class ActivityOut(ma.Schema):
     extension_reason = ma.fields.String()
     lead_inspector = ma.fields.String(allow_none=True)
     outcome_letter_received_on = ma.fields.Date(allow_none=True)
-    folders = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True),
-                             metadata={"description": "provider, inspectors, post_conference: "
-                                                      "null where the caller cannot open it"})
+    folders = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(allow_none=True),
+        metadata={
+            "description": "provider, inspectors, post_conference: "
+            "null where the caller cannot open it"
+        },
+    )
     milestones = ma.fields.List(ma.fields.Nested(MilestoneOut))

@@ -21,9 +21,13 @@ from vir.core.labels import MILESTONES
 
 def milestones(activity: Activity) -> list[Milestone]:
     if activity.is_conference:
-        return conference_milestones(activity.starts_at, activity.ends_at,
-                                     activity.papers_deadline,
-                                     activity.outcome_letter_received_on, activity.kind)
+        return conference_milestones(
+            activity.starts_at,
+            activity.ends_at,
+            activity.papers_deadline,
+            activity.outcome_letter_received_on,
+            activity.kind,
+        )
     school = SchoolHolidays.parse(current_app.config.get("VIR_SCHOOL_HOLIDAYS"))
     return visit_milestones(activity.starts_at, activity.ends_at, school, activity.kind)
 
@@ -49,13 +53,20 @@ def activity_dict(activity: Activity, user: Any = None) -> dict[str, Any]:
         "extension_reason": activity.extension_reason,
         "lead_inspector": activity.lead_inspector.email if activity.lead_inspector else None,
         "outcome_letter_received_on": activity.outcome_letter_received_on,
-        "folders": {"provider": _readable_folder(user, activity.provider_folder),
-                    "inspectors": _readable_folder(user, activity.inspectors_folder),
-                    "post_conference": _readable_folder(user, activity.post_folder)},
+        "folders": {
+            "provider": _readable_folder(user, activity.provider_folder),
+            "inspectors": _readable_folder(user, activity.inspectors_folder),
+            "post_conference": _readable_folder(user, activity.post_folder),
+        },
         "milestones": [
-            {"code": m.code, "label": str(MILESTONES[m.code][0]),
-             "rule": str(MILESTONES[m.code][1]), "due": m.due, "due_until": m.due_until,
-             "at": m.at}
+            {
+                "code": m.code,
+                "label": str(MILESTONES[m.code][0]),
+                "rule": str(MILESTONES[m.code][1]),
+                "due": m.due,
+                "due_until": m.due_until,
+                "at": m.at,
+            }
             for m in milestones(activity)
         ],
         "starts_on": local_today(activity.starts_at),

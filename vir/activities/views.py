@@ -36,19 +36,33 @@ def _at(day: Any, hhmm: str) -> datetime:
 @login_required
 def new(slug: str) -> Any:
     room = load_room(slug)
-    require(can_manage_activities(current_user, room), "activity.create",
-            provider_id=room.provider_id, object_type="room", object_id=slug)
+    require(
+        can_manage_activities(current_user, room),
+        "activity.create",
+        provider_id=room.provider_id,
+        object_type="room",
+        object_id=slug,
+    )
     form = ActivityForm()
     if form.validate_on_submit():
         starts_at = _at(form.start_date.data, form.start_time.data or "09:30")
         ends_at = _at(form.end_date.data, "16:00") if form.end_date.data else None
         try:
-            activity = ops.create_activity(room, form.kind.data or "", starts_at, ends_at,
-                                           lead_inspector=form.lead_inspector.data or None,
-                                           user=current_user)
+            activity = ops.create_activity(
+                room,
+                form.kind.data or "",
+                starts_at,
+                ends_at,
+                lead_inspector=form.lead_inspector.data or None,
+                user=current_user,
+            )
         except (ops.ActivityError, FolderError) as exc:
-            getattr(form, {"ends_at": "end_date", "lead_inspector": "lead_inspector"}.get(
-                getattr(exc, "field", ""), "start_date")).errors = [str(exc)]
+            getattr(
+                form,
+                {"ends_at": "end_date", "lead_inspector": "lead_inspector"}.get(
+                    getattr(exc, "field", ""), "start_date"
+                ),
+            ).errors = [str(exc)]
         else:
             db.session.commit()
             flash(_("Activity recorded; its folders are ready."), "success")
@@ -63,25 +77,37 @@ def page(activity_id: int) -> str:
     room = room_for(activity.provider)
     data = activity_dict(activity)
     return render_template(
-        "activities/activity.html", activity=activity, data=data, room=room,
+        "activities/activity.html",
+        activity=activity,
+        data=data,
+        room=room,
         left=countdown(utcnow(), activity.papers_deadline) if activity.is_conference else None,
         manage=can_manage_activities(current_user, room),
         extend=can_extend_deadline(current_user, activity) and activity.is_conference,
-        extension_form=ExtensionForm(prefix="ext"), letter_form=OutcomeLetterForm(prefix="ol"))
+        extension_form=ExtensionForm(prefix="ext"),
+        letter_form=OutcomeLetterForm(prefix="ol"),
+    )
 
 
 @bp.post("/activities/<int:activity_id>/extension")
 @login_required
 def extension(activity_id: int) -> Any:
     activity = load_activity(activity_id)
-    require(can_extend_deadline(current_user, activity) and activity.is_conference,
-            "activity.extend_deadline", provider_id=activity.provider_id,
-            object_type="activity", object_id=activity_id)
+    require(
+        can_extend_deadline(current_user, activity) and activity.is_conference,
+        "activity.extend_deadline",
+        provider_id=activity.provider_id,
+        object_type="activity",
+        object_id=activity_id,
+    )
     form = ExtensionForm(prefix="ext")
     if form.validate_on_submit():
         try:
-            ops.extend_deadline(activity, _at(form.until_date.data, form.until_time.data or ""),
-                                form.reason.data or "")
+            ops.extend_deadline(
+                activity,
+                _at(form.until_date.data, form.until_time.data or ""),
+                form.reason.data or "",
+            )
         except ops.ActivityError as exc:
             flash(exc.message, "error")
         else:
@@ -96,9 +122,13 @@ def extension(activity_id: int) -> Any:
 @login_required
 def outcome_letter(activity_id: int) -> Any:
     activity = load_activity(activity_id)
-    require(can_manage_activities(current_user, room_for(activity.provider)),
-            "activity.outcome_letter", provider_id=activity.provider_id,
-            object_type="activity", object_id=activity_id)
+    require(
+        can_manage_activities(current_user, room_for(activity.provider)),
+        "activity.outcome_letter",
+        provider_id=activity.provider_id,
+        object_type="activity",
+        object_id=activity_id,
+    )
     form = OutcomeLetterForm(prefix="ol")
     if form.validate_on_submit():
         try:

@@ -89,8 +89,9 @@ def create_user(args: dict[str, Any]) -> Any:
         fail(422, str(exc), email=[str(exc)])
     db.session.commit()
     user.password_link_sent = send_password_link(user, set_password_url(user))
-    record("user.password_link", object_type="user", object_id=user.id,
-           sent=user.password_link_sent)
+    record(
+        "user.password_link", object_type="user", object_id=user.id, sent=user.password_link_sent
+    )
     db.session.commit()
     tell_coordinators_of_roles(user, sorted(user.roles), current_user)
     return user

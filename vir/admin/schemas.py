@@ -45,9 +45,13 @@ class UserOut(ma.Schema):
     roles = ma.fields.Function(lambda u: sorted(u.roles))
     assignments = ma.fields.Function(lambda u: sorted(a.provider.slug for a in u.assignments))
     active = ma.fields.Boolean()
-    password_link_sent = ma.fields.Boolean(dump_only=True, metadata={
-        "description": "whether the set-password link was mailed to the user (the link itself "
-                       "goes to them alone; without mail, an operator runs `vir users link`)"})
+    password_link_sent = ma.fields.Boolean(
+        dump_only=True,
+        metadata={
+            "description": "whether the set-password link was mailed to the user (the link itself "
+            "goes to them alone; without mail, an operator runs `vir users link`)"
+        },
+    )
 
 
 class UserPatch(ma.Schema):

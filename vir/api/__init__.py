@@ -61,7 +61,15 @@ def init_app(app: Flask) -> None:
     from vir.rooms import api as rooms_api
     from vir.search import api as search_api
 
-    for module in (accounts_api, rooms_api, documents_api, forwards_api, activities_api,
-                   search_api, audit_api, admin_api):
+    for module in (
+        accounts_api,
+        rooms_api,
+        documents_api,
+        forwards_api,
+        activities_api,
+        search_api,
+        audit_api,
+        admin_api,
+    ):
         csrf.exempt(module.blp)  # bearer tokens, never cookies: CSRF cannot apply
         api.register_blueprint(module.blp)

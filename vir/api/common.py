@@ -43,5 +43,8 @@ def refusals() -> Iterator[None]:
         errors = {exc.field: [exc.message]} if exc.field else {}
         fail(exc.status, exc.message, code=exc.code, **errors)
     except StorageError:
-        fail(503, _("The document store is not available. Nothing was saved; try again "
-                    "later."), code="storage_unavailable")
+        fail(
+            503,
+            _("The document store is not available. Nothing was saved; try again later."),
+            code="storage_unavailable",
+        )

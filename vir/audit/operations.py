@@ -52,12 +52,18 @@ def _values(
         text = values[column]
         if isinstance(text, str) and len(text) > size:
             values["detail"][f"{column}_full"] = text[:2000]
-            values[column] = text[:size - 1] + "…"
+            values[column] = text[: size - 1] + "…"
     return values
 
 
-_SIZES = {"actor": 254, "organisation": 64, "action": 64, "object_type": 32, "object_id": 64,
-          "ip": 45}
+_SIZES = {
+    "actor": 254,
+    "organisation": 64,
+    "action": 64,
+    "object_type": 32,
+    "object_id": 64,
+    "ip": 45,
+}
 
 
 def record(

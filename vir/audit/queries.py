@@ -59,10 +59,14 @@ def filtered(
 
 def for_object(object_type: str, object_id: int, limit: int = 50) -> list[AuditEvent]:
     """The latest events about one object, newest first (for its page)."""
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == object_type,
-                                 AuditEvent.object_id == str(object_id))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def as_dict(event: AuditEvent, provider_slug: str | None) -> dict:

@@ -29,8 +29,9 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
 
 
-def local_day_range(first: date | None, last: date | None) -> tuple[datetime | None,
-                                                                     datetime | None]:
+def local_day_range(
+    first: date | None, last: date | None
+) -> tuple[datetime | None, datetime | None]:
     """[start of ``first``, start of the day after ``last``) as UTC instants."""
     start = local_midnight(first) if first else None
     end = local_midnight(last + timedelta(days=1)) if last else None
@@ -63,8 +64,9 @@ def _bank_holidays(year: int) -> frozenset[date]:
 
 
 def bank_holidays(first: date, last: date) -> list[date]:
-    return sorted(d for y in range(first.year, last.year + 1) for d in _bank_holidays(y)
-                  if first <= d <= last)
+    return sorted(
+        d for y in range(first.year, last.year + 1) for d in _bank_holidays(y) if first <= d <= last
+    )
 
 
 def is_working_day(day: date) -> bool:
@@ -89,7 +91,7 @@ class SchoolHolidays:
 
     @classmethod
     def parse(cls, text: str | None) -> SchoolHolidays:
-        """"2026-12-21:2027-01-01,2027-02-15:2027-02-19" (inclusive ranges)."""
+        """ "2026-12-21:2027-01-01,2027-02-15:2027-02-19" (inclusive ranges)."""
         ranges = []
         for part in (text or "").split(","):
             if not part.strip():
@@ -133,8 +135,9 @@ class PaperDecision:
     REFUSED_DECLARATION = "late_declaration_invalid"
 
 
-def decide_paper(now: datetime, deadline: datetime, starts_at: datetime,
-                 information_date: date | None) -> str:
+def decide_paper(
+    now: datetime, deadline: datetime, starts_at: datetime, information_date: date | None
+) -> str:
     """The one-week rule for a paper arriving at ``now`` (an instant, from the server clock).
 
     On time up to and including the deadline. After it, only information itself less than a
@@ -205,28 +208,33 @@ def updated_plans_due(letter_received: date) -> date:
     return add_working_days(letter_received, 20)
 
 
-def conference_milestones(starts_at: datetime, ends_at: datetime,
-                          deadline: datetime, letter_received: date | None,
-                          kind: str) -> list[Milestone]:
+def conference_milestones(
+    starts_at: datetime,
+    ends_at: datetime,
+    deadline: datetime,
+    letter_received: date | None,
+    kind: str,
+) -> list[Milestone]:
     start, end = local_today(starts_at), local_today(ends_at)
     items = [
         Milestone("formal_notification", add_working_days(start, -20)),
         Milestone("papers_deadline", local_today(deadline), at=deadline),
         Milestone("lead_inspector_briefing", start - timedelta(days=7)),
         Milestone("outcome_letter", end + timedelta(days=14)),
-        Milestone("updated_plans",
-                  updated_plans_due(letter_received) if letter_received else None),
+        Milestone("updated_plans", updated_plans_due(letter_received) if letter_received else None),
     ]
     if kind == "improvement_conference":
-        items.append(Milestone("next_progress_conference", _months_after(end, 12),
-                               _months_after(end, 18)))
+        items.append(
+            Milestone("next_progress_conference", _months_after(end, 12), _months_after(end, 18))
+        )
     else:
         items.append(Milestone("next_monitoring_visit", _months_after(end, 12)))
     return items
 
 
-def visit_milestones(starts_at: datetime, ends_at: datetime, school: SchoolHolidays,
-                     kind: str) -> list[Milestone]:
+def visit_milestones(
+    starts_at: datetime, ends_at: datetime, school: SchoolHolidays, kind: str
+) -> list[Milestone]:
     start, last = local_today(starts_at), local_today(ends_at)
     if kind == "consortium_follow_up_visit":
         draft = add_working_days(last, 10)

@@ -69,10 +69,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cur.close()
 
 
-MODEL_MODULES = ("vir.orgs.models", "vir.accounts.models", "vir.rooms.models",
-                 "vir.audit.models", "vir.documents.models", "vir.activities.models",
-                 "vir.notifications.models", "vir.search.models",
-                 "vir.forwards.models")
+MODEL_MODULES = (
+    "vir.orgs.models",
+    "vir.accounts.models",
+    "vir.rooms.models",
+    "vir.audit.models",
+    "vir.documents.models",
+    "vir.activities.models",
+    "vir.notifications.models",
+    "vir.search.models",
+    "vir.forwards.models",
+)
 
 
 def init_app(app: Flask) -> None:

@@ -22,13 +22,15 @@ class Refusal(ValueError):
     """A request refused for a reason the person can act on: ``message`` (translated) for
     them, ``code`` and ``status`` for API clients, ``field`` for the form field at fault."""
 
-    def __init__(self, message: str, code: str = "conflict", status: int = 409,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str = "conflict", status: int = 409, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
         self.field = field
+
 
 CODES = {
     400: "bad_request",
@@ -120,8 +122,10 @@ def handle_database_down(error: Exception) -> tuple[Response | str, int, dict]:
     log.error("database unavailable: %s", error)
     with contextlib.suppress(Exception):  # the connection is gone: nothing to roll back
         db.session.rollback()
-    message = _("The service cannot reach its database just now. Nothing you sent has been "
-                "saved; try again in a minute.")
+    message = _(
+        "The service cannot reach its database just now. Nothing you sent has been "
+        "saved; try again in a minute."
+    )
     headers = {"Retry-After": "30"}
     if is_api_request():
         return jsonify(error_payload(503, "database_unavailable", message)), 503, headers

@@ -30,8 +30,9 @@ class DateInput(GovDateInput):
             params = super().map_gov_params(field, **kwargs)
         finally:
             field.raw_data = raw
-        for item, label in zip(params.get("items", []), (_l("Day"), _l("Month"), _l("Year")),
-                               strict=False):
+        for item, label in zip(
+            params.get("items", []), (_l("Day"), _l("Month"), _l("Year")), strict=False
+        ):
             item["label"] = str(label)
         return params
 

@@ -41,29 +41,48 @@ ACTIVITY_LABELS = {
 
 # (label, the rule it comes from) for each milestone, from the guidance (shared/DOMAIN.md).
 MILESTONES = {
-    "formal_notification": (_l("Formal notification to the provider"),
-                            _l("Four working weeks (20 working days) before.")),
-    "papers_deadline": (_l("Papers deadline"),
-                        _l("Papers are circulated no later than one week before; after that "
-                           "only information less than a week old may be tabled.")),
-    "lead_inspector_briefing": (_l("Lead inspector’s briefing"),
-                                _l("Usually one week before.")),
+    "formal_notification": (
+        _l("Formal notification to the provider"),
+        _l("Four working weeks (20 working days) before."),
+    ),
+    "papers_deadline": (
+        _l("Papers deadline"),
+        _l(
+            "Papers are circulated no later than one week before; after that "
+            "only information less than a week old may be tabled."
+        ),
+    ),
+    "lead_inspector_briefing": (_l("Lead inspector’s briefing"), _l("Usually one week before.")),
     "outcome_letter": (_l("Outcome letter"), _l("Usually within two weeks after.")),
-    "updated_plans": (_l("Updated plan(s) due"),
-                      _l("No later than four working weeks from receipt of the outcome letter "
-                         "(set when the letter is recorded).")),
-    "next_progress_conference": (_l("Progress conference"),
-                                 _l("About 12 to 18 months after the improvement conference.")),
-    "next_monitoring_visit": (_l("Monitoring visit"),
-                              _l("About a year after the last progress conference.")),
-    "visit_notification": (_l("Notification of the visit"),
-                           _l("At least four weeks ahead, not counting school holidays.")),
+    "updated_plans": (
+        _l("Updated plan(s) due"),
+        _l(
+            "No later than four working weeks from receipt of the outcome letter "
+            "(set when the letter is recorded)."
+        ),
+    ),
+    "next_progress_conference": (
+        _l("Progress conference"),
+        _l("About 12 to 18 months after the improvement conference."),
+    ),
+    "next_monitoring_visit": (
+        _l("Monitoring visit"),
+        _l("About a year after the last progress conference."),
+    ),
+    "visit_notification": (
+        _l("Notification of the visit"),
+        _l("At least four weeks ahead, not counting school holidays."),
+    ),
     "draft_letter": (_l("Draft letter"), _l("Within 10 working days of the last day.")),
-    "factual_accuracy": (_l("Factual-accuracy check"),
-                         _l("Five working days after the draft letter.")),
+    "factual_accuracy": (
+        _l("Factual-accuracy check"),
+        _l("Five working days after the draft letter."),
+    ),
     "final_letter": (_l("Final letter"), _l("Within 20 working days of the last day.")),
-    "monitoring_report": (_l("Monitoring report"),
-                          _l("Published after the visit (20 working days planned).")),
+    "monitoring_report": (
+        _l("Monitoring report"),
+        _l("Published after the visit (20 working days planned)."),
+    ),
 }
 
 INDEX_LABELS = {
@@ -76,14 +95,16 @@ INDEX_LABELS = {
 
 # Why a document's text is not all searchable (codes of vir.search.extract.NOTES).
 INDEX_REASONS = {
-    "truncated": _l("Only the beginning of its text is searchable: the text is longer than "
-                    "this service indexes."),
+    "truncated": _l(
+        "Only the beginning of its text is searchable: the text is longer than "
+        "this service indexes."
+    ),
     "pdf_pages": _l("Only the first 2,000 pages are searchable."),
     "ocr_pages": _l("This is a scan: only its first pages were read by text recognition."),
-    "ocr_time": _l("This is a scan: text recognition reached its time limit, so only part "
-                   "of it is searchable."),
-    "ocr": _l("This is a scan: its text was read by text recognition and may contain "
-              "mistakes."),
+    "ocr_time": _l(
+        "This is a scan: text recognition reached its time limit, so only part of it is searchable."
+    ),
+    "ocr": _l("This is a scan: its text was read by text recognition and may contain mistakes."),
     "scan_no_ocr": _l("This is a scan; text recognition is not available on this server."),
     "image_no_ocr": _l("This is an image; text recognition is not available on this server."),
     "no_text": _l("There is no text in this file."),
@@ -104,14 +125,19 @@ def index_reason(code: str | None) -> str:
     label = INDEX_REASONS.get(code)
     return str(label) if label is not None else code
 
+
 FORWARD_LABELS = {
     "pending": _l("Waiting for a decision"),
     "accepted": _l("Accepted"),
     "declined": _l("Declined"),
     "withdrawn": _l("Withdrawn"),
 }
-FORWARD_TAGS = {"pending": "govuk-tag--blue", "accepted": "govuk-tag--green",
-                "declined": "govuk-tag--red", "withdrawn": "govuk-tag--grey"}
+FORWARD_TAGS = {
+    "pending": "govuk-tag--blue",
+    "accepted": "govuk-tag--green",
+    "declined": "govuk-tag--red",
+    "withdrawn": "govuk-tag--grey",
+}
 
 # Short names people know file types by, for document lists.
 TYPE_LABELS = {

@@ -36,6 +36,7 @@ def _rate(name: str, per_address: bool = False) -> Callable[[], str]:
         # An address may be a whole council's office behind one NAT: ten times more room.
         count, _, period = value.partition("/")
         return f"{int(count) * ADDRESS_FACTOR}/{period}"
+
     return rate
 
 
@@ -45,10 +46,13 @@ ADDRESS_FACTOR = 10
 def limited(name: str) -> Callable[[F], F]:
     """The limit ``name`` (a config key such as VIR_RATE_SEARCH, e.g. "60/minute") per
     account, and ten times it per address."""
+
     def decorate(view: F) -> F:
-        view = limiter.limit(_rate(name, per_address=True), key_func=_address,
-                             scope=f"{name}:address")(view)
+        view = limiter.limit(
+            _rate(name, per_address=True), key_func=_address, scope=f"{name}:address"
+        )(view)
         return limiter.limit(_rate(name), scope=name)(view)
+
     return decorate
 
 
@@ -60,7 +64,9 @@ def by_address(name: str) -> Callable[[F], F]:
 def init_app(app: Flask) -> None:
     cfg = app.config
     cfg.setdefault("RATELIMIT_ENABLED", cfg.get("VIR_RATE_LIMITS", True))
-    cfg.setdefault("RATELIMIT_STORAGE_URI",
-                   cfg.get("VIR_RATE_LIMIT_STORAGE") or cfg.get("VIR_REDIS_URL") or "memory://")
+    cfg.setdefault(
+        "RATELIMIT_STORAGE_URI",
+        cfg.get("VIR_RATE_LIMIT_STORAGE") or cfg.get("VIR_REDIS_URL") or "memory://",
+    )
     cfg.setdefault("RATELIMIT_KEY_PREFIX", "vir-limits")
     limiter.init_app(app)

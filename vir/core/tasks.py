@@ -66,8 +66,14 @@ POLL_MAX_SECONDS = 0.5
 
 
 def consumer(workers: int = 2) -> Any:
-    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                initial_delay=0.05, backoff=1.2, max_delay=POLL_MAX_SECONDS)
+    return huey.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        initial_delay=0.05,
+        backoff=1.2,
+        max_delay=POLL_MAX_SECONDS,
+    )
 
 
 @huey.task(retries=2, retry_delay=30)

@@ -27,11 +27,18 @@ def _menu() -> dict[str, bool]:
     from vir.access import can_admin, can_search, can_view_audit, may_have_forwards
 
     if not current_user.is_authenticated:
-        return {"menu_search": False, "menu_audit": False, "menu_admin": False,
-                "menu_forwards": False}
-    return {"menu_search": can_search(current_user), "menu_audit": can_view_audit(current_user),
-            "menu_admin": can_admin(current_user),
-            "menu_forwards": may_have_forwards(current_user)}
+        return {
+            "menu_search": False,
+            "menu_audit": False,
+            "menu_admin": False,
+            "menu_forwards": False,
+        }
+    return {
+        "menu_search": can_search(current_user),
+        "menu_audit": can_view_audit(current_user),
+        "menu_admin": can_admin(current_user),
+        "menu_forwards": may_have_forwards(current_user),
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,9 @@ def clean_name(name: str | None) -> str:
     """NFC; tabs and newlines become spaces; control, format (bidi overrides among them) and
     surrogate characters go; runs of spaces collapse."""
     name = unicodedata.normalize("NFC", name or "")
-    name = "".join(" " if ch.isspace() else ch for ch in name
-                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     return " ".join(name.split())

@@ -65,9 +65,13 @@ def keep_large_buffers() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    return all((mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024),
-                mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024),
-                mallopt(_M_TOP_PAD, 8 * 1024 * 1024)))
+    return all(
+        (
+            mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024),
+            mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024),
+            mallopt(_M_TOP_PAD, 8 * 1024 * 1024),
+        )
+    )
 
 
 def _pwrite_all(fd: int, data: Any, offset: int) -> None:
@@ -137,7 +141,7 @@ class HashingSpool:
         view = memoryview(data)
         while view:
             n = min(len(view), DIRECT_BLOCK - self._staged)
-            self._stage[self._staged:self._staged + n] = view[:n]
+            self._stage[self._staged : self._staged + n] = view[:n]
             self._staged += n
             view = view[n:]
             if self._staged == DIRECT_BLOCK:
@@ -194,7 +198,7 @@ class HashingSpool:
         if self._error is not None:
             self._close_direct()
             raise self._error
-        tail = memoryview(self._stage)[:self._staged]
+        tail = memoryview(self._stage)[: self._staged]
         self._hash.update(tail)
         if self.pipeline is not None:
             self.pipeline.feed(tail)
@@ -264,10 +268,16 @@ class _Parts:
         self.ended = False
 
     def callbacks(self) -> dict[str, Any]:
-        return {"on_part_begin": self.part_begin, "on_header_field": self.header_field,
-                "on_header_value": self.header_value, "on_header_end": self.header_end,
-                "on_headers_finished": self.headers_finished, "on_part_data": self.part_data,
-                "on_part_end": self.part_end, "on_end": self.end}
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": self.header_field,
+            "on_header_value": self.header_value,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+            "on_end": self.end,
+        }
 
     def part_begin(self) -> None:
         self.count += 1
@@ -285,8 +295,9 @@ class _Parts:
 
     def header_end(self) -> None:
         # As werkzeug decodes them: UTF-8, a bad byte makes the body malformed (ValueError).
-        self.header_list.append((self.name_bytes.decode().strip(" \t"),
-                                 self.value_bytes.decode().strip(" \t")))
+        self.header_list.append(
+            (self.name_bytes.decode().strip(" \t"), self.value_bytes.decode().strip(" \t"))
+        )
         self.name_bytes, self.value_bytes = bytearray(), bytearray()
 
     def headers_finished(self) -> None:
@@ -296,7 +307,8 @@ class _Parts:
         if self.filename is not None:
             self.stream: IO[bytes] | None = self.owner.start_file_streaming(
                 File(name=self.name or "", filename=self.filename, headers=self.headers),
-                self.content_length)
+                self.content_length,
+            )
             self.open_files.append(self.stream)
         else:
             self.stream, self.value, self.size = None, bytearray(), 0
@@ -318,8 +330,9 @@ class _Parts:
             return
         self.stream.seek(0)
         self.open_files.remove(self.stream)
-        self.files.append((self.name, FileStorage(self.stream, self.filename, self.name,
-                                                  headers=self.headers)))
+        self.files.append(
+            (self.name, FileStorage(self.stream, self.filename, self.name, headers=self.headers))
+        )
 
     def end(self) -> None:
         self.ended = True
@@ -343,7 +356,7 @@ class StreamingMultiPartParser(MultiPartParser):
             while True:
                 if readinto is not None:
                     n = readinto(block)
-                    data: bytes | bytearray = block if n == READ_SIZE else block[:n or 0]
+                    data: bytes | bytearray = block if n == READ_SIZE else block[: n or 0]
                 else:
                     data = stream.read(READ_SIZE)
                 if not data:
@@ -369,13 +382,16 @@ class LargeReadParser(FormDataParser):
     agree on what real clients send; werkzeug's test client leaves out the line break before
     the boundary that ends an empty file, which only werkzeug's parser forgives.)"""
 
-    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
-                         options: dict[str, str]) -> Any:
-        kind = (StreamingMultiPartParser if (content_length or 0) >= READ_SIZE
-                else MultiPartParser)
-        parser = kind(stream_factory=self.stream_factory,
-                      max_form_memory_size=self.max_form_memory_size,
-                      max_form_parts=self.max_form_parts, cls=self.cls)
+    def _parse_multipart(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> Any:
+        kind = StreamingMultiPartParser if (content_length or 0) >= READ_SIZE else MultiPartParser
+        parser = kind(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+        )
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
@@ -478,9 +494,13 @@ class VirRequest(Request):
         view = current_app.view_functions.get(self.endpoint or "")
         return _takes_files(view) and bool(current_user.is_authenticated)
 
-    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
-                         filename: str | None = None,
-                         content_length: int | None = None) -> IO[bytes]:
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
         if not self.may_spool():
             return Discard()  # type: ignore[return-value]
         spool = HashingSpool(spool_dir())

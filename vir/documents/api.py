@@ -48,10 +48,16 @@ def upload(fields: dict[str, Any], files: dict[str, Any], folder_id: int) -> dic
     folder = load_folder(folder_id, WRITE)
     upload = files["file"]
     with refusals():
-        result = ops.upload_document(folder, upload.stream, upload.filename, user=current_user,
-                                     title=fields["title"], category=fields["category"],
-                                     description=fields["description"],
-                                     declaration=_declaration(fields))
+        result = ops.upload_document(
+            folder,
+            upload.stream,
+            upload.filename,
+            user=current_user,
+            title=fields["title"],
+            category=fields["category"],
+            description=fields["description"],
+            declaration=_declaration(fields),
+        )
     return document_dict(result.document, warnings=result.warnings)
 
 
@@ -63,8 +69,9 @@ def list_documents(folder_id: int, pagination_parameters: Any) -> list[dict[str,
     """Documents in a folder (not those in the trash), by title, a page at a time
     (``page``, ``page_size``; the X-Pagination header gives the total)."""
     folder = load_folder(folder_id, READ)
-    total, documents = queries.page_in_folder(folder, offset=pagination_parameters.first_item,
-                                              limit=pagination_parameters.page_size)
+    total, documents = queries.page_in_folder(
+        folder, offset=pagination_parameters.first_item, limit=pagination_parameters.page_size
+    )
     pagination_parameters.item_count = total
     index = index_rows([d.current.id for d in documents if d.versions])
     return [document_dict(d, index=index) for d in documents]
@@ -76,8 +83,13 @@ def list_documents(folder_id: int, pagination_parameters: Any) -> list[dict[str,
 def list_trash(folder_id: int) -> list[dict[str, Any]]:
     """Documents in this folder's trash (for its editors and co-ordinators)."""
     folder = load_folder(folder_id, READ)
-    require(can_restore(current_user, folder.room, folder.area), "document.trash",
-            provider_id=folder.room.provider_id, object_type="folder", object_id=folder_id)
+    require(
+        can_restore(current_user, folder.room, folder.area),
+        "document.trash",
+        provider_id=folder.room.provider_id,
+        object_type="folder",
+        object_id=folder_id,
+    )
     return [document_dict(d) for d in queries.in_folder(folder, trashed=True)]
 
 
@@ -98,14 +110,19 @@ def get_document(document_id: int) -> dict[str, Any]:
 @blp.arguments(VersionFields, location="form")
 @blp.arguments(UploadFile, location="files")
 @blp.response(201, DocumentSchema)
-def new_version(fields: dict[str, Any], files: dict[str, Any],
-                document_id: int) -> dict[str, Any]:
+def new_version(fields: dict[str, Any], files: dict[str, Any], document_id: int) -> dict[str, Any]:
     """Replace a document with a new version (multipart: file, note)."""
     document = load_document(document_id, WRITE)
     upload = files["file"]
     with refusals():
-        result = ops.add_version(document, upload.stream, upload.filename, user=current_user,
-                                 note=fields["note"], declaration=_declaration(fields))
+        result = ops.add_version(
+            document,
+            upload.stream,
+            upload.filename,
+            user=current_user,
+            note=fields["note"],
+            declaration=_declaration(fields),
+        )
     return document_dict(result.document, warnings=result.warnings)
 
 
@@ -153,9 +170,13 @@ def delete(document_id: int) -> None:
 def restore(document_id: int) -> dict[str, Any]:
     """Bring a document back from the trash."""
     document = load_document(document_id, READ, trashed=True)
-    require(can_restore(current_user, document.folder.room, document.folder.area),
-            "document.restore", provider_id=document.folder.room.provider_id,
-            object_type="document", object_id=document_id)
+    require(
+        can_restore(current_user, document.folder.room, document.folder.area),
+        "document.restore",
+        provider_id=document.folder.room.provider_id,
+        object_type="document",
+        object_id=document_id,
+    )
     ops.restore(document, current_user)
     db.session.commit()
     return document_dict(document)

@@ -24,41 +24,68 @@ from vir.core.labels import CATEGORY_LABELS
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField(_l("Files"), widget=GovFileInput(),
-                              description=_l("Choose one or more files. PDF, Word, Excel, "
-                                             "PowerPoint, OpenDocument, RTF, text, CSV, PNG "
-                                             "or JPEG."))
-    title = StringField(_l("Title (optional)"), widget=GovTextInput(),
-                        description=_l("Used when you upload one file; otherwise each "
-                                       "file’s name becomes its title."),
-                        validators=[Optional(), Length(max=300)])
-    category = SelectField(_l("Category"), widget=GovSelect(),
-                           choices=options(CATEGORY_LABELS.items()), default="other")
-    description = TextAreaField(_l("Description (optional)"), widget=GovTextArea(),
-                                validators=[Length(max=4000)])
-    information_date = DateField(_l("Date of the information (late papers only)"),
-                                 widget=DateInput(), format="%d %m %Y",
-                                 validators=[Optional()],
-                                 description=_l("After the deadline, only information that is "
-                                                "itself less than a week old can be shared."))
-    late_reason = TextAreaField(_l("Why it is being shared late"), widget=GovTextArea(),
-                                validators=[Length(max=1000)])
+    files = MultipleFileField(
+        _l("Files"),
+        widget=GovFileInput(),
+        description=_l(
+            "Choose one or more files. PDF, Word, Excel, "
+            "PowerPoint, OpenDocument, RTF, text, CSV, PNG "
+            "or JPEG."
+        ),
+    )
+    title = StringField(
+        _l("Title (optional)"),
+        widget=GovTextInput(),
+        description=_l(
+            "Used when you upload one file; otherwise each file’s name becomes its title."
+        ),
+        validators=[Optional(), Length(max=300)],
+    )
+    category = SelectField(
+        _l("Category"),
+        widget=GovSelect(),
+        choices=options(CATEGORY_LABELS.items()),
+        default="other",
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=4000)]
+    )
+    information_date = DateField(
+        _l("Date of the information (late papers only)"),
+        widget=DateInput(),
+        format="%d %m %Y",
+        validators=[Optional()],
+        description=_l(
+            "After the deadline, only information that is "
+            "itself less than a week old can be shared."
+        ),
+    )
+    late_reason = TextAreaField(
+        _l("Why it is being shared late"), widget=GovTextArea(), validators=[Length(max=1000)]
+    )
     submit = SubmitField(_l("Upload"), widget=GovSubmitInput())
 
 
 class VersionForm(FlaskForm):
     files = MultipleFileField(_l("New version"), widget=GovFileInput())
-    note = TextAreaField(_l("What has changed (optional)"), widget=GovTextArea(),
-                         description=_l("For example, the changes made after the conference."),
-                         validators=[Length(max=4000)])
+    note = TextAreaField(
+        _l("What has changed (optional)"),
+        widget=GovTextArea(),
+        description=_l("For example, the changes made after the conference."),
+        validators=[Length(max=4000)],
+    )
     submit = SubmitField(_l("Upload new version"), widget=GovSubmitInput())
 
 
 class MoveForm(FlaskForm):
     folder_id = SelectField(_l("Move to folder"), widget=GovSelect(), coerce=int)
-    information_date = DateField(_l("Date of the information (late papers only)"),
-                                 widget=DateInput(), format="%d %m %Y",
-                                 validators=[Optional()])
-    late_reason = TextAreaField(_l("Why it is being shared late"), widget=GovTextArea(),
-                                validators=[Length(max=1000)])
+    information_date = DateField(
+        _l("Date of the information (late papers only)"),
+        widget=DateInput(),
+        format="%d %m %Y",
+        validators=[Optional()],
+    )
+    late_reason = TextAreaField(
+        _l("Why it is being shared late"), widget=GovTextArea(), validators=[Length(max=1000)]
+    )
     submit = SubmitField(_l("Move"), widget=GovSubmitInput())

@@ -28,22 +28,22 @@ class Document(db.Model):
     # Generated before any database write, so object keys can name the document without
     # holding a database lock during the upload.
     uid: Mapped[str] = mapped_column(String(32), unique=True)
-    folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id", ondelete="CASCADE"),
-                                           index=True)
+    folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(32), default=Category.OTHER)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     folder: Mapped[Folder] = relationship()
     versions: Mapped[list[DocumentVersion]] = relationship(
-        back_populates="document", order_by="DocumentVersion.version",
-        cascade="all, delete-orphan", lazy="selectin")
+        back_populates="document",
+        order_by="DocumentVersion.version",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
 
@@ -62,8 +62,9 @@ class DocumentVersion(db.Model):
     __table_args__ = (UniqueConstraint("document_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
-                                             index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column()
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(127))
@@ -73,8 +74,7 @@ class DocumentVersion(db.Model):
     storage_key: Mapped[str] = mapped_column(String(512), unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                  ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Snapshot of the uploader's organisation, for provenance that survives renames.
     uploaded_by_org: Mapped[str] = mapped_column(String(64), default="")
     # A paper shared after its conference's deadline under the one-week exception.

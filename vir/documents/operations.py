@@ -53,20 +53,25 @@ def title_from_filename(filename: str) -> str:
 def object_key(folder: Folder, uid: str, version: int) -> str:
     # Generated, never the user's file name; the random tail keeps a retry from ever
     # colliding with an object an interrupted attempt left behind.
-    return (f"rooms/{folder.room.provider.slug}/{folder.area}/{uid}/"
-            f"v{version}-{secrets.token_hex(4)}")
+    return (
+        f"rooms/{folder.room.provider.slug}/{folder.area}/{uid}/v{version}-{secrets.token_hex(4)}"
+    )
 
 
-def duplicate_warnings(folder: Folder, sha256: str,
-                       exclude: Document | None = None) -> list[str]:
-    stmt = (select(Document.title).join(DocumentVersion)
-            .where(Document.folder_id == folder.id, Document.deleted_at.is_(None),
-                   DocumentVersion.sha256 == sha256))
+def duplicate_warnings(folder: Folder, sha256: str, exclude: Document | None = None) -> list[str]:
+    stmt = (
+        select(Document.title)
+        .join(DocumentVersion)
+        .where(
+            Document.folder_id == folder.id,
+            Document.deleted_at.is_(None),
+            DocumentVersion.sha256 == sha256,
+        )
+    )
     if exclude is not None:
         stmt = stmt.where(Document.id != exclude.id)
     titles = sorted(set(db.session.scalars(stmt)))
-    return [_("The same file is already in this folder as “%(title)s”.", title=t)
-            for t in titles]
+    return [_("The same file is already in this folder as “%(title)s”.", title=t) for t in titles]
 
 
 def _store(folder: Folder, uid: str, version: int, checked: CheckedFile) -> str:
@@ -76,8 +81,9 @@ def _store(folder: Folder, uid: str, version: int, checked: CheckedFile) -> str:
         checked.pipeline.complete()
         return checked.plan.key
     key = object_key(folder, uid, version)
-    get_storage().save_file(key, checked.path, checked.media_type, size=checked.size,
-                            sha256=checked.sha256)
+    get_storage().save_file(
+        key, checked.path, checked.media_type, size=checked.size, sha256=checked.sha256
+    )
     return key
 
 
@@ -102,36 +108,56 @@ def record_or_remove(key: str, write: Callable[[], None], *, racing: bool = Fals
         remove_quietly(key)
         if not racing:
             log.exception("could not record %s", key)
-            raise DocumentError(_("The document could not be recorded, so nothing was kept. "
-                                  "Try again."), "database_error", 503) from exc
-        raise DocumentError(_("Someone else changed this document at the same moment. Reload "
-                              "the page and try again.")) from exc
+            raise DocumentError(
+                _("The document could not be recorded, so nothing was kept. Try again."),
+                "database_error",
+                503,
+            ) from exc
+        raise DocumentError(
+            _(
+                "Someone else changed this document at the same moment. Reload "
+                "the page and try again."
+            )
+        ) from exc
     except SQLAlchemyError as exc:
         db.session.rollback()
         remove_quietly(key)
         log.exception("could not record %s", key)
-        raise DocumentError(_("The document could not be recorded, so nothing was kept. Try "
-                              "again."), "database_error", 503) from exc
+        raise DocumentError(
+            _("The document could not be recorded, so nothing was kept. Try again."),
+            "database_error",
+            503,
+        ) from exc
     except BaseException:
         db.session.rollback()
         remove_quietly(key)
         raise
 
 
-def _version_row(document: Document, number: int, key: str, checked: CheckedFile,
-                 user: Any, note: str = "") -> DocumentVersion:
+def _version_row(
+    document: Document, number: int, key: str, checked: CheckedFile, user: Any, note: str = ""
+) -> DocumentVersion:
     # uploaded_at and any lateness are set when the row is written (see decide_lateness).
     return DocumentVersion(
-        document=document, version=number, filename=checked.filename,
-        media_type=checked.media_type, size=checked.size, sha256=checked.sha256,
-        storage_backend=get_storage().name, storage_key=key, note=note.strip(),
+        document=document,
+        version=number,
+        filename=checked.filename,
+        media_type=checked.media_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        storage_backend=get_storage().name,
+        storage_key=key,
+        note=note.strip(),
         uploaded_by_id=getattr(user, "id", None),
         uploaded_by_org=user.organisation.slug if getattr(user, "organisation", None) else "",
-        scanned=checked.scanned, active_content=checked.active_content)
+        scanned=checked.scanned,
+        active_content=checked.active_content,
+    )
 
 
-def decide_lateness(folder: Folder, version: DocumentVersion,
-            declaration: LateDeclaration | None) -> None:
+def decide_lateness(
+    folder: Folder, version: DocumentVersion, declaration: LateDeclaration | None
+) -> None:
     """The one-week rule, decided once, by the server clock, inside the transaction that
     stores the row; the same instant becomes the upload time."""
     now = utcnow()
@@ -151,67 +177,116 @@ def _category(value: str | None) -> str:
 
 
 @contextlib.contextmanager
-def audited_refusal(action: str, *, object_type: str, object_id: Any, provider_id: int | None,
-                    filename: str | None = None) -> Iterator[None]:
+def audited_refusal(
+    action: str,
+    *,
+    object_type: str,
+    object_id: Any,
+    provider_id: int | None,
+    filename: str | None = None,
+) -> Iterator[None]:
     """A refused upload (wrong type, deadline, a bomb) is recorded as a denial, in a
     transaction of its own that survives the caller's rollback, then refused as before."""
     try:
         yield
     except Refusal as exc:
-        record_now(f"{action}.refused", object_type=object_type, object_id=object_id,
-                   provider_id=provider_id, code=exc.code, filename=(filename or "")[:255])
+        record_now(
+            f"{action}.refused",
+            object_type=object_type,
+            object_id=object_id,
+            provider_id=provider_id,
+            code=exc.code,
+            filename=(filename or "")[:255],
+        )
         raise
 
 
-def upload_document(folder: Folder, stream: IO[bytes], filename: str | None, *, user: Any,
-                    title: str | None = None, category: str | None = None,
-                    description: str = "", declaration: LateDeclaration | None = None,
-                    before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
+def upload_document(
+    folder: Folder,
+    stream: IO[bytes],
+    filename: str | None,
+    *,
+    user: Any,
+    title: str | None = None,
+    category: str | None = None,
+    description: str = "",
+    declaration: LateDeclaration | None = None,
+    before_store: Callable[[CheckedFile], None] | None = None,
+) -> Upload:
     """Check, store and record a new document; raises UploadRefused with nothing kept.
 
     ``before_store`` lets later rules (the paper deadline) look at the checked file and refuse
     it before any object is written."""
     category = _category(category)
-    with audited_refusal("document.upload", object_type="folder", object_id=folder.id,
-                         provider_id=folder.room.provider_id, filename=filename):
+    with audited_refusal(
+        "document.upload",
+        object_type="folder",
+        object_id=folder.id,
+        provider_id=folder.room.provider_id,
+        filename=filename,
+    ):
         check_paper(folder, utcnow(), declaration)  # fail fast, before reading a large body
         checked = check_upload(stream, filename)
         try:
             check_paper(folder, utcnow(), declaration)
             if before_store:
                 before_store(checked)
-            title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(
-                checked.filename)
+            title = clean_name(title or "")[:MAX_TITLE] or title_from_filename(checked.filename)
             warnings = duplicate_warnings(folder, checked.sha256)
             uid = checked.plan.uid if checked.plan is not None else secrets.token_hex(16)
             key = _store(folder, uid, 1, checked)
         finally:
             checked.discard()
-    document = Document(uid=uid, folder=folder, folder_id=folder.id, title=title,
-                        category=category, description=(description or "").strip(),
-                        created_by_id=getattr(user, "id", None))
+    document = Document(
+        uid=uid,
+        folder=folder,
+        folder_id=folder.id,
+        title=title,
+        category=category,
+        description=(description or "").strip(),
+        created_by_id=getattr(user, "id", None),
+    )
     version = _version_row(document, 1, key, checked, user)
 
     def write() -> None:
         decide_lateness(folder, version, declaration)
         db.session.add_all([document, version])
         db.session.flush()
-        record("document.upload", object_type="document", object_id=document.id,
-               provider_id=folder.room.provider_id, version=1, filename=checked.filename,
-               sha256=checked.sha256, size=checked.size, area=folder.area)
+        record(
+            "document.upload",
+            object_type="document",
+            object_id=document.id,
+            provider_id=folder.room.provider_id,
+            version=1,
+            filename=checked.filename,
+            sha256=checked.sha256,
+            size=checked.size,
+            area=folder.area,
+        )
 
     record_or_remove(key, write)
     return Upload(document, version, warnings)
 
 
-def add_version(document: Document, stream: IO[bytes], filename: str | None, *, user: Any,
-                note: str = "", declaration: LateDeclaration | None = None,
-                before_store: Callable[[CheckedFile], None] | None = None) -> Upload:
+def add_version(
+    document: Document,
+    stream: IO[bytes],
+    filename: str | None,
+    *,
+    user: Any,
+    note: str = "",
+    declaration: LateDeclaration | None = None,
+    before_store: Callable[[CheckedFile], None] | None = None,
+) -> Upload:
     """A new version of an existing document; earlier versions stay downloadable."""
     folder = document.folder
-    with audited_refusal("document.new_version", object_type="document",
-                         object_id=document.id, provider_id=folder.room.provider_id,
-                         filename=filename):
+    with audited_refusal(
+        "document.new_version",
+        object_type="document",
+        object_id=document.id,
+        provider_id=folder.room.provider_id,
+        filename=filename,
+    ):
         check_paper(folder, utcnow(), declaration)
         checked = check_upload(stream, filename)
         try:
@@ -231,23 +306,34 @@ def add_version(document: Document, stream: IO[bytes], filename: str | None, *, 
         decide_lateness(folder, version, declaration)
         db.session.add(version)
         db.session.flush()
-        record("document.new_version", object_type="document", object_id=document.id,
-               provider_id=folder.room.provider_id, version=number,
-               filename=checked.filename, sha256=checked.sha256, size=checked.size)
+        record(
+            "document.new_version",
+            object_type="document",
+            object_id=document.id,
+            provider_id=folder.room.provider_id,
+            version=number,
+            filename=checked.filename,
+            sha256=checked.sha256,
+            size=checked.size,
+        )
 
     record_or_remove(key, write, racing=True)
     return Upload(document, version, warnings)
 
 
-def move(document: Document, target: Folder, user: Any,
-         declaration: LateDeclaration | None = None) -> None:
+def move(
+    document: Document, target: Folder, user: Any, declaration: LateDeclaration | None = None
+) -> None:
     """Move a document to another folder of the same area of the same room (moving between
     areas would let Link Inspectors material reach providers, or the reverse). A paper moved
     into an activity's papers folder meets the one-week rule like any other."""
     source = document.folder
     if target.room_id != source.room_id or target.area != source.area:
-        raise DocumentError(_("Documents can be moved only between folders of the same area."),
-                            "validation_error", 422)
+        raise DocumentError(
+            _("Documents can be moved only between folders of the same area."),
+            "validation_error",
+            422,
+        )
     if target.id == source.id:
         return
     now = utcnow()
@@ -257,9 +343,15 @@ def move(document: Document, target: Folder, user: Any,
         current = document.current
         current.late, current.late_reason = True, outcome.reason
         current.information_date = outcome.information_date
-    record("document.move", object_type="document", object_id=document.id,
-           provider_id=source.room.provider_id, source=source.id, target=target.id,
-           late=outcome.late)
+    record(
+        "document.move",
+        object_type="document",
+        object_id=document.id,
+        provider_id=source.room.provider_id,
+        source=source.id,
+        target=target.id,
+        late=outcome.late,
+    )
 
 
 def trash(document: Document, user: Any) -> None:
@@ -267,8 +359,13 @@ def trash(document: Document, user: Any) -> None:
         return
     document.deleted_at = utcnow()
     document.deleted_by_id = getattr(user, "id", None)
-    record("document.delete", object_type="document", object_id=document.id,
-           provider_id=document.folder.room.provider_id, title=document.title)
+    record(
+        "document.delete",
+        object_type="document",
+        object_id=document.id,
+        provider_id=document.folder.room.provider_id,
+        title=document.title,
+    )
 
 
 def restore(document: Document, user: Any) -> None:
@@ -276,25 +373,39 @@ def restore(document: Document, user: Any) -> None:
         return
     document.deleted_at = None
     document.deleted_by_id = None
-    record("document.restore", object_type="document", object_id=document.id,
-           provider_id=document.folder.room.provider_id, title=document.title)
+    record(
+        "document.restore",
+        object_type="document",
+        object_id=document.id,
+        provider_id=document.folder.room.provider_id,
+        title=document.title,
+    )
 
 
-def purge(older_than: datetime | None = None,
-          progress: Callable[[Iterable[Document]], Any] | None = None) -> int:
+def purge(
+    older_than: datetime | None = None, progress: Callable[[Iterable[Document]], Any] | None = None
+) -> int:
     """Remove for good documents in the trash longer than the retention period."""
-    cutoff = older_than or retention_cutoff(utcnow(),
-                                            current_app.config["VIR_TRASH_RETENTION_DAYS"])
-    documents = list(db.session.scalars(
-        select(Document).where(Document.deleted_at.is_not(None),
-                               Document.deleted_at < cutoff)))
+    cutoff = older_than or retention_cutoff(
+        utcnow(), current_app.config["VIR_TRASH_RETENTION_DAYS"]
+    )
+    documents = list(
+        db.session.scalars(
+            select(Document).where(Document.deleted_at.is_not(None), Document.deleted_at < cutoff)
+        )
+    )
     items: Iterable[Document] = progress(documents) if progress else documents
     count = 0
     for document in items:
         keys = [v.storage_key for v in document.versions]
-        record("document.purge", object_type="document", object_id=document.id,
-               provider_id=document.folder.room.provider_id, title=document.title,
-               versions=len(keys))
+        record(
+            "document.purge",
+            object_type="document",
+            object_id=document.id,
+            provider_id=document.folder.room.provider_id,
+            title=document.title,
+            versions=len(keys),
+        )
         db.session.delete(document)
         db.session.commit()
         # Rows first, then objects: an interrupted purge leaves orphans, never dangling rows.
@@ -305,13 +416,21 @@ def purge(older_than: datetime | None = None,
 
 
 def record_download(document: Document, version: DocumentVersion, *, inline: bool) -> None:
-    record("document.preview" if inline else "document.download", object_type="document",
-           object_id=document.id, provider_id=document.folder.room.provider_id,
-           version=version.version)
+    record(
+        "document.preview" if inline else "document.download",
+        object_type="document",
+        object_id=document.id,
+        provider_id=document.folder.room.provider_id,
+        version=version.version,
+    )
     db.session.commit()
 
 
 def record_view(document: Document) -> None:
-    record("document.view", object_type="document", object_id=document.id,
-           provider_id=document.folder.room.provider_id)
+    record(
+        "document.view",
+        object_type="document",
+        object_id=document.id,
+        provider_id=document.folder.room.provider_id,
+    )
     db.session.commit()

@@ -14,21 +14,28 @@ from vir.rooms.models import Folder
 
 def _in_folder(folder: Folder, trashed: bool) -> Any:
     stmt = select(Document).where(Document.folder_id == folder.id)
-    return stmt.where(Document.deleted_at.is_not(None) if trashed
-                      else Document.deleted_at.is_(None))
+    return stmt.where(
+        Document.deleted_at.is_not(None) if trashed else Document.deleted_at.is_(None)
+    )
 
 
 def in_folder(folder: Folder, *, trashed: bool = False) -> list[Document]:
     return list(db.session.scalars(_in_folder(folder, trashed).order_by(Document.title)))
 
 
-def page_in_folder(folder: Folder, *, offset: int, limit: int,
-                   trashed: bool = False) -> tuple[int, list[Document]]:
+def page_in_folder(
+    folder: Folder, *, offset: int, limit: int, trashed: bool = False
+) -> tuple[int, list[Document]]:
     """One page of a folder's documents, by title, with how many there are in all; their
     versions and uploaders loaded with them (a fixed number of statements per page)."""
     stmt = _in_folder(folder, trashed)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    documents = list(db.session.scalars(
-        stmt.order_by(Document.title, Document.id).offset(offset).limit(limit)
-        .options(selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by))))
+    documents = list(
+        db.session.scalars(
+            stmt.order_by(Document.title, Document.id)
+            .offset(offset)
+            .limit(limit)
+            .options(selectinload(Document.versions).joinedload(DocumentVersion.uploaded_by))
+        )
+    )
     return total, documents

@@ -33,18 +33,37 @@ class Report:
         return not (self.orphans or self.missing or self.mismatched)
 
 
-def reconcile(*, fix: bool = False, verify: bool = True, grace_minutes: int | None = None,
-              progress: Callable[[Iterable[Any]], Any] | None = None) -> Report:
+def reconcile(
+    *,
+    fix: bool = False,
+    verify: bool = True,
+    grace_minutes: int | None = None,
+    progress: Callable[[Iterable[Any]], Any] | None = None,
+) -> Report:
     storage = get_storage()
-    grace = timedelta(minutes=grace_minutes if grace_minutes is not None
-                      else current_app.config["VIR_ORPHAN_GRACE_MINUTES"])
+    grace = timedelta(
+        minutes=grace_minutes
+        if grace_minutes is not None
+        else current_app.config["VIR_ORPHAN_GRACE_MINUTES"]
+    )
     from vir.forwards.models import Forward
 
-    rows = {v.storage_key: v.sha256 for v in db.session.scalars(
-        select(DocumentVersion).where(DocumentVersion.storage_backend == storage.name))}
-    rows.update({f.storage_key: f.sha256 for f in db.session.scalars(
-        select(Forward).where(Forward.storage_backend == storage.name,
-                              Forward.purged_at.is_(None)))})
+    rows = {
+        v.storage_key: v.sha256
+        for v in db.session.scalars(
+            select(DocumentVersion).where(DocumentVersion.storage_backend == storage.name)
+        )
+    }
+    rows.update(
+        {
+            f.storage_key: f.sha256
+            for f in db.session.scalars(
+                select(Forward).where(
+                    Forward.storage_backend == storage.name, Forward.purged_at.is_(None)
+                )
+            )
+        }
+    )
     objects = {o.key: o for prefix in PREFIXES for o in storage.list(prefix)}
     report = Report()
     now = utcnow()

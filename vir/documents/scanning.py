@@ -34,8 +34,9 @@ def _connect() -> socket.socket | None:
             raise
         return sock
     if cfg.get("VIR_CLAMD_HOST"):
-        return socket.create_connection((cfg["VIR_CLAMD_HOST"], cfg["VIR_CLAMD_PORT"]),
-                                        timeout=TIMEOUT)
+        return socket.create_connection(
+            (cfg["VIR_CLAMD_HOST"], cfg["VIR_CLAMD_PORT"]), timeout=TIMEOUT
+        )
     return None
 
 
@@ -43,8 +44,10 @@ def scan_file(path: Path, filename: str) -> bool:
     """Raise UploadRefused if the file is infected or cannot be scanned; True once scanned,
     False when no scanner is configured (the file is then marked "not scanned")."""
     unavailable = UploadRefused(
-        _("The virus scanner is not available, so the file was not accepted. Try again "
-          "later."), "scanner_unavailable", 503)
+        _("The virus scanner is not available, so the file was not accepted. Try again later."),
+        "scanner_unavailable",
+        503,
+    )
     try:
         sock = _connect()
     except OSError as exc:
@@ -73,15 +76,32 @@ def scan_file(path: Path, filename: str) -> bool:
     if "size limit exceeded" in answer.lower():
         # clamd's StreamMaxLength: the file is larger than the scanner will read
         raise UploadRefused(
-            _("“%(name)s” is larger than the virus scanner accepts, so it was not accepted.",
-              name=filename), "too_large_to_scan", 413)
+            _(
+                "“%(name)s” is larger than the virus scanner accepts, so it was not accepted.",
+                name=filename,
+            ),
+            "too_large_to_scan",
+            413,
+        )
     if answer.endswith("FOUND"):
         signature = answer.removeprefix("stream: ").removesuffix(" FOUND")
         log.warning("infected upload refused: %s (%s)", filename, signature)
         raise UploadRefused(
-            _("“%(name)s” contains a virus or malware (%(signature)s) and was refused.",
-              name=filename, signature=signature), "infected", 422)
+            _(
+                "“%(name)s” contains a virus or malware (%(signature)s) and was refused.",
+                name=filename,
+                signature=signature,
+            ),
+            "infected",
+            422,
+        )
     log.error("clamd could not scan %s: %s", filename, answer)
     raise UploadRefused(
-        _("“%(name)s” could not be scanned for viruses (%(reason)s), so it was not accepted.",
-          name=filename, reason=answer), "scan_failed", 422)
+        _(
+            "“%(name)s” could not be scanned for viruses (%(reason)s), so it was not accepted.",
+            name=filename,
+            reason=answer,
+        ),
+        "scan_failed",
+        422,
+    )

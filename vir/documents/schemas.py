@@ -9,17 +9,25 @@ CATEGORIES = [c.value for c in Category]
 
 
 class LateFields(ma.Schema):
-    information_date = ma.fields.Date(load_default=None, metadata={
-        "description": "after a conference's papers deadline: the date of the information the "
-                       "paper carries (one-week exception)"})
+    information_date = ma.fields.Date(
+        load_default=None,
+        metadata={
+            "description": "after a conference's papers deadline: the date of the information the "
+            "paper carries (one-week exception)"
+        },
+    )
     late_reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
 
 
 class UploadFields(LateFields):
-    title = ma.fields.String(load_default=None, validate=ma.validate.Length(max=300),
-                             metadata={"description": "defaults from the file name"})
-    category = ma.fields.String(load_default=Category.OTHER.value,
-                                validate=ma.validate.OneOf(CATEGORIES))
+    title = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=300),
+        metadata={"description": "defaults from the file name"},
+    )
+    category = ma.fields.String(
+        load_default=Category.OTHER.value, validate=ma.validate.OneOf(CATEGORIES)
+    )
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000))
 
 
@@ -28,8 +36,11 @@ class UploadFile(ma.Schema):
 
 
 class VersionFields(LateFields):
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=4000),
-                            metadata={"description": "what changed in this version"})
+    note = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=4000),
+        metadata={"description": "what changed in this version"},
+    )
 
 
 class MoveFields(LateFields):
@@ -75,23 +86,38 @@ class DocumentSchema(ma.Schema):
     deleted_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     late_reason = ma.fields.String()
-    scanned = ma.fields.Boolean(allow_none=True, metadata={
-        "description": "scanned for viruses (false: no scanner is configured; null: not "
-                       "recorded, stored before VIR recorded it)"})
-    active_content = ma.fields.List(ma.fields.String(), metadata={
-        "description": "what the PDF runs when opened (javascript, openaction, "
-                       "additional-actions, launch, richmedia, xfa); never previewed inline"})
-    index_status = ma.fields.String(metadata={
-        "description": "search: pending, indexed, partial, no_text or failed"})
-    index_reason = ma.fields.String(allow_none=True, metadata={
-        "description": "why not all of its text is searchable: truncated, pdf_pages, "
-                       "ocr_pages, ocr_time, ocr, scan_no_ocr, image_no_ocr, no_text, "
-                       "image_too_large, timeout, too_big, memory, encrypted, unreadable, "
-                       "storage"})
-    index_message = ma.fields.String(allow_none=True, metadata={
-        "description": "the same, in the caller's language"})
-    warnings = ma.fields.List(ma.fields.String(), metadata={
-        "description": "e.g. the same file is already in the folder"})
+    scanned = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "scanned for viruses (false: no scanner is configured; null: not "
+            "recorded, stored before VIR recorded it)"
+        },
+    )
+    active_content = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "what the PDF runs when opened (javascript, openaction, "
+            "additional-actions, launch, richmedia, xfa); never previewed inline"
+        },
+    )
+    index_status = ma.fields.String(
+        metadata={"description": "search: pending, indexed, partial, no_text or failed"}
+    )
+    index_reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why not all of its text is searchable: truncated, pdf_pages, "
+            "ocr_pages, ocr_time, ocr, scan_no_ocr, image_no_ocr, no_text, "
+            "image_too_large, timeout, too_big, memory, encrypted, unreadable, "
+            "storage"
+        },
+    )
+    index_message = ma.fields.String(
+        allow_none=True, metadata={"description": "the same, in the caller's language"}
+    )
+    warnings = ma.fields.List(
+        ma.fields.String(), metadata={"description": "e.g. the same file is already in the folder"}
+    )
 
 
 class ProvenanceSchema(ma.Schema):
@@ -106,5 +132,8 @@ class ProvenanceSchema(ma.Schema):
 
 class DocumentDetailSchema(DocumentSchema):
     versions = ma.fields.List(ma.fields.Nested(VersionSchema))
-    forwarded = ma.fields.Nested(ProvenanceSchema, allow_none=True, metadata={
-        "description": "set when the document was accepted from forwarded evidence"})
+    forwarded = ma.fields.Nested(
+        ProvenanceSchema,
+        allow_none=True,
+        metadata={"description": "set when the document was accepted from forwarded evidence"},
+    )

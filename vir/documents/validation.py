@@ -50,9 +50,40 @@ ZIP_BASED = {t for t in TYPES if "openxmlformats" in t or "opendocument" in t}
 
 # An inner extension like these, in "minutes.exe.pdf", is an attempt to disguise a file.
 RISKY_INNER = {
-    "exe", "com", "bat", "cmd", "scr", "pif", "msi", "dll", "js", "jse", "vbs", "vbe", "wsf",
-    "ps1", "sh", "jar", "app", "html", "htm", "xhtml", "svg", "xml", "php", "hta", "lnk",
-    "reg", "docm", "xlsm", "pptm", "iso", "img", "zip", "rar", "7z",
+    "exe",
+    "com",
+    "bat",
+    "cmd",
+    "scr",
+    "pif",
+    "msi",
+    "dll",
+    "js",
+    "jse",
+    "vbs",
+    "vbe",
+    "wsf",
+    "ps1",
+    "sh",
+    "jar",
+    "app",
+    "html",
+    "htm",
+    "xhtml",
+    "svg",
+    "xml",
+    "php",
+    "hta",
+    "lnk",
+    "reg",
+    "docm",
+    "xlsm",
+    "pptm",
+    "iso",
+    "img",
+    "zip",
+    "rar",
+    "7z",
 }
 MAX_NAME = 200
 MAX_ZIP_ENTRIES = 10_000
@@ -104,15 +135,17 @@ def clean_filename(raw: str | None) -> str:
     if not raw:
         raise UploadRefused(_("The file has no name."), "bad_filename")
     if "\x00" in raw or "/" in raw or "\\" in raw:
-        raise UploadRefused(_("File names cannot contain slashes or NUL characters."),
-                            "bad_filename")
+        raise UploadRefused(
+            _("File names cannot contain slashes or NUL characters."), "bad_filename"
+        )
     name = clean_name(raw).strip(" .")
     if not name or name.startswith("."):
         raise UploadRefused(_("The file name is not usable."), "bad_filename")
     stem, dot, ext = name.rpartition(".")
     if not dot:
-        raise UploadRefused(_("The file name needs an extension, such as .pdf or .docx."),
-                            "bad_filename")
+        raise UploadRefused(
+            _("The file name needs an extension, such as .pdf or .docx."), "bad_filename"
+        )
     if len(name) > MAX_NAME:
         name = stem[: MAX_NAME - len(ext) - 1].rstrip() + "." + ext
     return name
@@ -127,16 +160,24 @@ def allowed_types() -> dict[str, tuple[str, ...]]:
     if not narrowed:
         return TYPES
     wanted = {e.strip().lower().lstrip(".") for e in narrowed.split(",") if e.strip()}
-    return {t: tuple(e for e in exts if e in wanted) for t, exts in TYPES.items()
-            if any(e in wanted for e in exts)}
+    return {
+        t: tuple(e for e in exts if e in wanted)
+        for t, exts in TYPES.items()
+        if any(e in wanted for e in exts)
+    }
 
 
 def _check_disguise(filename: str) -> None:
     parts = filename.lower().split(".")
     if any(p.strip() in RISKY_INNER for p in parts[1:-1]):
         raise UploadRefused(
-            _("“%(name)s” looks like one kind of file disguised as another. Rename it with a "
-              "single extension.", name=filename), "disguised_file")
+            _(
+                "“%(name)s” looks like one kind of file disguised as another. Rename it with a "
+                "single extension.",
+                name=filename,
+            ),
+            "disguised_file",
+        )
 
 
 # Office suites write only these; bzip2 and LZMA members are how a 2 KB file holds a
@@ -156,18 +197,25 @@ MACRO_FOLDERS = ("activex/", "basic/", "scripts/")
 def _check_macros(archive: zipfile.ZipFile, filename: str) -> None:
     names = [n.lower() for n in archive.namelist()]
     found = any(n.rsplit("/", 1)[-1] in MACRO_PARTS for n in names) or any(
-        n.startswith(MACRO_FOLDERS) or f"/{MACRO_FOLDERS[0]}" in n for n in names)
+        n.startswith(MACRO_FOLDERS) or f"/{MACRO_FOLDERS[0]}" in n for n in names
+    )
     if not found and "[content_types].xml" in names:
-        info = archive.getinfo(next(n for n in archive.namelist()
-                                    if n.lower() == "[content_types].xml"))
+        info = archive.getinfo(
+            next(n for n in archive.namelist() if n.lower() == "[content_types].xml")
+        )
         if info.file_size < 1024 * 1024 and info.compress_type in ZIP_METHODS:
             types = archive.read(info).lower()
             found = b"macroenabled" in types or b"vbaproject" in types
     if found:
         raise UploadRefused(
-            _("“%(name)s” contains macros or other code that runs when it is opened, which "
-              "VIR does not accept. Save it without macros (as an ordinary .docx, .xlsx or "
-              ".pptx) and upload that.", name=filename), "macros_refused")
+            _(
+                "“%(name)s” contains macros or other code that runs when it is opened, which "
+                "VIR does not accept. Save it without macros (as an ordinary .docx, .xlsx or "
+                ".pptx) and upload that.",
+                name=filename,
+            ),
+            "macros_refused",
+        )
 
 
 def _check_zip(path: Path, filename: str) -> None:
@@ -178,8 +226,12 @@ def _check_zip(path: Path, filename: str) -> None:
     limit = min(limit, max(ZIP_RATIO_FLOOR, ZIP_MAX_RATIO * path.stat().st_size))
     deadline = time.monotonic() + ZIP_CHECK_SECONDS
     refused = UploadRefused(
-        _("“%(name)s” is damaged or expands to far more than its size, so it was refused.",
-          name=filename), "unsafe_archive")
+        _(
+            "“%(name)s” is damaged or expands to far more than its size, so it was refused.",
+            name=filename,
+        ),
+        "unsafe_archive",
+    )
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -187,9 +239,13 @@ def _check_zip(path: Path, filename: str) -> None:
                 raise refused
             if any(entry.compress_type not in ZIP_METHODS for entry in entries):
                 raise UploadRefused(
-                    _("“%(name)s” is compressed in a way office programs do not use, so it was "
-                      "refused. Save it again from the program that made it.", name=filename),
-                    "unsafe_archive")
+                    _(
+                        "“%(name)s” is compressed in a way office programs do not use, so it was "
+                        "refused. Save it again from the program that made it.",
+                        name=filename,
+                    ),
+                    "unsafe_archive",
+                )
             _check_macros(archive, filename)
             total = 0
             for entry in entries:
@@ -197,8 +253,12 @@ def _check_zip(path: Path, filename: str) -> None:
                 name = entry.filename
                 if stat.S_ISLNK(mode) or name.startswith("/") or ".." in name.split("/"):
                     raise UploadRefused(
-                        _("“%(name)s” contains links or unsafe paths, so it was refused.",
-                          name=filename), "unsafe_archive")
+                        _(
+                            "“%(name)s” contains links or unsafe paths, so it was refused.",
+                            name=filename,
+                        ),
+                        "unsafe_archive",
+                    )
                 with archive.open(entry) as member:
                     while chunk := member.read(1024 * 1024):
                         total += len(chunk)
@@ -206,8 +266,14 @@ def _check_zip(path: Path, filename: str) -> None:
                             raise refused
     except UploadRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-            EOFError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        RuntimeError,
+    ) as exc:
         raise refused from exc
 
 
@@ -260,13 +326,25 @@ def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
         types = allowed_types()
         if media_type not in types:
             raise UploadRefused(
-                _("“%(name)s” is not a type of file VIR accepts. Use PDF, Word, Excel, "
-                  "PowerPoint, OpenDocument, RTF, plain text, CSV, PNG or JPEG.",
-                  name=filename), "type_not_allowed", 415)
+                _(
+                    "“%(name)s” is not a type of file VIR accepts. Use PDF, Word, Excel, "
+                    "PowerPoint, OpenDocument, RTF, plain text, CSV, PNG or JPEG.",
+                    name=filename,
+                ),
+                "type_not_allowed",
+                415,
+            )
         if extension(filename) not in types[media_type]:
             raise UploadRefused(
-                _("“%(name)s” does not contain what its extension says. Its contents are "
-                  "%(kind)s.", name=filename, kind=media_type), "type_mismatch", 415)
+                _(
+                    "“%(name)s” does not contain what its extension says. Its contents are "
+                    "%(kind)s.",
+                    name=filename,
+                    kind=media_type,
+                ),
+                "type_mismatch",
+                415,
+            )
         if media_type in ZIP_BASED:
             _check_zip(path, filename)
         active = pdf_active_content(path) if media_type == "application/pdf" else ""
@@ -276,16 +354,30 @@ def check_upload(stream: IO[bytes], raw_filename: str | None) -> CheckedFile:
             pipeline.abort()
         path.unlink(missing_ok=True)
         raise
-    return CheckedFile(path=path, filename=filename, media_type=media_type, size=size,
-                       sha256=sha256, plan=plan, pipeline=pipeline, scanned=scanned,
-                       active_content=active)
+    return CheckedFile(
+        path=path,
+        filename=filename,
+        media_type=media_type,
+        size=size,
+        sha256=sha256,
+        plan=plan,
+        pipeline=pipeline,
+        scanned=scanned,
+        active_content=active,
+    )
 
 
 # PDF names that make a reader run something: scripts, actions on opening or on events,
 # launching programs, embedded media and XML forms (after pdfid's list).
-ACTIVE_NAMES = {b"javascript": "javascript", b"js": "javascript", b"openaction": "openaction",
-                b"aa": "additional-actions", b"launch": "launch", b"richmedia": "richmedia",
-                b"xfa": "xfa"}
+ACTIVE_NAMES = {
+    b"javascript": "javascript",
+    b"js": "javascript",
+    b"openaction": "openaction",
+    b"aa": "additional-actions",
+    b"launch": "launch",
+    b"richmedia": "richmedia",
+    b"xfa": "xfa",
+}
 _PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]{1,64})")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 

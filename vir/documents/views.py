@@ -50,32 +50,56 @@ def upload(folder_id: int) -> Any:
             form.files.errors = [_("Choose at least one file to upload")]
         if wants_json:
             return {"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, 422
-        return render_template("rooms/folder.html", folder=folder, room=folder.room,
-                               writable=True, form=form,
-                               documents=queries.in_folder(folder)), 422
+        return render_template(
+            "rooms/folder.html",
+            folder=folder,
+            room=folder.room,
+            writable=True,
+            form=form,
+            documents=queries.in_folder(folder),
+        ), 422
     outcomes = []
     single = len(files) == 1
     declaration = LateDeclaration.given(form.information_date.data, form.late_reason.data)
     for f in files:
         try:
             result = ops.upload_document(
-                folder, f.stream, f.filename, user=current_user,
-                title=form.title.data if single else None, category=form.category.data,
-                description=form.description.data or "", declaration=declaration)
+                folder,
+                f.stream,
+                f.filename,
+                user=current_user,
+                title=form.title.data if single else None,
+                category=form.category.data,
+                description=form.description.data or "",
+                declaration=declaration,
+            )
         except (UploadRefused, ops.DocumentError) as exc:
             outcomes.append({"filename": f.filename, "ok": False, "message": exc.message})
         except StorageError:
-            outcomes.append({"filename": f.filename, "ok": False,
-                             "message": _("The document store is not available. Nothing was "
-                                          "saved; try again later.")})
+            outcomes.append(
+                {
+                    "filename": f.filename,
+                    "ok": False,
+                    "message": _(
+                        "The document store is not available. Nothing was saved; try again later."
+                    ),
+                }
+            )
         else:
-            outcomes.append({"filename": result.version.filename, "ok": True,
-                             "document": result.document, "warnings": result.warnings})
+            outcomes.append(
+                {
+                    "filename": result.version.filename,
+                    "ok": True,
+                    "document": result.document,
+                    "warnings": result.warnings,
+                }
+            )
     status = 200 if any(o["ok"] for o in outcomes) else 422
     if wants_json:
         return {"outcomes": [_outcome_json(o) for o in outcomes]}, status
-    return render_template("documents/upload_result.html", folder=folder, room=folder.room,
-                           outcomes=outcomes), status
+    return render_template(
+        "documents/upload_result.html", folder=folder, room=folder.room, outcomes=outcomes
+    ), status
 
 
 def _outcome_json(outcome: dict[str, Any]) -> dict[str, Any]:
@@ -83,9 +107,12 @@ def _outcome_json(outcome: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"filename": outcome["filename"], "ok": outcome["ok"]}
     if outcome["ok"]:
         document = outcome["document"]
-        body.update(url=url_for("documents.document", document_id=document.id),
-                    title=document.title, warnings=outcome["warnings"],
-                    late=document.current.late)
+        body.update(
+            url=url_for("documents.document", document_id=document.id),
+            title=document.title,
+            warnings=outcome["warnings"],
+            late=document.current.late,
+        )
     else:
         body["message"] = outcome["message"]
     return body
@@ -104,15 +131,23 @@ def document(document_id: int) -> str:
 
     text = db.session.get(DocumentText, doc.current.id)
     events = for_object("document", doc.id) if can_view_audit(current_user) else []
-    return render_template("documents/document.html", document=doc, folder=doc.folder,
-                           forwarded=for_document(doc.id), events=events,
-                           text=text, similar=more_like(current_user, doc),
-                           show_reason=can_see_index_failure(current_user, doc.current),
-                           room=room, writable=can(current_user, WRITE, room, area),
-                           restorable=can_restore(current_user, room, area),
-                           previewable=previewable(doc.current.media_type,
-                                                   doc.current.active_content),
-                           form=VersionForm(), empty=EmptyForm(), move_form=_move_form(doc))
+    return render_template(
+        "documents/document.html",
+        document=doc,
+        folder=doc.folder,
+        forwarded=for_document(doc.id),
+        events=events,
+        text=text,
+        similar=more_like(current_user, doc),
+        show_reason=can_see_index_failure(current_user, doc.current),
+        room=room,
+        writable=can(current_user, WRITE, room, area),
+        restorable=can_restore(current_user, room, area),
+        previewable=previewable(doc.current.media_type, doc.current.active_content),
+        form=VersionForm(),
+        empty=EmptyForm(),
+        move_form=_move_form(doc),
+    )
 
 
 @bp.post("/documents/<int:document_id>/versions")
@@ -127,13 +162,15 @@ def new_version(document_id: int) -> Any:
         flash(_("Choose one file for the new version."), "error")
         return redirect(url_for("documents.document", document_id=doc.id))
     try:
-        result = ops.add_version(doc, files[0].stream, files[0].filename, user=current_user,
-                                 note=form.note.data or "")
+        result = ops.add_version(
+            doc, files[0].stream, files[0].filename, user=current_user, note=form.note.data or ""
+        )
     except (UploadRefused, ops.DocumentError) as exc:
         flash(exc.message, "error")
     except StorageError:
-        flash(_("The document store is not available. Nothing was saved; try again later."),
-              "error")
+        flash(
+            _("The document store is not available. Nothing was saved; try again later."), "error"
+        )
     else:
         flash(_("Version %(n)d uploaded.", n=result.version.version), "success")
         for warning in result.warnings:
@@ -147,9 +184,15 @@ def _move_form(doc: Any) -> MoveForm:
     from vir.rooms.models import Folder
 
     form = MoveForm()
-    folders = db.session.scalars(select(Folder).where(
-        Folder.room_id == doc.folder.room_id, Folder.area == doc.folder.area,
-        Folder.id != doc.folder_id).order_by(Folder.name))
+    folders = db.session.scalars(
+        select(Folder)
+        .where(
+            Folder.room_id == doc.folder.room_id,
+            Folder.area == doc.folder.area,
+            Folder.id != doc.folder_id,
+        )
+        .order_by(Folder.name)
+    )
     form.folder_id.choices = options((f.id, f.name) for f in folders)
     return form
 
@@ -161,8 +204,7 @@ def move(document_id: int) -> Response:
     form = _move_form(doc)
     if form.validate_on_submit():
         target = load_folder(form.folder_id.data, WRITE)
-        declaration = LateDeclaration.given(form.information_date.data,
-                                            form.late_reason.data)
+        declaration = LateDeclaration.given(form.information_date.data, form.late_reason.data)
         try:
             ops.move(doc, target, current_user, declaration)
         except (UploadRefused, ops.DocumentError) as exc:
@@ -170,8 +212,10 @@ def move(document_id: int) -> Response:
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(_("“%(title)s” moved to %(folder)s.", title=doc.title, folder=target.name),
-                  "success")
+            flash(
+                _("“%(title)s” moved to %(folder)s.", title=doc.title, folder=target.name),
+                "success",
+            )
     else:
         flash(_("Choose a folder to move the document to."), "error")
     return redirect(url_for("documents.document", document_id=doc.id))
@@ -191,8 +235,13 @@ def preview(document_id: int) -> str:
     version = doc.version(request.args.get("version", type=int))
     if version is None or not previewable(version.media_type, version.active_content):
         abort(404)
-    return render_template("documents/preview.html", document=doc, version=version,
-                           folder=doc.folder, room=doc.folder.room)
+    return render_template(
+        "documents/preview.html",
+        document=doc,
+        version=version,
+        folder=doc.folder,
+        room=doc.folder.room,
+    )
 
 
 @bp.get("/documents/<int:document_id>/inline")
@@ -218,9 +267,13 @@ def delete(document_id: int) -> Response:
 @login_required
 def restore(document_id: int) -> Response:
     doc = load_document(document_id, READ, trashed=True)
-    require(can_restore(current_user, doc.folder.room, doc.folder.area), "document.restore",
-            provider_id=doc.folder.room.provider_id, object_type="document",
-            object_id=document_id)
+    require(
+        can_restore(current_user, doc.folder.room, doc.folder.area),
+        "document.restore",
+        provider_id=doc.folder.room.provider_id,
+        object_type="document",
+        object_id=document_id,
+    )
     if not EmptyForm().validate_on_submit():
         abort(400)
     ops.restore(doc, current_user)
@@ -233,7 +286,17 @@ def restore(document_id: int) -> Response:
 @login_required
 def trash(folder_id: int) -> str:
     folder = load_folder(folder_id, READ)
-    require(can_restore(current_user, folder.room, folder.area), "document.trash",
-            provider_id=folder.room.provider_id, object_type="folder", object_id=folder_id)
-    return render_template("documents/trash.html", folder=folder, room=folder.room,
-                           documents=queries.in_folder(folder, trashed=True), empty=EmptyForm())
+    require(
+        can_restore(current_user, folder.room, folder.area),
+        "document.trash",
+        provider_id=folder.room.provider_id,
+        object_type="folder",
+        object_id=folder_id,
+    )
+    return render_template(
+        "documents/trash.html",
+        folder=folder,
+        room=folder.room,
+        documents=queries.in_folder(folder, trashed=True),
+        empty=EmptyForm(),
+    )

@@ -38,8 +38,12 @@ from vir.forwards.serialise import forward_dict
 from vir.orgs.operations import by_slug
 from vir.rooms.models import Folder
 
-blp = Blueprint("api_forwards", __name__, url_prefix="/api/v1",
-                description="Evidence forwarded by consortia and partners")
+blp = Blueprint(
+    "api_forwards",
+    __name__,
+    url_prefix="/api/v1",
+    description="Evidence forwarded by consortia and partners",
+)
 
 
 @blp.post("/providers/<slug>/forwards")
@@ -52,21 +56,36 @@ blp = Blueprint("api_forwards", __name__, url_prefix="/api/v1",
 def create(fields: dict[str, Any], files: dict[str, Any], slug: str) -> dict[str, Any]:
     """Forward a file to an authority you serve (multipart: file, note, activity_id)."""
     provider = by_slug(slug)
-    require(provider is not None and can_forward_to(current_user, provider), "forward.create",
-            status=404, provider_id=provider.id if provider else None, object_type="provider",
-            object_id=slug)
+    require(
+        provider is not None and can_forward_to(current_user, provider),
+        "forward.create",
+        status=404,
+        provider_id=provider.id if provider else None,
+        object_type="provider",
+        object_id=slug,
+    )
     activity = None
     if fields["activity_id"] is not None:
         from vir.activities.models import Activity
 
         activity = db.session.get(Activity, fields["activity_id"])
         if activity is None or activity.provider_id != provider.id:
-            fail(422, _("Choose one of this authority’s activities, or none."),
-                 code="validation_error", activity_id=[_("No such activity here.")])
+            fail(
+                422,
+                _("Choose one of this authority’s activities, or none."),
+                code="validation_error",
+                activity_id=[_("No such activity here.")],
+            )
     upload = files["file"]
     with refusals():
-        forward = ops.forward_file(provider, upload.stream, upload.filename, user=current_user,
-                                   note=fields["note"], activity=activity)
+        forward = ops.forward_file(
+            provider,
+            upload.stream,
+            upload.filename,
+            user=current_user,
+            note=fields["note"],
+            activity=activity,
+        )
     return forward_dict(forward, current_user)
 
 
@@ -88,8 +107,10 @@ def list_forwards(args: dict[str, Any]) -> list[dict[str, Any]]:
             provider_id = provider.id
         found += queries.received(current_user, args["status"], provider_id)
     unique = {f.id: f for f in found}
-    return [forward_dict(f, current_user) for f in sorted(
-        unique.values(), key=lambda f: (f.created_at, f.id), reverse=True)]
+    return [
+        forward_dict(f, current_user)
+        for f in sorted(unique.values(), key=lambda f: (f.created_at, f.id), reverse=True)
+    ]
 
 
 @blp.get("/forwards/<int:forward_id>")
@@ -119,14 +140,22 @@ def accept(fields: dict[str, Any], forward_id: int) -> dict[str, Any]:
     forward = load_forward(forward_id, WRITE)
     folder = db.session.get(Folder, fields["folder_id"])
     if folder is None or not can(current_user, READ, folder.room, folder.area):
-        fail(422, _("Choose a folder of your Provider Area."), code="validation_error",
-             folder_id=[_("No such folder.")])
-    declaration = LateDeclaration.given(fields.get("information_date"),
-                                        fields.get("late_reason"))
+        fail(
+            422,
+            _("Choose a folder of your Provider Area."),
+            code="validation_error",
+            folder_id=[_("No such folder.")],
+        )
+    declaration = LateDeclaration.given(fields.get("information_date"), fields.get("late_reason"))
     with refusals():
-        _document, warnings = ops.accept(forward, folder, user=current_user,
-                                         title=fields["title"], category=fields["category"],
-                                         declaration=declaration)
+        _document, warnings = ops.accept(
+            forward,
+            folder,
+            user=current_user,
+            title=fields["title"],
+            category=fields["category"],
+            declaration=declaration,
+        )
     return forward_dict(forward, current_user, warnings)
 
 
@@ -148,9 +177,13 @@ def decline(fields: dict[str, Any], forward_id: int) -> dict[str, Any]:
 def withdraw(forward_id: int) -> dict[str, Any]:
     """Withdraw a forward your organisation sent, while it is still pending."""
     forward = load_forward(forward_id, READ)
-    require(is_forwarder(current_user, forward), "forward.withdraw",
-            provider_id=forward.provider_id, object_type="forward", object_id=forward_id)
+    require(
+        is_forwarder(current_user, forward),
+        "forward.withdraw",
+        provider_id=forward.provider_id,
+        object_type="forward",
+        object_id=forward_id,
+    )
     with refusals():
         ops.withdraw(forward, user=current_user)
     return forward_dict(forward, current_user)
-

@@ -26,15 +26,16 @@ class Forward(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
-                                             index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     from_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id",
-                                                               ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(BigInteger)
@@ -45,11 +46,11 @@ class Forward(db.Model):
     storage_key: Mapped[str] = mapped_column(String(512), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=ForwardStatus.PENDING, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decline_reason: Mapped[str] = mapped_column(Text, default="")
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id",
-                                                               ondelete="SET NULL"), index=True)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
     # Set once the authority's editors have been told of its arrival (mail is batched).
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The file is gone (retention after a decision); the row is history.

@@ -22,8 +22,12 @@ def sent(user: Any, status: str | None = None) -> list[Forward]:
     return list(db.session.scalars(stmt.order_by(Forward.created_at.desc(), Forward.id.desc())))
 
 
-def received(user: Any, status: str | None = None, provider_id: int | None = None,
-             rooms: list[Room] | None = None) -> list[Forward]:
+def received(
+    user: Any,
+    status: str | None = None,
+    provider_id: int | None = None,
+    rooms: list[Room] | None = None,
+) -> list[Forward]:
     """Forwards to every authority whose inbox the user may read (or one of them)."""
     ids = [r.provider_id for r in (rooms if rooms is not None else forward_rooms(user))]
     if provider_id is not None:
@@ -40,10 +44,13 @@ def pending_counts(provider_ids: list[int]) -> dict[int, int]:
     """Forwards waiting for a decision, per authority, in one query."""
     if not provider_ids:
         return {}
-    return dict(db.session.execute(
-        select(Forward.provider_id, func.count(Forward.id))
-        .where(Forward.provider_id.in_(provider_ids), Forward.status == ForwardStatus.PENDING)
-        .group_by(Forward.provider_id)).all())
+    return dict(
+        db.session.execute(
+            select(Forward.provider_id, func.count(Forward.id))
+            .where(Forward.provider_id.in_(provider_ids), Forward.status == ForwardStatus.PENDING)
+            .group_by(Forward.provider_id)
+        ).all()
+    )
 
 
 def pending_count(provider_id: int) -> int:
@@ -54,8 +61,14 @@ def sent_pending_count(user: Any) -> int:
     """How many forwards the user's organisation sent are still waiting (partners only)."""
     if not can_forward(user):
         return 0
-    return db.session.scalar(select(func.count(Forward.id)).where(
-        Forward.from_org_id == user.org_id, Forward.status == ForwardStatus.PENDING)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Forward.id)).where(
+                Forward.from_org_id == user.org_id, Forward.status == ForwardStatus.PENDING
+            )
+        )
+        or 0
+    )
 
 
 def for_document(document_id: int) -> Forward | None:

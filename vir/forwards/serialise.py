@@ -17,22 +17,34 @@ def forward_dict(f: Forward, user: Any, warnings: list[str] | None = None) -> di
     # open the folder (the authority and its inspectors) see the ids.
     if f.document_id is not None and f.document is not None:
         readable = can(user, READ, f.document.folder.room, f.document.folder.area)
-        accepted = {"document_id": f.document_id if readable else None,
-                    "folder_id": f.document.folder_id if readable else None,
-                    "folder": f.document.folder.name}
+        accepted = {
+            "document_id": f.document_id if readable else None,
+            "folder_id": f.document.folder_id if readable else None,
+            "folder": f.document.folder.name,
+        }
     return {
         "id": f.id,
         "direction": "sent" if user.org_id == f.from_org_id else "received",
-        "status": f.status, "provider": f.provider.slug,
-        "provider_name": f.provider.name(lang), "from_organisation": f.from_org.slug,
+        "status": f.status,
+        "provider": f.provider.slug,
+        "provider_name": f.provider.name(lang),
+        "from_organisation": f.from_org.slug,
         "from_organisation_name": f.from_org.name(lang),
         "forwarded_by": f.created_by.name if f.created_by else None,
-        "forwarded_at": f.created_at, "note": f.note, "activity_id": f.activity_id,
-        "filename": f.filename, "media_type": f.media_type, "size": f.size,
-        "sha256": f.sha256, "stale": is_stale(f), "decided_at": f.decided_at,
+        "forwarded_at": f.created_at,
+        "note": f.note,
+        "activity_id": f.activity_id,
+        "filename": f.filename,
+        "media_type": f.media_type,
+        "size": f.size,
+        "sha256": f.sha256,
+        "stale": is_stale(f),
+        "decided_at": f.decided_at,
         "decided_by": f.decided_by.name if f.decided_by else None,
-        "decline_reason": f.decline_reason, "accepted_into": accepted,
-        "file_available": f.purged_at is None, "warnings": warnings or [],
+        "decline_reason": f.decline_reason,
+        "accepted_into": accepted,
+        "file_available": f.purged_at is None,
+        "warnings": warnings or [],
         "scanned": f.scanned,
         "active_content": [p for p in (f.active_content or "").split(",") if p],
     }

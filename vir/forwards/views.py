@@ -62,10 +62,14 @@ def index() -> str:
     status = _status_arg()
     rooms = forward_rooms(current_user)
     return render_template(
-        "forwards/index.html", status=status, sender=can_forward(current_user),
+        "forwards/index.html",
+        status=status,
+        sender=can_forward(current_user),
         sent=queries.sent(current_user, status),
-        received=queries.received(current_user, status, rooms=rooms), rooms=rooms,
-        stale=ops.is_stale)
+        received=queries.received(current_user, status, rooms=rooms),
+        rooms=rooms,
+        stale=ops.is_stale,
+    )
 
 
 def _forward_form() -> tuple[ForwardForm, bool]:
@@ -74,14 +78,24 @@ def _forward_form() -> tuple[ForwardForm, bool]:
     providers = list(db.session.scalars(served_providers(current_user)))
     form.provider.choices = options(
         ([("", _("Choose the authority"))] if len(providers) != 1 else [])
-        + [(p.slug, p.name(locale())) for p in providers])
+        + [(p.slug, p.name(locale())) for p in providers]
+    )
     upcoming = db.session.scalars(
-        select(Activity).where(Activity.provider_id.in_([p.id for p in providers]),
-                               Activity.ends_at > utcnow()).order_by(Activity.starts_at))
+        select(Activity)
+        .where(Activity.provider_id.in_([p.id for p in providers]), Activity.ends_at > utcnow())
+        .order_by(Activity.starts_at)
+    )
     form.activity_id.choices = options(
         [(0, _("Not for a particular activity"))]
-        + [(a.id, f"{a.provider.name(locale())}: {ACTIVITY_LABELS[a.kind]}, "
-                  f"{local_datetime(a.starts_at, 'd MMMM y')}") for a in upcoming])
+        + [
+            (
+                a.id,
+                f"{a.provider.name(locale())}: {ACTIVITY_LABELS[a.kind]}, "
+                f"{local_datetime(a.starts_at, 'd MMMM y')}",
+            )
+            for a in upcoming
+        ]
+    )
     return form, bool(providers)
 
 
@@ -90,8 +104,13 @@ def _forward_form() -> tuple[ForwardForm, bool]:
 @login_required
 def new() -> Any:
     """A partner forwards one or more files to an authority it serves."""
-    require(can_forward(current_user), "forward.create", status=404, object_type="forward",
-            object_id="new")
+    require(
+        can_forward(current_user),
+        "forward.create",
+        status=404,
+        object_type="forward",
+        object_id="new",
+    )
     form, served = _forward_form()
     if request.method == "GET":
         return render_template("forwards/new.html", form=form, served=served)
@@ -101,14 +120,25 @@ def new() -> Any:
             form.files.errors = [_("Choose at least one file to forward")]
         return render_template("forwards/new.html", form=form, served=served), 422
     provider = by_slug(form.provider.data)
-    require(provider is not None and can_forward_to(current_user, provider), "forward.create",
-            status=404, object_type="provider", object_id=form.provider.data)
+    require(
+        provider is not None and can_forward_to(current_user, provider),
+        "forward.create",
+        status=404,
+        object_type="provider",
+        object_id=form.provider.data,
+    )
     activity = db.session.get(Activity, form.activity_id.data) if form.activity_id.data else None
     outcomes = []
     for f in files:
         try:
-            forward = ops.forward_file(provider, f.stream, f.filename, user=current_user,
-                                       note=form.note.data or "", activity=activity)
+            forward = ops.forward_file(
+                provider,
+                f.stream,
+                f.filename,
+                user=current_user,
+                note=form.note.data or "",
+                activity=activity,
+            )
         except (UploadRefused, ops.ForwardError) as exc:
             outcomes.append({"filename": f.filename, "ok": False, "message": exc.message})
         except StorageError:
@@ -124,13 +154,23 @@ def new() -> Any:
 def inbox(slug: str) -> str:
     """Evidence forwarded to this authority: its editors decide, inspectors may look."""
     room = load_room(slug)
-    require(can_read_forwards(current_user, room), "forward.inbox", status=404,
-            provider_id=room.provider_id, object_type="room", object_id=slug)
+    require(
+        can_read_forwards(current_user, room),
+        "forward.inbox",
+        status=404,
+        provider_id=room.provider_id,
+        object_type="room",
+        object_id=slug,
+    )
     status = _status_arg()
-    return render_template("forwards/inbox.html", room=room, status=status,
-                           forwards=queries.received(current_user, status, room.provider_id,
-                                                     rooms=[room]),
-                           decide=can_decide_forwards(current_user, room), stale=ops.is_stale)
+    return render_template(
+        "forwards/inbox.html",
+        room=room,
+        status=status,
+        forwards=queries.received(current_user, status, room.provider_id, rooms=[room]),
+        decide=can_decide_forwards(current_user, room),
+        stale=ops.is_stale,
+    )
 
 
 def _folder_choices(room: Room) -> list[tuple[int, str]]:
@@ -149,21 +189,28 @@ def _accept_form(forward: Forward, room: Room) -> AcceptForm:
     return form
 
 
-def _page(forward: Forward, accept_form: AcceptForm | None = None,
-          decline_form: DeclineForm | None = None) -> str:
+def _page(
+    forward: Forward, accept_form: AcceptForm | None = None, decline_form: DeclineForm | None = None
+) -> str:
     room = room_for(forward.provider)
     decide = room is not None and can_decide_forwards(current_user, room) and forward.pending
     # The form with errors, if any, feeds the page's error summary.
     failed = next((f for f in (accept_form, decline_form) if f is not None and f.errors), None)
     return render_template(
-        "forwards/forward.html", forward=forward, room=room, decide=decide, form=failed,
+        "forwards/forward.html",
+        forward=forward,
+        room=room,
+        decide=decide,
+        form=failed,
         accept_form=accept_form or (_accept_form(forward, room) if decide else None),
-        decline_form=decline_form or DeclineForm(), empty=EmptyForm(),
+        decline_form=decline_form or DeclineForm(),
+        empty=EmptyForm(),
         withdraw=forward.pending and is_forwarder(current_user, forward),
         readable_room=room is not None and can_read_forwards(current_user, room),
         previewable=previewable(forward.media_type, forward.active_content)
         and forward.purged_at is None,
-        stale=ops.is_stale(forward))
+        stale=ops.is_stale(forward),
+    )
 
 
 @bp.get("/forwards/<int:forward_id>")
@@ -188,8 +235,7 @@ def inline(forward_id: int) -> Response:
 @login_required
 def preview(forward_id: int) -> str:
     forward = load_forward(forward_id, READ)
-    if not previewable(forward.media_type, forward.active_content) \
-            or forward.purged_at is not None:
+    if not previewable(forward.media_type, forward.active_content) or forward.purged_at is not None:
         abort(404)
     return render_template("forwards/preview.html", forward=forward)
 
@@ -205,20 +251,32 @@ def accept(forward_id: int) -> Any:
     folder = db.session.get(Folder, form.folder_id.data)
     declaration = LateDeclaration.given(form.information_date.data, form.late_reason.data)
     try:
-        document, warnings = ops.accept(forward, folder, user=current_user,
-                                        title=form.title.data, category=form.category.data,
-                                        declaration=declaration)
+        document, warnings = ops.accept(
+            forward,
+            folder,
+            user=current_user,
+            title=form.title.data,
+            category=form.category.data,
+            declaration=declaration,
+        )
     except (UploadRefused, ops.ForwardError) as exc:
         # A refusal by the paper rules is about the late-exception fields; others name theirs.
         field = getattr(exc, "field", None) or (
-            "information_date" if isinstance(exc, UploadRefused) else "folder_id")
+            "information_date" if isinstance(exc, UploadRefused) else "folder_id"
+        )
         getattr(form, field, form.folder_id).errors = [exc.message]
         return _page(forward, accept_form=form), exc.status
     except StorageError:
         flash(_(STORE_DOWN), "error")
         return redirect(url_for("forwards.page", forward_id=forward_id))
-    flash(_("Accepted: “%(title)s” is now in %(folder)s.", title=document.title,
-            folder=document.folder.name), "success")
+    flash(
+        _(
+            "Accepted: “%(title)s” is now in %(folder)s.",
+            title=document.title,
+            folder=document.folder.name,
+        ),
+        "success",
+    )
     for warning in warnings:
         flash(warning, "info")
     return redirect(url_for("documents.document", document_id=document.id))
@@ -244,8 +302,13 @@ def decline(forward_id: int) -> Any:
 @login_required
 def withdraw(forward_id: int) -> Response:
     forward = load_forward(forward_id, READ)
-    require(is_forwarder(current_user, forward), "forward.withdraw",
-            provider_id=forward.provider_id, object_type="forward", object_id=forward_id)
+    require(
+        is_forwarder(current_user, forward),
+        "forward.withdraw",
+        provider_id=forward.provider_id,
+        object_type="forward",
+        object_id=forward_id,
+    )
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

@@ -31,8 +31,9 @@ def _deliver(message: EmailMessage) -> None:
     host, port = cfg["VIR_SMTP_HOST"], cfg["VIR_SMTP_PORT"]
     try:
         if cfg.get("VIR_SMTP_SSL"):
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=30,
-                                                  context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=30, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(host, port, timeout=30)
         with smtp:

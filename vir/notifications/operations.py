@@ -26,16 +26,33 @@ def reminder_days() -> list[int]:
 
 
 def _editors(provider_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole).where(User.org_id == provider_id, User.active.is_(True),
-                                          UserRole.role == Role.PROVIDER_EDITOR)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(
+                User.org_id == provider_id,
+                User.active.is_(True),
+                UserRole.role == Role.PROVIDER_EDITOR,
+            )
+        )
+    )
 
 
 def _inspectors(activity: Activity) -> list[User]:
-    users = {u.id: u for u in db.session.scalars(
-        select(User).join(Assignment).join(UserRole).where(
-            Assignment.provider_id == activity.provider_id, User.active.is_(True),
-            UserRole.role == Role.INSPECTOR))}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User)
+            .join(Assignment)
+            .join(UserRole)
+            .where(
+                Assignment.provider_id == activity.provider_id,
+                User.active.is_(True),
+                UserRole.role == Role.INSPECTOR,
+            )
+        )
+    }
     lead = activity.lead_inspector
     if lead is not None and lead.active:
         users[lead.id] = lead
@@ -52,14 +69,14 @@ def send_reminders(now: datetime) -> int:
     when several fall due together."""
     sent = 0
     today = local_today(now)
-    activities = db.session.scalars(select(Activity).where(Activity.kind.in_(CONFERENCES),
-                                                           Activity.starts_at > now))
+    activities = db.session.scalars(
+        select(Activity).where(Activity.kind.in_(CONFERENCES), Activity.starts_at > now)
+    )
     for activity in activities:
         deadline = activity.papers_deadline
         if now > deadline:
             continue
-        due = [n for n in reminder_days()
-               if today >= add_working_days(local_today(deadline), -n)]
+        due = [n for n in reminder_days() if today >= add_working_days(local_today(deadline), -n)]
         if not due:
             continue
         n = min(due)
@@ -67,17 +84,23 @@ def send_reminders(now: datetime) -> int:
             with force_locale(user.locale or "en"):
                 when = format_datetime(deadline, "EEEE d MMMM y, HH:mm")
                 subject = _("VIR: papers for the conference are due by %(when)s", when=when)
-                body = "\n\n".join([
-                    _("Papers for the %(provider)s conference on %(date)s must be shared in "
-                      "VIR by %(when)s, one week before it starts.",
-                      provider=activity.provider.name(user.locale or "en"),
-                      date=format_datetime(activity.starts_at, "EEEE d MMMM y, HH:mm"),
-                      when=when),
-                    _("Expected: the current plan(s) for improvement, the organisation "
-                      "structure, significant reports and relevant council papers. Share the "
-                      "most important documents; do not over-populate the folder."),
-                    _url(f"/rooms/folders/{activity.provider_folder_id}"),
-                ])
+                body = "\n\n".join(
+                    [
+                        _(
+                            "Papers for the %(provider)s conference on %(date)s must be shared in "
+                            "VIR by %(when)s, one week before it starts.",
+                            provider=activity.provider.name(user.locale or "en"),
+                            date=format_datetime(activity.starts_at, "EEEE d MMMM y, HH:mm"),
+                            when=when,
+                        ),
+                        _(
+                            "Expected: the current plan(s) for improvement, the organisation "
+                            "structure, significant reports and relevant council papers. Share the "
+                            "most important documents; do not over-populate the folder."
+                        ),
+                        _url(f"/rooms/folders/{activity.provider_folder_id}"),
+                    ]
+                )
             key = f"reminder:{activity.id}:{deadline.isoformat()}:{n}:{user.id}"
             sent += send_once(key, user.email, user.name, subject, body)
     return sent
@@ -90,34 +113,58 @@ def send_digests(now: datetime) -> int:
     for activity in db.session.scalars(select(Activity).where(Activity.ends_at > now)):
         # The papers folder, the folder for after the conference, and any subfolder of them
         own = [f for f in (activity.provider_folder_id, activity.post_folder_id) if f]
-        folders = own + list(db.session.scalars(
-            select(Folder.id).where(Folder.parent_id.in_(own), Folder.id.not_in(own))))
+        folders = own + list(
+            db.session.scalars(
+                select(Folder.id).where(Folder.parent_id.in_(own), Folder.id.not_in(own))
+            )
+        )
         for user in _inspectors(activity):
             prefix = f"digest:{activity.id}:{user.id}:"
-            last = db.session.scalar(select(func.max(SentMail.sent_at)).where(
-                SentMail.key.startswith(prefix)))
+            last = db.session.scalar(
+                select(func.max(SentMail.sent_at)).where(SentMail.key.startswith(prefix))
+            )
             since = last or activity.created_at
-            versions = list(db.session.scalars(
-                select(DocumentVersion).join(Document).where(
-                    Document.folder_id.in_(folders), Document.deleted_at.is_(None),
-                    DocumentVersion.uploaded_at > since, DocumentVersion.uploaded_at <= now)
-                .order_by(DocumentVersion.uploaded_at)))
+            versions = list(
+                db.session.scalars(
+                    select(DocumentVersion)
+                    .join(Document)
+                    .where(
+                        Document.folder_id.in_(folders),
+                        Document.deleted_at.is_(None),
+                        DocumentVersion.uploaded_at > since,
+                        DocumentVersion.uploaded_at <= now,
+                    )
+                    .order_by(DocumentVersion.uploaded_at)
+                )
+            )
             if not versions:
                 continue
             with force_locale(user.locale or "en"):
                 lines = []
                 for v in versions:
-                    line = f"- {v.document.title} ({v.filename}, v{v.version}, " \
-                           f"{format_datetime(v.uploaded_at, 'd MMM y HH:mm')})"
+                    line = (
+                        f"- {v.document.title} ({v.filename}, v{v.version}, "
+                        f"{format_datetime(v.uploaded_at, 'd MMM y HH:mm')})"
+                    )
                     if v.late:
-                        line += "\n  " + _("LATE: information dated %(date)s: %(reason)s",
-                                           date=v.information_date, reason=v.late_reason)
+                        line += "\n  " + _(
+                            "LATE: information dated %(date)s: %(reason)s",
+                            date=v.information_date,
+                            reason=v.late_reason,
+                        )
                     lines.append(line)
-                subject = _("VIR: %(n)d new paper(s) for %(provider)s", n=len(versions),
-                            provider=activity.provider.name(user.locale or "en"))
-                body = "\n\n".join([
-                    _("Papers added since your last digest:"), "\n".join(lines),
-                    _url(f"/activities/{activity.id}")])
+                subject = _(
+                    "VIR: %(n)d new paper(s) for %(provider)s",
+                    n=len(versions),
+                    provider=activity.provider.name(user.locale or "en"),
+                )
+                body = "\n\n".join(
+                    [
+                        _("Papers added since your last digest:"),
+                        "\n".join(lines),
+                        _url(f"/activities/{activity.id}"),
+                    ]
+                )
             key = f"{prefix}{local_today(now).isoformat()}"
             sent += send_once(key, user.email, user.name, subject, body)
     return sent
@@ -125,8 +172,12 @@ def send_digests(now: datetime) -> int:
 
 def send_due_mail(now: datetime | None = None) -> int:
     now = now or utcnow()
-    return (send_reminders(now) + send_digests(now) + send_forward_arrivals(now)
-            + send_forward_decisions(now))
+    return (
+        send_reminders(now)
+        + send_digests(now)
+        + send_forward_arrivals(now)
+        + send_forward_decisions(now)
+    )
 
 
 def send_forward_arrivals(now: datetime) -> int:
@@ -134,9 +185,17 @@ def send_forward_arrivals(now: datetime) -> int:
     the last message: forwards are batched, not mailed one by one."""
     from vir.forwards.models import Forward, ForwardStatus
 
-    fresh = list(db.session.scalars(select(Forward).where(
-        Forward.announced_at.is_(None), Forward.status == ForwardStatus.PENDING,
-        Forward.created_at <= now).order_by(Forward.provider_id, Forward.id)))
+    fresh = list(
+        db.session.scalars(
+            select(Forward)
+            .where(
+                Forward.announced_at.is_(None),
+                Forward.status == ForwardStatus.PENDING,
+                Forward.created_at <= now,
+            )
+            .order_by(Forward.provider_id, Forward.id)
+        )
+    )
     sent = 0
     by_provider: dict[int, list[Forward]] = {}
     for forward in fresh:
@@ -146,18 +205,34 @@ def send_forward_arrivals(now: datetime) -> int:
         for user in _editors(provider_id):
             locale = user.locale or "en"
             with force_locale(locale):
-                lines = [f"- {f.filename} ({f.from_org.name(locale)}, "
-                         f"{format_datetime(f.created_at, 'd MMM y HH:mm')})"
-                         + (f"\n  {f.note}" if f.note else "") for f in forwards]
-                subject = _("VIR: %(n)d item(s) of evidence forwarded to %(provider)s",
-                            n=len(forwards), provider=forwards[0].provider.name(locale))
-                body = "\n\n".join([
-                    _("Evidence has been forwarded to your authority. Decide whether to "
-                      "share each item in VIR (accept it into a folder) or decline it:"),
-                    "\n".join(lines),
-                    _url(f"/rooms/{forwards[0].provider.slug}/forwards")])
-            sent += send_once(f"forwards:{provider_id}:{first}-{last}:{user.id}", user.email,
-                              user.name, subject, body)
+                lines = [
+                    f"- {f.filename} ({f.from_org.name(locale)}, "
+                    f"{format_datetime(f.created_at, 'd MMM y HH:mm')})"
+                    + (f"\n  {f.note}" if f.note else "")
+                    for f in forwards
+                ]
+                subject = _(
+                    "VIR: %(n)d item(s) of evidence forwarded to %(provider)s",
+                    n=len(forwards),
+                    provider=forwards[0].provider.name(locale),
+                )
+                body = "\n\n".join(
+                    [
+                        _(
+                            "Evidence has been forwarded to your authority. Decide whether to "
+                            "share each item in VIR (accept it into a folder) or decline it:"
+                        ),
+                        "\n".join(lines),
+                        _url(f"/rooms/{forwards[0].provider.slug}/forwards"),
+                    ]
+                )
+            sent += send_once(
+                f"forwards:{provider_id}:{first}-{last}:{user.id}",
+                user.email,
+                user.name,
+                subject,
+                body,
+            )
         for forward in forwards:
             forward.announced_at = now
         db.session.commit()
@@ -169,8 +244,7 @@ def send_forward_decision(forward_id: int) -> int:
     from vir.forwards.models import Forward, ForwardStatus
 
     forward = db.session.get(Forward, forward_id)
-    if forward is None or forward.status not in (ForwardStatus.ACCEPTED,
-                                                 ForwardStatus.DECLINED):
+    if forward is None or forward.status not in (ForwardStatus.ACCEPTED, ForwardStatus.DECLINED):
         return 0
     user = forward.created_by
     if user is None or not user.active:
@@ -179,21 +253,24 @@ def send_forward_decision(forward_id: int) -> int:
     with force_locale(locale):
         provider = forward.provider.name(locale)
         if forward.status == ForwardStatus.ACCEPTED:
-            subject = _("VIR: %(provider)s accepted the evidence you forwarded",
-                        provider=provider)
+            subject = _("VIR: %(provider)s accepted the evidence you forwarded", provider=provider)
             folder = forward.document.folder.name if forward.document else ""
-            text = _("%(provider)s accepted “%(filename)s” and shared it in VIR (folder: "
-                     "%(folder)s).", provider=provider, filename=forward.filename,
-                     folder=folder)
+            text = _(
+                "%(provider)s accepted “%(filename)s” and shared it in VIR (folder: %(folder)s).",
+                provider=provider,
+                filename=forward.filename,
+                folder=folder,
+            )
         else:
-            subject = _("VIR: %(provider)s declined the evidence you forwarded",
-                        provider=provider)
-            text = _("%(provider)s declined “%(filename)s”. Their reason: %(reason)s",
-                     provider=provider, filename=forward.filename,
-                     reason=forward.decline_reason)
+            subject = _("VIR: %(provider)s declined the evidence you forwarded", provider=provider)
+            text = _(
+                "%(provider)s declined “%(filename)s”. Their reason: %(reason)s",
+                provider=provider,
+                filename=forward.filename,
+                reason=forward.decline_reason,
+            )
         body = "\n\n".join([text, _url(f"/forwards/{forward.id}")])
-    return int(send_once(f"forward-decision:{forward.id}", user.email, user.name, subject,
-                         body))
+    return int(send_once(f"forward-decision:{forward.id}", user.email, user.name, subject, body))
 
 
 def send_forward_decisions(now: datetime) -> int:
@@ -202,9 +279,12 @@ def send_forward_decisions(now: datetime) -> int:
 
     from vir.forwards.models import Forward, ForwardStatus
 
-    ids = db.session.scalars(select(Forward.id).where(
-        Forward.status.in_([ForwardStatus.ACCEPTED, ForwardStatus.DECLINED]),
-        Forward.decided_at > now - timedelta(days=7)))
+    ids = db.session.scalars(
+        select(Forward.id).where(
+            Forward.status.in_([ForwardStatus.ACCEPTED, ForwardStatus.DECLINED]),
+            Forward.decided_at > now - timedelta(days=7),
+        )
+    )
     return sum(send_forward_decision(i) for i in list(ids))
 
 
@@ -217,12 +297,20 @@ def send_password_link(user: User, link: str) -> bool:
     locale = user.locale or "en"
     with force_locale(locale):
         subject = _("VIR: set your password")
-        body = "\n\n".join([
-            _("Use this link to set the password for your VIR account (%(email)s). It works "
-              "once, within 72 hours.", email=user.email),
-            link,
-            _("If you did not expect this, tell your administrator; your account is unchanged "
-              "until the link is used.")])
+        body = "\n\n".join(
+            [
+                _(
+                    "Use this link to set the password for your VIR account (%(email)s). It works "
+                    "once, within 72 hours.",
+                    email=user.email,
+                ),
+                link,
+                _(
+                    "If you did not expect this, tell your administrator; your account is "
+                    "unchanged until the link is used."
+                ),
+            ]
+        )
     key = f"password-link:{user.id}:{utcnow().isoformat()}"
     sent = send_once(key, user.email, user.name, subject, body)
     db.session.commit()
@@ -239,20 +327,30 @@ def tell_coordinators_of_roles(user: User, roles: list[str], by: User | None) ->
 
     sent = 0
     coordinators = db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR,
-                                          User.active.is_(True), User.id != user.id))
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.COORDINATOR, User.active.is_(True), User.id != user.id)
+    )
     stamp = utcnow().isoformat()
     for coordinator in coordinators:
         with force_locale(coordinator.locale or "en"):
             subject = _("VIR: inspectorate access granted to %(email)s", email=user.email)
-            body = _("%(admin)s gave %(name)s (%(email)s) access that opens Link Inspectors "
-                     "areas (%(roles)s). If this was not agreed, disable the account at once: "
-                     "%(url)s",
-                     admin=by.email if by is not None else "vir (command line)",
-                     name=user.name, email=user.email,
-                     roles=", ".join(str(ROLE_LABELS[r]) for r in granted),
-                     url=_url(f"/admin/users/{user.id}"))
-        sent += send_once(f"role-grant:{user.id}:{coordinator.id}:{stamp}", coordinator.email,
-                          coordinator.name, subject, body)
+            body = _(
+                "%(admin)s gave %(name)s (%(email)s) access that opens Link Inspectors "
+                "areas (%(roles)s). If this was not agreed, disable the account at once: "
+                "%(url)s",
+                admin=by.email if by is not None else "vir (command line)",
+                name=user.name,
+                email=user.email,
+                roles=", ".join(str(ROLE_LABELS[r]) for r in granted),
+                url=_url(f"/admin/users/{user.id}"),
+            )
+        sent += send_once(
+            f"role-grant:{user.id}:{coordinator.id}:{stamp}",
+            coordinator.email,
+            coordinator.name,
+            subject,
+            body,
+        )
     db.session.commit()
     return sent

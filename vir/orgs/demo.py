@@ -99,22 +99,47 @@ USERS = [
 
 # (provider, area, folder, file name, title, category, uploader, text)
 DEMO_DOCUMENTS = [
-    ("cardiff", Area.PROVIDER, "Improvement conference", "improvement-plan-2027.pdf",
-     "Improvement plan 2027", "improvement_plan", "editor@cardiff.example",
-     "Improvement plan 2027: attendance, Welsh-medium growth, leadership"),
-    ("cardiff", Area.PROVIDER, "Improvement conference", "organisation-structure.pdf",
-     "Education directorate structure", "organisation_structure", "editor@cardiff.example",
-     "Education directorate structure chart"),
-    ("cardiff", Area.INSPECTORS, "Improvement conference", "lali-notes.pdf",
-     "Link inspector notes", "other", "inspector@estyn.example",
-     "Link inspector notes before the improvement conference"),
+    (
+        "cardiff",
+        Area.PROVIDER,
+        "Improvement conference",
+        "improvement-plan-2027.pdf",
+        "Improvement plan 2027",
+        "improvement_plan",
+        "editor@cardiff.example",
+        "Improvement plan 2027: attendance, Welsh-medium growth, leadership",
+    ),
+    (
+        "cardiff",
+        Area.PROVIDER,
+        "Improvement conference",
+        "organisation-structure.pdf",
+        "Education directorate structure",
+        "organisation_structure",
+        "editor@cardiff.example",
+        "Education directorate structure chart",
+    ),
+    (
+        "cardiff",
+        Area.INSPECTORS,
+        "Improvement conference",
+        "lali-notes.pdf",
+        "Link inspector notes",
+        "other",
+        "inspector@estyn.example",
+        "Link inspector notes before the improvement conference",
+    ),
 ]
 
 # (provider, sender, file name, note, text): evidence waiting for the authority's decision.
 DEMO_FORWARDS = [
-    ("cardiff", "partner@csc.example", "csc-attendance-review.pdf",
-     "Our review of attendance support in Cardiff schools, autumn term.",
-     "Central South Consortium attendance review for Cardiff"),
+    (
+        "cardiff",
+        "partner@csc.example",
+        "csc-attendance-review.pdf",
+        "Our review of attendance support in Cardiff schools, autumn term.",
+        "Central South Consortium attendance review for Cardiff",
+    ),
 ]
 
 DEMO_FOLDERS = [
@@ -133,8 +158,7 @@ def sample_pdf(text: str = "Improvement plan") -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
-        + b"\nendstream",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = io.BytesIO()
@@ -147,10 +171,10 @@ def sample_pdf(text: str = "Improvement plan") -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for off in offsets:
         out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-              .encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out.getvalue()
-
 
 
 def _ensure_org(
@@ -225,20 +249,33 @@ def _step(kind: str, item: Any, password: str) -> None:
     db.session.flush()
 
 
-def _demo_document(slug: str, area: str, folder_name: str, filename: str, title: str,
-                   category: str, uploader: str, text: str) -> None:
+def _demo_document(
+    slug: str,
+    area: str,
+    folder_name: str,
+    filename: str,
+    title: str,
+    category: str,
+    uploader: str,
+    text: str,
+) -> None:
     from vir.documents.models import Document
     from vir.documents.operations import upload_document
 
     room = room_for(by_slug(slug))
-    folder = db.session.scalar(select(Folder).where(
-        Folder.room_id == room.id, Folder.area == area, Folder.name == folder_name))
-    if db.session.scalar(select(Document).where(Document.folder_id == folder.id,
-                                                Document.title == title)):
+    folder = db.session.scalar(
+        select(Folder).where(
+            Folder.room_id == room.id, Folder.area == area, Folder.name == folder_name
+        )
+    )
+    if db.session.scalar(
+        select(Document).where(Document.folder_id == folder.id, Document.title == title)
+    ):
         return
     user = db.session.scalar(select(User).where(User.email == uploader))
-    upload_document(folder, io.BytesIO(sample_pdf(text)), filename, user=user, title=title,
-                    category=category)
+    upload_document(
+        folder, io.BytesIO(sample_pdf(text)), filename, user=user, title=title, category=category
+    )
 
 
 def _demo_forward(slug: str, sender: str, filename: str, note: str, text: str) -> None:
@@ -246,8 +283,9 @@ def _demo_forward(slug: str, sender: str, filename: str, note: str, text: str) -
     from vir.forwards.operations import forward_file
 
     provider = by_slug(slug)
-    if db.session.scalar(select(Forward).where(Forward.provider_id == provider.id,
-                                               Forward.filename == filename)):
+    if db.session.scalar(
+        select(Forward).where(Forward.provider_id == provider.id, Forward.filename == filename)
+    ):
         return
     user = db.session.scalar(select(User).where(User.email == sender))
     forward_file(provider, io.BytesIO(sample_pdf(text)), filename, user=user, note=note)

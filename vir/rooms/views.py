@@ -33,11 +33,15 @@ def room(slug: str) -> str:
     from vir.forwards.queries import pending_count
 
     inbox = can_read_forwards(current_user, room)
-    return render_template("rooms/room.html", room=room, areas=areas,
-                           activities=for_provider(room.provider_id),
-                           manage_activities=can_manage_activities(current_user, room),
-                           inbox=inbox, forwards_waiting=pending_count(room.provider_id)
-                           if inbox else 0)
+    return render_template(
+        "rooms/room.html",
+        room=room,
+        areas=areas,
+        activities=for_provider(room.provider_id),
+        manage_activities=can_manage_activities(current_user, room),
+        inbox=inbox,
+        forwards_waiting=pending_count(room.provider_id) if inbox else 0,
+    )
 
 
 @bp.get("/folders/<int:folder_id>")

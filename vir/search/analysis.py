@@ -69,8 +69,13 @@ class FoldFilter(Filter):
 
 def stemming_analyzer() -> Any:
     """Whoosh's StemmingAnalyzer with folding before the stop list and the stemmer."""
-    return (RegexTokenizer() | LowercaseFilter() | FoldFilter()
-            | StopFilter(stoplist=STOP_WORDS, minsize=2) | StemFilter())
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | FoldFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StemFilter()
+    )
 
 
 def plain_analyzer() -> Any:
@@ -135,7 +140,7 @@ def _forms(radical: str) -> set[str]:
     out = {radical}
     letter = _first_letter(radical)
     if letter in _MUTATIONS:
-        rest = radical[len(letter):]
+        rest = radical[len(letter) :]
         out.update(form + rest for form in _MUTATIONS[letter])
     if letter in VOWELS:
         out.add("h" + radical)  # h- before a vowel: "ei hysgol"
@@ -152,7 +157,7 @@ def _radicals(word: str) -> set[str]:
                 continue
             if len(start) == 1 and _first_letter(word) != start:
                 continue
-            out.update(r + word[len(start):] for r in _RADICALS[start])
+            out.update(r + word[len(start) :] for r in _RADICALS[start])
     if word[:1] in VOWELS or (word[:1] == "h" and word[1:2] in VOWELS):
         out.add("g" + word)  # soft mutation drops g: "gardd" -> "ei ardd"
     if word[:1] == "h" and word[1:2] in VOWELS:
@@ -187,8 +192,11 @@ def _variants(word: str, welsh: bool, capital: bool) -> tuple[str, ...]:
     for radical in radicals:
         name = radical in names or (capital and radical == word and not english)
         # English words are never added, but for the radical of a word English does not have
-        found.update(f for f in _forms(radical)
-                     if (f in cy or name) and (f not in en or (f in radicals and not english)))
+        found.update(
+            f
+            for f in _forms(radical)
+            if (f in cy or name) and (f not in en or (f in radicals and not english))
+        )
     found.discard(word)
     return (word, *sorted(found))
 
@@ -201,8 +209,7 @@ def query_is_welsh(text: str, interface: str) -> bool:
     that only English has, it is English; else (every word both, or neither) it is in the
     language of the searcher's interface."""
     cy, en = welsh_words(), english_words()
-    words = [fold(w.lower()) for w in _WORDS.findall(text)
-             if w not in ("AND", "OR", "NOT", "TO")]
+    words = [fold(w.lower()) for w in _WORDS.findall(text) if w not in ("AND", "OR", "NOT", "TO")]
     if any(w in cy and w not in en for w in words):
         return True
     if any(w in en and w not in cy for w in words):

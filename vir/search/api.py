@@ -19,10 +19,19 @@ blp = Blueprint("api_search", __name__, url_prefix="/api/v1", description="Full-
 
 def hit_dict(hit: queries.Hit) -> dict[str, Any]:
     d, v = hit.document, hit.document.current
-    return {"document_id": d.id, "version": v.version, "title": d.title, "filename": v.filename,
-            "provider": d.folder.room.provider.slug, "area": d.folder.area,
-            "folder_id": d.folder_id, "category": d.category, "uploaded_at": v.uploaded_at,
-            "score": round(hit.score, 4), "snippet": hit.snippet}
+    return {
+        "document_id": d.id,
+        "version": v.version,
+        "title": d.title,
+        "filename": v.filename,
+        "provider": d.folder.room.provider.slug,
+        "area": d.folder.area,
+        "folder_id": d.folder_id,
+        "category": d.category,
+        "uploaded_at": v.uploaded_at,
+        "score": round(hit.score, 4),
+        "snippet": hit.snippet,
+    }
 
 
 @blp.get("/search")
@@ -34,15 +43,28 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
     """Words, "phrases", AND/OR/NOT, prefix*, field:value; only what you may read."""
     since, until = local_day_range(args["since"], args["until"])
     try:
-        results = queries.search(current_user, args["q"], provider=args["provider"],
-                                 area=args["area"], category=args["category"], since=since,
-                                 until=until, sort=args["sort"], page=args["page"],
-                                 per_page=args["per_page"], facets=args["facets"])
+        results = queries.search(
+            current_user,
+            args["q"],
+            provider=args["provider"],
+            area=args["area"],
+            category=args["category"],
+            since=since,
+            until=until,
+            sort=args["sort"],
+            page=args["page"],
+            per_page=args["per_page"],
+            facets=args["facets"],
+        )
     except queries.SearchError as exc:
         fail(422, str(exc), code="validation_error", q=[str(exc)])
-    return {"total": results.total, "page": results.page,
-            "results": [hit_dict(h) for h in results.hits], "facets": results.facets,
-            "suggestion": results.suggestion}
+    return {
+        "total": results.total,
+        "page": results.page,
+        "results": [hit_dict(h) for h in results.hits],
+        "facets": results.facets,
+        "suggestion": results.suggestion,
+    }
 
 
 @blp.get("/documents/<int:document_id>/similar")

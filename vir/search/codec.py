@@ -106,7 +106,7 @@ class ArrayLeafMatcher(W3LeafMatcher):
             lengths, joined = values
             out, start = [], 0
             for length in _unpack("I", lengths):
-                out.append(joined[start:start + length])
+                out.append(joined[start : start + length])
                 start += length
             self._values = tuple(out)
         else:
@@ -123,12 +123,17 @@ class ArrayLeafMatcher(W3LeafMatcher):
 
 class ArrayCodec(W3Codec):
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> ArrayPostingsWriter:
-        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
-                                   compression=self._compression,
-                                   inlinelimit=self._inlinelimit)
+        return ArrayPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
 
-    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None,
-                        scorer: Any = None) -> Any:
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()

@@ -56,7 +56,11 @@ NOTES = {
     "image_no_ocr",  # no text: an image, likewise
     "no_text",  # no text in the file
     "image_too_large",  # no text: too many pixels to read
-    "timeout", "too_big", "memory", "encrypted", "unreadable",  # failed
+    "timeout",
+    "too_big",
+    "memory",
+    "encrypted",
+    "unreadable",  # failed
 }
 
 
@@ -88,10 +92,12 @@ class Limits:
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
-        return cls(max_text_mb=float(config.get("VIR_SEARCH_MAX_TEXT_MB", MAX_TEXT_MB)),
-                   ocr_timeout=int(config.get("VIR_OCR_TIMEOUT", OCR_TIMEOUT)),
-                   ocr_pages=int(config.get("VIR_OCR_MAX_PAGES", OCR_PAGES)),
-                   ocr=bool(config.get("VIR_OCR_ENABLED", True)))
+        return cls(
+            max_text_mb=float(config.get("VIR_SEARCH_MAX_TEXT_MB", MAX_TEXT_MB)),
+            ocr_timeout=int(config.get("VIR_OCR_TIMEOUT", OCR_TIMEOUT)),
+            ocr_pages=int(config.get("VIR_OCR_MAX_PAGES", OCR_PAGES)),
+            ocr=bool(config.get("VIR_OCR_ENABLED", True)),
+        )
 
 
 def ocr_available() -> bool:
@@ -99,8 +105,12 @@ def ocr_available() -> bool:
     if not shutil.which("tesseract"):
         return False
     try:
-        listed = subprocess.run(["tesseract", "--list-langs"],  # noqa: S607 - Debian package
-                                capture_output=True, timeout=10, check=False)
+        listed = subprocess.run(
+            ["tesseract", "--list-langs"],  # noqa: S607 - Debian package
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     langs = set(listed.stdout.decode("utf-8", "replace").split())
@@ -115,6 +125,7 @@ def _limits(cpu: int) -> Any:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # writes nothing to disk
+
     return apply
 
 
@@ -123,16 +134,24 @@ def extract(path: Path, media_type: str, limits: Limits | None = None) -> Extrac
     limits = limits or Limits()
     ocr = limits.ocr and media_type in SCANNABLE and ocr_available()
     timeout = TIMEOUT + (limits.ocr_timeout if ocr else 0)
-    options = {"max_text": int(limits.max_text_mb * 1024 * 1024), "ocr": ocr,
-               "ocr_pages": limits.ocr_pages, "deadline": limits.ocr_timeout}
+    options = {
+        "max_text": int(limits.max_text_mb * 1024 * 1024),
+        "ocr": ocr,
+        "ocr_pages": limits.ocr_pages,
+        "deadline": limits.ocr_timeout,
+    }
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1"}
     try:
         result = subprocess.run(  # noqa: S603 - our own module, arguments from our database
             # The file itself, not `-m vir.search.extract`, which would import Flask and the
             # rest of VIR (0.1 s) before reading a byte: this module needs none of it.
             [sys.executable, __file__, media_type, str(path), json.dumps(options)],
-            capture_output=True, timeout=timeout, env=env, preexec_fn=_limits(timeout),
-            check=False)
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            preexec_fn=_limits(timeout),
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError("timeout") from exc
     if result.returncode != 0:
@@ -161,8 +180,16 @@ class _Walker:
     text after it (its tail), which is where the rest of a sentence sits after an inline
     element such as a span or a bold run."""
 
-    def __init__(self, *, text: set[str] | None, skip: set[str], block: set[str],
-                 newline: set[str], tab: set[str], space: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        text: set[str] | None,
+        skip: set[str],
+        block: set[str],
+        newline: set[str],
+        tab: set[str],
+        space: str = "",
+    ) -> None:
         self.text_tags = text  # None: text of every element counts
         self.skip, self.block, self.newline, self.tab = skip, block, newline, tab
         self.space = space  # an element standing for N spaces (ODF text:s, attribute c)
@@ -229,25 +256,36 @@ class _Archive:
     def matching(self, pattern: str) -> list[str]:
         found = [n for n in self.names if re.fullmatch(pattern, n)]
         # slide2 before slide10, as people number them
-        return sorted(found, key=lambda n: [int(p) if p.isdigit() else p
-                                            for p in re.split(r"(\d+)", n)])
+        return sorted(
+            found, key=lambda n: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", n)]
+        )
 
 
-_WORD = dict(text={"t"}, skip={"delText", "instrText", "Fallback", "rPh"},
-             block={"p", "tr", "tc"}, newline={"br", "cr"}, tab={"tab"})
+_WORD = dict(
+    text={"t"},
+    skip={"delText", "instrText", "Fallback", "rPh"},
+    block={"p", "tr", "tc"},
+    newline={"br", "cr"},
+    tab={"tab"},
+)
 
 
 def _docx(archive: _Archive) -> str:
-    parts = (archive.matching(r"word/document\.xml") + archive.matching(r"word/header\d*\.xml")
-             + archive.matching(r"word/footer\d*\.xml")
-             + archive.matching(r"word/(footnotes|endnotes|comments)\.xml"))
+    parts = (
+        archive.matching(r"word/document\.xml")
+        + archive.matching(r"word/header\d*\.xml")
+        + archive.matching(r"word/footer\d*\.xml")
+        + archive.matching(r"word/(footnotes|endnotes|comments)\.xml")
+    )
     return _walk_parts(archive, parts, _WORD)
 
 
 def _pptx(archive: _Archive) -> str:
-    parts = (archive.matching(r"ppt/slides/slide\d+\.xml")
-             + archive.matching(r"ppt/notesSlides/notesSlide\d+\.xml")
-             + archive.matching(r"ppt/comments/[^/]+\.xml"))
+    parts = (
+        archive.matching(r"ppt/slides/slide\d+\.xml")
+        + archive.matching(r"ppt/notesSlides/notesSlide\d+\.xml")
+        + archive.matching(r"ppt/comments/[^/]+\.xml")
+    )
     return _walk_parts(archive, parts, dict(_WORD, text={"t", "text"}))
 
 
@@ -297,17 +335,30 @@ def _xlsx(archive: _Archive) -> str:
                     cells.append(value)
             out.append("\t".join(cells))
     comments = archive.matching(r"xl/comments\d*\.xml") + archive.matching(
-        r"xl/threadedComments/[^/]+\.xml")
+        r"xl/threadedComments/[^/]+\.xml"
+    )
     out.append(_walk_parts(archive, comments, dict(_WORD, text={"t", "text"})))
     return "\n".join(out)
 
 
-_ODF = dict(text=None, skip={"tracked-changes", "note-citation", "creator", "date",
-                             "sequence-decls", "variable-decls", "user-field-decls",
-                             "forms", "script"},
-            block={"p", "h", "list-item", "table-row", "table-cell", "note", "annotation",
-                   "frame", "page"},
-            newline={"line-break"}, tab={"tab"}, space="s")
+_ODF = dict(
+    text=None,
+    skip={
+        "tracked-changes",
+        "note-citation",
+        "creator",
+        "date",
+        "sequence-decls",
+        "variable-decls",
+        "user-field-decls",
+        "forms",
+        "script",
+    },
+    block={"p", "h", "list-item", "table-row", "table-cell", "note", "annotation", "frame", "page"},
+    newline={"line-break"},
+    tab={"tab"},
+    space="s",
+)
 
 
 def _odf(archive: _Archive) -> str:
@@ -352,7 +403,7 @@ def _plain(path: Path, max_text: int) -> tuple[str, bool]:
             return data.decode(encoding), more
         except UnicodeDecodeError as exc:
             if encoding == "utf-8" and more and exc.start >= len(data) - 4:
-                return data[:exc.start].decode("utf-8"), more  # a character cut at the end
+                return data[: exc.start].decode("utf-8"), more  # a character cut at the end
             continue
     return data.decode("utf-8", "replace"), more
 
@@ -374,7 +425,11 @@ class _OCR:
         try:
             result = subprocess.run(  # noqa: S603 - fixed arguments
                 ["tesseract", "stdin", "stdout", "-l", OCR_LANGUAGES, "--psm", "3"],  # noqa: S607
-                input=data, capture_output=True, timeout=left, check=False)
+                input=data,
+                capture_output=True,
+                timeout=left,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             self.note = "ocr_time"
             return ""

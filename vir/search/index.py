@@ -97,8 +97,7 @@ class _RememberedLengths:
         key = (docnum, fieldname)
         found = self._lengths.get(key)
         if found is None:
-            found = self._lengths[key] = self._reader.doc_field_length(docnum, fieldname,
-                                                                       default)
+            found = self._lengths[key] = self._reader.doc_field_length(docnum, fieldname, default)
         return found
 
     def __getattr__(self, name: str) -> Any:

@@ -25,7 +25,8 @@ class DocumentText(db.Model):
     __tablename__ = "document_texts"
 
     version_id: Mapped[int] = mapped_column(
-        ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("document_versions.id", ondelete="CASCADE"), primary_key=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=IndexStatus.PENDING, index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     # a code of vir.search.extract.NOTES (worded by vir.core.labels.INDEX_REASONS)
@@ -37,5 +38,7 @@ class DocumentText(db.Model):
     # Deleting a version (a purge) deletes its text with it; the database's ON DELETE CASCADE
     # does the work, SQLAlchemy must not try to blank the key out first.
     version: Mapped[DocumentVersion] = relationship(
-        backref=backref("text_row", cascade="all, delete-orphan", passive_deletes=True,
-                        uselist=False))
+        backref=backref(
+            "text_row", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+        )
+    )

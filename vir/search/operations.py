@@ -96,8 +96,9 @@ def text_for(version: DocumentVersion, row: DocumentText | None = None) -> Docum
             for chunk in get_storage().open(version.storage_key):
                 tmp.write(chunk)
             tmp.flush()
-            result = extract(Path(tmp.name), version.media_type,
-                             Limits.from_config(current_app.config))
+            result = extract(
+                Path(tmp.name), version.media_type, Limits.from_config(current_app.config)
+            )
         except ExtractionError as exc:
             row.status, row.reason, row.text = IndexStatus.FAILED, exc.code, ""
             log.info("extraction failed for version %s: %s", version.id, exc)
@@ -131,12 +132,20 @@ def _fields(document: Document, text: str, activities: dict[int, str]) -> dict[s
     version = document.current
     folder = document.folder
     return {
-        "id": str(document.id), "document_id": document.id, "version": version.version,
-        "title": document.title, "filename": version.filename,
-        "provider": folder.room.provider.slug, "area": folder.area, "folder": str(folder.id),
-        "activity": _activity(folder, activities), "category": document.category,
-        "organisation": version.uploaded_by_org, "uploaded_at": version.uploaded_at,
-        "content": text, "exact": text,
+        "id": str(document.id),
+        "document_id": document.id,
+        "version": version.version,
+        "title": document.title,
+        "filename": version.filename,
+        "provider": folder.room.provider.slug,
+        "area": folder.area,
+        "folder": str(folder.id),
+        "activity": _activity(folder, activities),
+        "category": document.category,
+        "organisation": version.uploaded_by_org,
+        "uploaded_at": version.uploaded_at,
+        "content": text,
+        "exact": text,
     }
 
 
@@ -146,13 +155,24 @@ BATCH = 250
 def _load(batch: list[int]) -> tuple[dict[int, Document], dict[int, DocumentText]]:
     """Documents with their folders, rooms and providers, and their stored texts: one query
     each per batch rather than several per document."""
-    documents = {d.id: d for d in db.session.scalars(
-        select(Document).where(Document.id.in_(batch))
-        .options(joinedload(Document.folder).joinedload(Folder.room)
-                 .joinedload(Room.provider)))}
-    texts = {t.version_id: t for t in db.session.scalars(
-        select(DocumentText).where(DocumentText.version_id.in_(
-            [d.current.id for d in documents.values() if d.versions])))}
+    documents = {
+        d.id: d
+        for d in db.session.scalars(
+            select(Document)
+            .where(Document.id.in_(batch))
+            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
+        )
+    }
+    texts = {
+        t.version_id: t
+        for t in db.session.scalars(
+            select(DocumentText).where(
+                DocumentText.version_id.in_(
+                    [d.current.id for d in documents.values() if d.versions]
+                )
+            )
+        )
+    }
     return documents, texts
 
 
@@ -160,9 +180,12 @@ def _live(document: Document | None) -> bool:
     return document is not None and document.deleted_at is None and bool(document.versions)
 
 
-def index_document_ids(ids: Iterable[int],
-                       progress: Callable[[Iterable[int]], Any] | None = None,
-                       bulk: bool = False, replace: bool = False) -> int:
+def index_document_ids(
+    ids: Iterable[int],
+    progress: Callable[[Iterable[int]], Any] | None = None,
+    bulk: bool = False,
+    replace: bool = False,
+) -> int:
     """Bring the index in step for these documents, in one writer and one commit. ``bulk``:
     their old entries are already gone (a rebuild), so they are only added; ``replace``:
     they become the whole index.
@@ -202,22 +225,25 @@ def _batches(items: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-def reindex(provider: str | None = None,
-            progress: Callable[[Iterable[int]], Any] | None = None) -> int:
+def reindex(
+    provider: str | None = None, progress: Callable[[Iterable[int]], Any] | None = None
+) -> int:
     """Rebuild from stored text (extracting only what was never extracted)."""
     from vir.orgs.models import Organisation
 
     stmt = select(Document.id).where(Document.deleted_at.is_(None))
     if provider:
-        stmt = (stmt.join(Folder, Document.folder_id == Folder.id).join(Room)
-                .join(Organisation, Room.provider_id == Organisation.id)
-                .where(Organisation.slug == provider))
+        stmt = (
+            stmt.join(Folder, Document.folder_id == Folder.id)
+            .join(Room)
+            .join(Organisation, Room.provider_id == Organisation.id)
+            .where(Organisation.slug == provider)
+        )
         with idx.writer() as w:
             w.delete_by_term("provider", provider)
         return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True)
     # The whole index: written anew and swapped in at commit (searches go on meanwhile).
-    return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True,
-                              replace=True)
+    return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True, replace=True)
 
 
 def check() -> dict[str, Any]:
@@ -225,18 +251,25 @@ def check() -> dict[str, Any]:
     deleted; and documents whose text could not be read (``failed``), is only partly
     searchable (``partial``) or has none (``no_text``, scans without text recognition
     among them), each with its reason code."""
-    live = {d.id: d.current for d in db.session.scalars(
-        select(Document).where(Document.deleted_at.is_(None))) if d.versions}
+    live = {
+        d.id: d.current
+        for d in db.session.scalars(select(Document).where(Document.deleted_at.is_(None)))
+        if d.versions
+    }
     with idx.searcher() as s:
         indexed = {int(f["document_id"]): int(f["version"]) for f in s.all_stored_fields()}
     by_version = {v.id: document_id for document_id, v in live.items()}
     texts: dict[str, list[tuple[int, str]]] = {
-        IndexStatus.FAILED: [], IndexStatus.PARTIAL: [], IndexStatus.NO_TEXT: []}
+        IndexStatus.FAILED: [],
+        IndexStatus.PARTIAL: [],
+        IndexStatus.NO_TEXT: [],
+    }
     for batch in _batches(list(by_version)):
         for version_id, status, reason in db.session.execute(
-                select(DocumentText.version_id, DocumentText.status, DocumentText.reason)
-                .where(DocumentText.version_id.in_(batch),
-                       DocumentText.status.in_(list(texts)))):
+            select(DocumentText.version_id, DocumentText.status, DocumentText.reason).where(
+                DocumentText.version_id.in_(batch), DocumentText.status.in_(list(texts))
+            )
+        ):
             texts[status].append((by_version[version_id], reason))
     return {
         "missing": sorted(set(live) - set(indexed)),

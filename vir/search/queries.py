@@ -56,9 +56,11 @@ FACETS = ("provider", "area", "category")
 
 def allowed_filter(user: Any) -> Query:
     """Only (provider, area) pairs the user may read now, from the access policy."""
-    pairs = [And([Term("provider", room.provider.slug), Term("area", area)])
-             for room in db.session.scalars(visible_rooms(user))
-             for area in readable_areas(user, room)]
+    pairs = [
+        And([Term("provider", room.provider.slug), Term("area", area)])
+        for room in db.session.scalars(visible_rooms(user))
+        for area in readable_areas(user, room)
+    ]
     return Or(pairs) if pairs else NullQuery
 
 
@@ -69,16 +71,32 @@ class _Parser(QueryParser):
     mutations = True
     welsh = False  # the search is in Welsh (analysis.query_is_welsh)
 
-    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
-                   tokenize: bool = True, removestops: bool = True) -> Query | None:
-        forms = variants(text, self.welsh) if (self.mutations and termclass is Term
-                                               and fieldname in vocabulary.TEXT_FIELDS) \
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: Any,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> Query | None:
+        forms = (
+            variants(text, self.welsh)
+            if (self.mutations and termclass is Term and fieldname in vocabulary.TEXT_FIELDS)
             else (text,)
+        )
         if len(forms) == 1:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        parts = [q for q in (super(_Parser, self).term_query(fieldname, form, termclass, boost,
-                                                              tokenize, removestops)
-                             for form in dict.fromkeys(forms)) if q is not None]
+        parts = [
+            q
+            for q in (
+                super(_Parser, self).term_query(
+                    fieldname, form, termclass, boost, tokenize, removestops
+                )
+                for form in dict.fromkeys(forms)
+            )
+            if q is not None
+        ]
         return Or(parts).normalize() if parts else None
 
 
@@ -93,8 +111,9 @@ def parse(text: str) -> Query:
     try:
         query = parser.parse(text)
     except Exception as exc:  # whoosh raises several kinds; all mean "cannot read this"
-        raise SearchError(_("The search could not be understood. Check quotes and "
-                            "brackets.")) from exc
+        raise SearchError(
+            _("The search could not be understood. Check quotes and brackets.")
+        ) from exc
     if query is NullQuery:
         raise SearchError(_("Enter words to search for."))
     _check_patterns(query)
@@ -109,24 +128,27 @@ def _check_patterns(q: Query) -> None:
     for sub in q.leaves() if not q.is_leaf() else [q]:
         if isinstance(sub, TermRange) and sub.fieldname in vocabulary.TEXT_FIELDS:
             # Every word of the index between two others: the costliest pattern of all.
-            raise SearchError(_("Ranges like [a TO b] work on dates (uploaded_at:[2026 TO "
-                                "2027]). For words, use word* or word~."))
+            raise SearchError(
+                _(
+                    "Ranges like [a TO b] work on dates (uploaded_at:[2026 TO "
+                    "2027]). For words, use word* or word~."
+                )
+            )
         if isinstance(sub, Every):
             short = True
         elif isinstance(sub, FuzzyTerm):
             # two edits on a short word match most short words of the index
-            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + (
-                1 if sub.maxdist < 2 else 3)
+            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + (1 if sub.maxdist < 2 else 3)
         elif isinstance(sub, Prefix):
             short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS
         elif isinstance(sub, Wildcard):
-            short = len(re.split(r"[*?]", sub.text, maxsplit=1)[0]) < \
-                vocabulary.MIN_PATTERN_LETTERS
+            short = len(re.split(r"[*?]", sub.text, maxsplit=1)[0]) < vocabulary.MIN_PATTERN_LETTERS
         else:
             continue
         if short:
-            raise SearchError(_("Put at least two letters before * or ?, three before ~ and "
-                            "five before ~2."))
+            raise SearchError(
+                _("Put at least two letters before * or ?, three before ~ and five before ~2.")
+            )
 
 
 def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
@@ -138,8 +160,9 @@ def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring
         # Words with AND/OR/NOT: scored a posting block at a time (vir.search.scoring).
         return scoring.run(s, q, stats.allowed, stats)
     # "near"~N phrases, dates and ranges: matched by Whoosh, scored by the same statistics.
-    readable = Searcher(s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting),
-                        closereader=False)
+    readable = Searcher(
+        s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting), closereader=False
+    )
     mask = np.zeros(s.doc_count_all(), dtype=bool)
     scores = np.zeros(s.doc_count_all())
     for hit in readable.search(q, limit=None, filter=allowed):
@@ -148,10 +171,20 @@ def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring
     return scoring.Matches(mask & stats.allowed, scores)
 
 
-def search(user: Any, text: str, *, provider: str | None = None, area: str | None = None,
-           category: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, sort: str = "relevance", page: int = 1,
-           per_page: int = 10, facets: bool = True) -> Results:
+def search(
+    user: Any,
+    text: str,
+    *,
+    provider: str | None = None,
+    area: str | None = None,
+    category: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 10,
+    facets: bool = True,
+) -> Results:
     """``facets``: count results per provider, area and category (the results page shows
     them; it costs a pass over every match, so API callers ask for it).
 
@@ -168,45 +201,61 @@ def search(user: Any, text: str, *, provider: str | None = None, area: str | Non
     with idx.searcher() as s:
         docs = idx.allowed_docs(s, allowed)
         if not docs:  # Whoosh reads an empty filter as no filter at all: nothing to search
-            return Results(total=0, page=page, per_page=per_page,
-                           facets={name: {} for name in FACETS} if facets else {})
+            return Results(
+                total=0,
+                page=page,
+                per_page=per_page,
+                facets={name: {} for name in FACETS} if facets else {},
+            )
         stats = scoring.Stats(s, idx.allowed_mask(s, allowed))
         try:
             q = vocabulary.restrict(s, query, stats).normalize()
         except vocabulary.PatternTooWide as exc:
-            raise SearchError(_("That pattern matches too many words. Put more letters "
-                                "before the * or ?.")) from exc
+            raise SearchError(
+                _("That pattern matches too many words. Put more letters before the * or ?.")
+            ) from exc
         matches = _match(s, q, docs, stats)
         start = (page - 1) * per_page
-        top = (matches.newest(s, "uploaded_at", start + per_page) if sort == "date"
-               else matches.top(s, start + per_page))
-        found = [(int(s.stored_fields(docnum)["document_id"]), score)
-                 for docnum, score in top[start:]]
+        top = (
+            matches.newest(s, "uploaded_at", start + per_page)
+            if sort == "date"
+            else matches.top(s, start + per_page)
+        )
+        found = [
+            (int(s.stored_fields(docnum)["document_id"]), score) for docnum, score in top[start:]
+        ]
         total = matches.total
         counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
         suggestion = _suggest(s, text, docs, stats) if total == 0 else None
         terms = [t for f, t in q.all_terms() if f in ("content", "exact", "title")]
-    results = Results(total=total, page=page, per_page=per_page, facets=counts,
-                      suggestion=suggestion)
+    results = Results(
+        total=total, page=page, per_page=per_page, facets=counts, suggestion=suggestion
+    )
     if not found:
         return results
-    documents = {d.id: d for d in db.session.scalars(
-        select(Document).where(Document.id.in_([i for i, _ in found])))}
+    documents = {
+        d.id: d
+        for d in db.session.scalars(select(Document).where(Document.id.in_([i for i, _ in found])))
+    }
     texts = _texts([d.current.id for d in documents.values()])
     for document_id, score in found:
         document = documents.get(document_id)
         # The database has the last word: deleted, moved or no longer readable means hidden.
-        if document is None or document.deleted_at is not None or not can(
-                user, READ, document.folder.room, document.folder.area):
+        if (
+            document is None
+            or document.deleted_at is not None
+            or not can(user, READ, document.folder.room, document.folder.area)
+        ):
             results.total -= 1
             continue
-        results.hits.append(Hit(document, score,
-                                snippet(texts.get(document.current.id, ""), terms)))
+        results.hits.append(
+            Hit(document, score, snippet(texts.get(document.current.id, ""), terms))
+        )
     return results
 
 
 def _suggest(s: Searcher, text: str, allowed: Any, stats: scoring.Stats) -> str | None:
-    """"Did you mean": every word it offers is in a document the caller may read, and it is
+    """ "Did you mean": every word it offers is in a document the caller may read, and it is
     offered only when the corrected search finds something the caller may read."""
     corrected = vocabulary.suggest(s, text, stats)
     if not corrected or corrected == text:
@@ -238,22 +287,30 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
             return []
         mask = idx.allowed_mask(s, allowed_filter(user))
         stats = scoring.Stats(s, mask)
-        telling = sorted(((n * stats.idf("content", w.encode("utf-8")), w)
-                          for w, n in counts.items()), reverse=True)[:MORE_LIKE_TERMS]
+        telling = sorted(
+            ((n * stats.idf("content", w.encode("utf-8")), w) for w, n in counts.items()),
+            reverse=True,
+        )[:MORE_LIKE_TERMS]
         if not telling:
             return []
         others = mask.copy()
         others[docnum] = False
         matches = scoring.run(s, Or([Term("content", w) for _, w in telling]), others, stats)
-        found = [(int(s.stored_fields(d)["document_id"]), score)
-                 for d, score in matches.top(s, limit)]
-    documents = {d.id: d for d in db.session.scalars(
-        select(Document).where(Document.id.in_([i for i, _ in found])))}
+        found = [
+            (int(s.stored_fields(d)["document_id"]), score) for d, score in matches.top(s, limit)
+        ]
+    documents = {
+        d.id: d
+        for d in db.session.scalars(select(Document).where(Document.id.in_([i for i, _ in found])))
+    }
     hits = []
     for document_id, score in found:
         other = documents.get(document_id)
-        if other is None or other.deleted_at is not None or not can(
-                user, READ, other.folder.room, other.folder.area):
+        if (
+            other is None
+            or other.deleted_at is not None
+            or not can(user, READ, other.folder.room, other.folder.area)
+        ):
             continue
         hits.append(Hit(other, score, ""))
     return hits
@@ -273,9 +330,12 @@ def _windows(text: str, words: set[str]) -> str:
     hundred characters rather than a whole document is most of the speed of a search."""
     if not words:
         return ""
-    pattern = re.compile(r"\b(?:" + "|".join(
-        re.escape(w) for w in sorted(words, key=len, reverse=True)[:MAX_MARKED]) + ")",
-        re.IGNORECASE)
+    pattern = re.compile(
+        r"\b(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)[:MAX_MARKED])
+        + ")",
+        re.IGNORECASE,
+    )
     spans: list[tuple[int, int]] = []
     seen: set[str] = set()
     # One pass over the folded text (the same length as the text: the index holds folded
@@ -304,8 +364,13 @@ def _texts(version_ids: list[int]) -> dict[int, str]:
     """Stored text of several versions in one query, for their snippets."""
     if not version_ids:
         return {}
-    return dict(db.session.execute(select(DocumentText.version_id, DocumentText.text)
-                                   .where(DocumentText.version_id.in_(version_ids))).all())
+    return dict(
+        db.session.execute(
+            select(DocumentText.version_id, DocumentText.text).where(
+                DocumentText.version_id.in_(version_ids)
+            )
+        ).all()
+    )
 
 
 def snippet(text: str, terms: list[Any]) -> str:
@@ -316,8 +381,14 @@ def snippet(text: str, terms: list[Any]) -> str:
     # Around the first matches when they can be found cheaply; the whole text otherwise.
     source = _windows(text, words) or text
     for field_name in ("content", "exact"):
-        result = highlight.highlight(source, frozenset(words), idx.SCHEMA[field_name].analyzer,
-                                     _fragmenter, _formatter, top=2)
+        result = highlight.highlight(
+            source,
+            frozenset(words),
+            idx.SCHEMA[field_name].analyzer,
+            _fragmenter,
+            _formatter,
+            top=2,
+        )
         if result:
             return result
     return idx.html.escape(text[:200])
@@ -327,6 +398,11 @@ def statuses(version_ids: list[int]) -> dict[int, str]:
     """Index status per version, in one query (a version not yet seen is pending)."""
     if not version_ids:
         return {}
-    found = dict(db.session.execute(select(DocumentText.version_id, DocumentText.status)
-                                    .where(DocumentText.version_id.in_(version_ids))).all())
+    found = dict(
+        db.session.execute(
+            select(DocumentText.version_id, DocumentText.status).where(
+                DocumentText.version_id.in_(version_ids)
+            )
+        ).all()
+    )
     return {v: found.get(v, "pending") for v in version_ids}

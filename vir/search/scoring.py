@@ -73,17 +73,26 @@ class Stats:
     def avgfl(self, fieldname: str) -> float:
         found = self._avgfl.get(fieldname)
         if found is None:
-            lengths = np.concatenate([_lengths(leaf.reader(), fieldname)
-                                      for leaf, _ in self.searcher.leaf_searchers()] or
-                                     [np.zeros(0)])
-            total = float(lengths[self.allowed[:len(lengths)]].sum()) if len(lengths) else 0.0
+            lengths = np.concatenate(
+                [_lengths(leaf.reader(), fieldname) for leaf, _ in self.searcher.leaf_searchers()]
+                or [np.zeros(0)]
+            )
+            total = float(lengths[self.allowed[: len(lengths)]].sum()) if len(lengths) else 0.0
             found = self._avgfl[fieldname] = (total / self.n if self.n else 0.0) or 1.0
         return found
 
 
 class _ReadableScorer(BM25FScorer):
-    def __init__(self, searcher: Searcher, fieldname: str, text: bytes, B: float, K1: float,
-                 stats: Stats, qf: int = 1) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        fieldname: str,
+        text: bytes,
+        B: float,
+        K1: float,
+        stats: Stats,
+        qf: int = 1,
+    ) -> None:
         # BM25FScorer's own __init__ asks the searcher for whole-index statistics.
         self.idf = stats.idf(fieldname, text)
         self.avgfl = stats.avgfl(fieldname)
@@ -103,8 +112,9 @@ class ReadableBM25F(BM25F):
     def scorer(self, searcher: Searcher, fieldname: str, text: bytes, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return WeightScorer.for_(searcher, fieldname, text)
-        return _ReadableScorer(searcher, fieldname, text,
-                               self._field_B.get(fieldname, self.B), self.K1, self.stats, qf)
+        return _ReadableScorer(
+            searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, self.stats, qf
+        )
 
 
 def supports(q: wq.Query, searcher: Searcher) -> bool:
@@ -178,8 +188,9 @@ def run(s: Searcher, q: wq.Query, allowed: np.ndarray, stats: Stats | None = Non
     return Matches(mask, scores)
 
 
-def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray,
-          stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+def _eval(
+    s: Searcher, q: wq.Query, allowed: np.ndarray, stats: Stats
+) -> tuple[np.ndarray, np.ndarray]:
     kind = type(q)
     if kind is wq.Term:
         mask, scores = _term(s, q.fieldname, q.text, allowed, stats)
@@ -189,8 +200,11 @@ def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray,
         inner, _ = _eval(s, q.query, allowed, stats)
         mask = ~inner
         scores = mask.astype(np.float64)
-    elif kind is wq.Or and len(q.subqueries) > 4 and all(
-            type(sub) is wq.Term for sub in q.subqueries):
+    elif (
+        kind is wq.Or
+        and len(q.subqueries) > 4
+        and all(type(sub) is wq.Term for sub in q.subqueries)
+    ):
         mask, scores = _any_term(s, q.subqueries, allowed, stats)
     elif kind is wq.And or kind is wq.Or:
         parts = [_eval(s, sub, allowed, stats) for sub in q.subqueries]
@@ -215,14 +229,16 @@ def _eval(s: Searcher, q: wq.Query, allowed: np.ndarray,
         raise TypeError(f"unsupported query {q!r}")
     # Whoosh applies a boost on a word, and on AND/OR of two or more parts (one part is
     # replaced by its only child); never on NOT or AND NOT.
-    if q.boost != 1.0 and (kind in (wq.Term, wq.Phrase) or (kind in (wq.And, wq.Or)
-                                                             and len(q.subqueries) > 1)):
+    if q.boost != 1.0 and (
+        kind in (wq.Term, wq.Phrase) or (kind in (wq.And, wq.Or) and len(q.subqueries) > 1)
+    ):
         scores = scores * q.boost
     return mask, scores
 
 
-def _term(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
-          stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+def _term(
+    s: Searcher, fieldname: str, text: Any, allowed: np.ndarray, stats: Stats
+) -> tuple[np.ndarray, np.ndarray]:
     size = s.doc_count_all()
     mask = np.zeros(size, dtype=bool)
     scores = np.zeros(size, dtype=np.float64)
@@ -232,8 +248,9 @@ def _term(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
     return mask, scores
 
 
-def _term_hits(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
-               stats: Stats) -> list[tuple[np.ndarray, np.ndarray]]:
+def _term_hits(
+    s: Searcher, fieldname: str, text: Any, allowed: np.ndarray, stats: Stats
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The allowed documents holding a term, per segment: their numbers and scores."""
     if fieldname not in s.schema:
         return []
@@ -262,16 +279,16 @@ def _term_hits(s: Searcher, fieldname: str, text: Any, allowed: np.ndarray,
         if field.scorable:
             lengths = _lengths(reader, fieldname)[local]
             # whoosh.scoring.bm25, term by term in the same order of operations
-            found = idf * ((weights * (k1 + 1)) /
-                           (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+            found = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
         else:
             found = weights  # WeightScorer: unscored fields score their weight
         out.append((local + offset, found))
     return out
 
 
-def _any_term(s: Searcher, terms: list[wq.Term], allowed: np.ndarray,
-              stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+def _any_term(
+    s: Searcher, terms: list[wq.Term], allowed: np.ndarray, stats: Stats
+) -> tuple[np.ndarray, np.ndarray]:
     """An OR of many words (what a prefix or a fuzzy word stands for): their postings
     gathered and summed at once, not a whole-index array per word."""
     size = s.doc_count_all()
@@ -288,8 +305,9 @@ def _any_term(s: Searcher, terms: list[wq.Term], allowed: np.ndarray,
     return mask, np.bincount(every, weights=np.concatenate(found), minlength=size)
 
 
-def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray,
-            stats: Stats) -> tuple[np.ndarray, np.ndarray]:
+def _phrase(
+    s: Searcher, q: wq.Phrase, allowed: np.ndarray, stats: Stats
+) -> tuple[np.ndarray, np.ndarray]:
     """Documents where the words stand next to each other in this order, scored as Whoosh
     scores a phrase: the sum of its words' scores."""
     size = s.doc_count_all()
@@ -324,14 +342,14 @@ def _phrase(s: Searcher, q: wq.Phrase, allowed: np.ndarray,
         if keys is not None and len(keys):
             mask[np.unique(keys >> 32) + offset] = True
     if mask.any():
-        _, summed = _eval(s, wq.And([wq.Term(fieldname, w) for w in q.words]), allowed,
-                          stats)
+        _, summed = _eval(s, wq.And([wq.Term(fieldname, w) for w in q.words]), allowed, stats)
         scores = np.where(mask, summed, 0.0)
     return mask, scores
 
 
 def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Every occurrence of a term in a segment: its document and its position (in order)."""
+
     def make() -> tuple[np.ndarray, np.ndarray]:
         fmt = reader.schema[fieldname].format
         m = _raw_matcher(reader, fieldname, btext)
@@ -344,12 +362,13 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
                 counts.append(lengths)
                 packed.append(joined)
                 m._next_block()
-            postings = (_uint32(ids).astype(np.int32),
-                        np.concatenate(weights) if weights else np.zeros(0, np.float32))
+            postings = (
+                _uint32(ids).astype(np.int32),
+                np.concatenate(weights) if weights else np.zeros(0, np.float32),
+            )
             # The same blocks hold the weights a phrase is scored with: keep them too.
             _remember(_segment_key(reader, "postings", (fieldname, btext)), lambda: postings)
-            return (np.repeat(postings[0], _uint32(counts) >> 2),
-                    _uint32(packed).astype(np.int32))
+            return (np.repeat(postings[0], _uint32(counts) >> 2), _uint32(packed).astype(np.int32))
         docs: list[int] = []
         positions: list[int] = []
         while m.is_active():  # other formats (titles, file names): posting by posting
@@ -358,6 +377,7 @@ def _positions(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, n
             positions.extend(where)
             m.next()
         return np.asarray(docs, dtype=np.int32), np.asarray(positions, dtype=np.int32)
+
     return _remember(_segment_key(reader, "positions", (fieldname, btext)), make)
 
 
@@ -392,8 +412,10 @@ def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np
     """Document numbers (in the segment) and weights of one term, deleted ones included:
     the permission mask, built from live documents only, leaves those out. Remembered: reading
     them means decompressing every block of the term."""
-    return _remember(_segment_key(reader, "postings", (fieldname, btext)),
-                     lambda: _read_postings(reader, fieldname, btext))
+    return _remember(
+        _segment_key(reader, "postings", (fieldname, btext)),
+        lambda: _read_postings(reader, fieldname, btext),
+    )
 
 
 _NONE = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -453,10 +475,14 @@ def _segment_key(reader: Any, kind: str, fieldname: Any) -> tuple[str, str, Any]
 
 def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     """Each document's length of a field, as Whoosh's scorer reads it (1 when unknown)."""
+
     def make() -> np.ndarray:
-        return np.fromiter((reader.doc_field_length(d, fieldname, 1)
-                            for d in range(reader.doc_count_all())), dtype=np.float64,
-                           count=reader.doc_count_all())
+        return np.fromiter(
+            (reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())),
+            dtype=np.float64,
+            count=reader.doc_count_all(),
+        )
+
     return _remember(_segment_key(reader, "lengths", fieldname), make)
 
 
@@ -468,8 +494,12 @@ def _column(s: Searcher, fieldname: str) -> np.ndarray:
 
         def make(reader: Any = reader) -> np.ndarray:
             column = reader.column_reader(fieldname, translate=False)
-            return np.fromiter((column[d] or 0 for d in range(reader.doc_count_all())),
-                               dtype=np.int64, count=reader.doc_count_all())
+            return np.fromiter(
+                (column[d] or 0 for d in range(reader.doc_count_all())),
+                dtype=np.int64,
+                count=reader.doc_count_all(),
+            )
+
         parts.append(_remember(_segment_key(reader, "column", fieldname), make))
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
@@ -483,10 +513,14 @@ def facets(s: Searcher, mask: np.ndarray, fieldnames: tuple[str, ...]) -> dict[s
         for leaf, offset in s.leaf_searchers():
             reader = leaf.reader()
 
-            def make(reader: Any = reader, field: Any = field,
-                     fieldname: str = fieldname) -> list[tuple[str, np.ndarray]]:
-                return [(field.from_bytes(term), _read_postings(reader, fieldname, term)[0])
-                        for term in reader.lexicon(fieldname)]
+            def make(
+                reader: Any = reader, field: Any = field, fieldname: str = fieldname
+            ) -> list[tuple[str, np.ndarray]]:
+                return [
+                    (field.from_bytes(term), _read_postings(reader, fieldname, term)[0])
+                    for term in reader.lexicon(fieldname)
+                ]
+
             for value, ids in _remember(_segment_key(reader, "facet", fieldname), make):
                 n = int(mask[ids + offset].sum())
                 if n:

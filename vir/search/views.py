@@ -27,10 +27,24 @@ def page() -> str:
     if text and not errors:
         try:
             results = queries.search(
-                current_user, text, provider=args.get("provider"), area=args.get("area"),
-                category=args.get("category"), since=since, until=until,
-                sort=args.get("sort", "relevance"), page=page_no, per_page=10)
+                current_user,
+                text,
+                provider=args.get("provider"),
+                area=args.get("area"),
+                category=args.get("category"),
+                since=since,
+                until=until,
+                sort=args.get("sort", "relevance"),
+                page=page_no,
+                per_page=10,
+            )
         except queries.SearchError as exc:
             errors.append(str(exc))
-    return render_template("search/page.html", q=text, results=results,
-                           error=errors[0] if errors else None, page=page_no, args=args)
+    return render_template(
+        "search/page.html",
+        q=text,
+        results=results,
+        error=errors[0] if errors else None,
+        page=page_no,
+        args=args,
+    )

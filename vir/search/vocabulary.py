@@ -29,6 +29,8 @@ MAX_CANDIDATES = 20_000
 
 class PatternTooWide(ValueError):
     """A pattern matches more words in the index than a search may look at."""
+
+
 TEXT_FIELDS = ("title", "content", "exact", "filename")
 
 
@@ -36,8 +38,9 @@ def restrict(s: Searcher, q: wq.Query, stats: scoring.Stats) -> wq.Query:
     """``q`` with every pattern replaced by the readable words it matches (an OR of them,
     or nothing), so matching and scoring see only what the caller may read."""
     if isinstance(q, wq.FuzzyTerm):
-        words = fuzzy(s, q.fieldname, q.text, min(int(q.maxdist), MAX_FUZZY), stats,
-                      prefix=q.prefixlength)
+        words = fuzzy(
+            s, q.fieldname, q.text, min(int(q.maxdist), MAX_FUZZY), stats, prefix=q.prefixlength
+        )
         return _any_of(q.fieldname, words, q.boost)
     if isinstance(q, wq.MultiTerm):  # prefix*, wild?card
         words = []
@@ -70,33 +73,37 @@ def _vocabulary(s: Searcher, fieldname: str) -> list[tuple[int, list[str]]]:
 
         def make(reader: Any = reader) -> list[str]:
             return [t.decode("utf-8") for t in reader.lexicon(fieldname)]
+
         out.append((offset, scoring.remember_segment(reader, "lexicon", fieldname, make)))
     return out
 
 
-def fuzzy(s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.Stats,
-          prefix: int = 0) -> list[bytes]:
+def fuzzy(
+    s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.Stats, prefix: int = 0
+) -> list[bytes]:
     """Readable words within ``maxdist`` edits of ``text``, nearest first."""
     if fieldname not in TEXT_FIELDS:
         return []
     return [w.encode("utf-8") for w, _d in _near(s, fieldname, text, maxdist, stats, prefix)]
 
 
-def _near(s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.Stats,
-          prefix: int = 0) -> list[tuple[str, int]]:
+def _near(
+    s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.Stats, prefix: int = 0
+) -> list[tuple[str, int]]:
     found: dict[str, int] = {}
     for _offset, words in _vocabulary(s, fieldname):
         for word, distance, _i in process.extract(
-                text, words, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None):
+            text, words, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+        ):
             if word[:prefix] == text[:prefix]:
                 found[word] = int(distance)
     if len(found) > MAX_CANDIDATES:
         raise PatternTooWide(fieldname)
-    readable = [(w, d) for w, d in found.items()
-                if stats.doc_frequency(fieldname, w.encode("utf-8"))]
+    readable = [
+        (w, d) for w, d in found.items() if stats.doc_frequency(fieldname, w.encode("utf-8"))
+    ]
     # nearest, then most used among readable documents, then alphabetical
-    readable.sort(key=lambda wd: (wd[1], -stats.doc_frequency(fieldname, wd[0].encode()),
-                                  wd[0]))
+    readable.sort(key=lambda wd: (wd[1], -stats.doc_frequency(fieldname, wd[0].encode()), wd[0]))
     return readable[:MAX_EXPANSIONS]
 
 
@@ -115,14 +122,18 @@ def suggest(s: Searcher, text: str, stats: scoring.Stats) -> str | None:
     changed = False
     for m in _WORD.finditer(text):
         word, field, suffix = m.group("word"), m.group("field"), m.group("suffix") or ""
-        if (word in _OPERATORS or word.isdigit() or len(word) < 3
-                or suffix[:1] in ("*", "?")
-                or (field and field[:-1] not in TEXT_FIELDS)):
+        if (
+            word in _OPERATORS
+            or word.isdigit()
+            or len(word) < 3
+            or suffix[:1] in ("*", "?")
+            or (field and field[:-1] not in TEXT_FIELDS)
+        ):
             continue
         better = _correct(s, word, stats)
         if better is None:
             continue
-        out.append(text[last:m.start("word")])
+        out.append(text[last : m.start("word")])
         out.append(better)
         last = m.end("word")
         changed = True

@@ -64,8 +64,9 @@ class Storage(ABC):
     def save(self, key: str, stream: IO[bytes], content_type: str) -> StoredObject:
         """Store ``stream`` under ``key`` (refusing to overwrite) and return its size and hash."""
 
-    def save_file(self, key: str, path: Path, content_type: str, *, size: int,
-                  sha256: str) -> StoredObject:
+    def save_file(
+        self, key: str, path: Path, content_type: str, *, size: int, sha256: str
+    ) -> StoredObject:
         """Store a file already on local disk whose size and SHA-256 were computed as it was
         received. Back ends override this to avoid copying it again."""
         with path.open("rb") as fh:
@@ -99,8 +100,9 @@ class Storage(ABC):
     def list(self, prefix: str = "") -> Iterator[ListedObject]: ...
 
     @abstractmethod
-    def send(self, key: str, *, filename: str, content_type: str, inline: bool,
-             headers: dict[str, str]) -> Response:
+    def send(
+        self, key: str, *, filename: str, content_type: str, inline: bool, headers: dict[str, str]
+    ) -> Response:
         """A response that gives the object to the browser."""
 
     @abstractmethod

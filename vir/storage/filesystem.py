@@ -50,8 +50,9 @@ class FilesystemStorage(Storage):
             raise StorageError(f"could not write {key}: {exc}") from exc
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
 
-    def save_file(self, key: str, path: Path, content_type: str, *, size: int,
-                  sha256: str) -> StoredObject:
+    def save_file(
+        self, key: str, path: Path, content_type: str, *, size: int, sha256: str
+    ) -> StoredObject:
         """A hard link when the spool is on the same file system: no bytes are copied."""
         target = self._path(key)
         try:
@@ -104,11 +105,11 @@ class FilesystemStorage(Storage):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     st = path.stat()
-                    yield ListedObject(key, st.st_size,
-                                       datetime.fromtimestamp(st.st_mtime, UTC))
+                    yield ListedObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
-    def send(self, key: str, *, filename: str, content_type: str, inline: bool,
-             headers: dict[str, str]) -> Response:
+    def send(
+        self, key: str, *, filename: str, content_type: str, inline: bool, headers: dict[str, str]
+    ) -> Response:
         path = self._path(key)
         if not path.is_file():
             raise StorageError(f"missing object {key}")

@@ -32,5 +32,6 @@ def attachment_headers(filename: str, *, inline: bool = False) -> dict[str, str]
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'"
-        if inline else "default-src 'none'",
+        if inline
+        else "default-src 'none'",
     }

@@ -24,14 +24,21 @@ log = logging.getLogger(__name__)
 
 
 class PipelinedUpload:
-    def __init__(self, client: Any, bucket: str, key: str, *, part_size: int,
-                 concurrency: int = 4, extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        *,
+        part_size: int,
+        concurrency: int = 4,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.key = key
         self.part_size = part_size
-        self._pool = ThreadPoolExecutor(max_workers=concurrency,
-                                        thread_name_prefix="vir-s3-part")
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="vir-s3-part")
         # One buffer being filled while up to `concurrency` are sent; taking a free one waits,
         # which is the back-pressure on the request. Memory stays at (concurrency + 1) parts.
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
@@ -45,7 +52,8 @@ class PipelinedUpload:
         self.error: Exception | None = None
         try:
             self.upload_id = client.create_multipart_upload(
-                Bucket=bucket, Key=key, **(extra or {}))["UploadId"]
+                Bucket=bucket, Key=key, **(extra or {})
+            )["UploadId"]
         except (BotoCoreError, ClientError) as exc:
             self._pool.shutdown()
             raise StorageError(f"could not start uploading {key}: {exc}") from exc
@@ -54,9 +62,13 @@ class PipelinedUpload:
         try:
             # A whole buffer goes as it is; the short last part is copied out once.
             body = buffer if length == len(buffer) else bytes(memoryview(buffer)[:length])
-            response = self.client.upload_part(Bucket=self.bucket, Key=self.key,
-                                               UploadId=self.upload_id, PartNumber=number,
-                                               Body=body)
+            response = self.client.upload_part(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=body,
+            )
             return {"PartNumber": number, "ETag": response["ETag"]}
         except Exception as exc:
             self.error = exc
@@ -80,7 +92,7 @@ class PipelinedUpload:
             if self._buffer is None:
                 self._buffer = self._free.get()
             n = min(len(view), self.part_size - self._filled)
-            self._buffer[self._filled:self._filled + n] = view[:n]
+            self._buffer[self._filled : self._filled + n] = view[:n]
             self._filled += n
             view = view[n:]
             if self._filled == self.part_size:
@@ -107,8 +119,11 @@ class PipelinedUpload:
     def complete(self) -> None:
         try:
             self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
-                MultipartUpload={"Parts": [p.result() for p in self._parts]})
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": [p.result() for p in self._parts]},
+            )
         except (BotoCoreError, ClientError) as exc:
             self.abort()
             raise StorageError(f"could not complete {self.key}: {exc}") from exc
@@ -122,8 +137,9 @@ class PipelinedUpload:
         self._done = True
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key,
-                                               UploadId=self.upload_id)
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
+            )
         except (BotoCoreError, ClientError):
             log.exception("could not abort the multipart upload of %s", self.key)
         finally:

@@ -23,15 +23,27 @@ PRESIGN_SECONDS = 120
 class S3Storage(Storage):
     name = "s3"
 
-    def __init__(self, *, endpoint_url: str | None, bucket: str, region: str,
-                 access_key: str | None, secret_key: str | None, addressing_style: str = "auto",
-                 sse: str | None = None, multipart_threshold: int = 8 * 1024 * 1024,
-                 concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None,
+        bucket: str,
+        region: str,
+        access_key: str | None,
+        secret_key: str | None,
+        addressing_style: str = "auto",
+        sse: str | None = None,
+        multipart_threshold: int = 8 * 1024 * 1024,
+        concurrency: int = 4,
+    ) -> None:
         self.endpoint_url = endpoint_url
         self.bucket = bucket
         self.sse = sse
-        self._session_args = {"aws_access_key_id": access_key,
-                              "aws_secret_access_key": secret_key, "region_name": region}
+        self._session_args = {
+            "aws_access_key_id": access_key,
+            "aws_secret_access_key": secret_key,
+            "region_name": region,
+        }
         self._config = Config(
             s3={"addressing_style": addressing_style},
             signature_version="s3v4",
@@ -43,9 +55,11 @@ class S3Storage(Storage):
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )
-        self._transfer = TransferConfig(multipart_threshold=multipart_threshold,
-                                        multipart_chunksize=multipart_threshold,
-                                        max_concurrency=concurrency)
+        self._transfer = TransferConfig(
+            multipart_threshold=multipart_threshold,
+            multipart_chunksize=multipart_threshold,
+            max_concurrency=concurrency,
+        )
         self._local = threading.local()
 
     @property
@@ -71,32 +85,40 @@ class S3Storage(Storage):
         try:
             # upload_fileobj reads the stream in order, one part at a time, so the hash is
             # right and at most a few parts are in memory at once.
-            self.client.upload_fileobj(reader, self.bucket, key,
-                                       ExtraArgs=self._extra(content_type),
-                                       Config=self._transfer)
+            self.client.upload_fileobj(
+                reader, self.bucket, key, ExtraArgs=self._extra(content_type), Config=self._transfer
+            )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not upload {key}: {exc}") from exc
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
 
-    def save_file(self, key: str, path: Path, content_type: str, *, size: int,
-                  sha256: str) -> StoredObject:
+    def save_file(
+        self, key: str, path: Path, content_type: str, *, size: int, sha256: str
+    ) -> StoredObject:
         """upload_file reads parts from disk in parallel, keeping only a few in memory."""
         if self.exists(key):
             raise StorageError(f"object exists: {key}")
         try:
-            self.client.upload_file(str(path), self.bucket, key,
-                                    ExtraArgs={**self._extra(content_type),
-                                               "Metadata": {"sha256": sha256}},
-                                    Config=self._transfer)
+            self.client.upload_file(
+                str(path),
+                self.bucket,
+                key,
+                ExtraArgs={**self._extra(content_type), "Metadata": {"sha256": sha256}},
+                Config=self._transfer,
+            )
         except (BotoCoreError, ClientError, OSError) as exc:
             raise StorageError(f"could not upload {key}: {exc}") from exc
         return StoredObject(key=key, size=size, sha256=sha256)
 
     def start_pipeline(self, key: str) -> PipelinedUpload:
-        return PipelinedUpload(self.client, self.bucket, key,
-                               part_size=self._transfer.multipart_chunksize,
-                               concurrency=self._transfer.max_request_concurrency,
-                               extra=self._extra("application/octet-stream"))
+        return PipelinedUpload(
+            self.client,
+            self.bucket,
+            key,
+            part_size=self._transfer.multipart_chunksize,
+            concurrency=self._transfer.max_request_concurrency,
+            extra=self._extra("application/octet-stream"),
+        )
 
     def open(self, key: str) -> Iterator[bytes]:
         try:
@@ -131,16 +153,21 @@ class S3Storage(Storage):
 
     def copy(self, source: str, target: str) -> None:
         try:
-            self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target,
-                             ExtraArgs={"ServerSideEncryption": self.sse} if self.sse else None,
-                             Config=self._transfer)
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": source},
+                self.bucket,
+                target,
+                ExtraArgs={"ServerSideEncryption": self.sse} if self.sse else None,
+                Config=self._transfer,
+            )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not copy {source}: {exc}") from exc
 
     def list(self, prefix: str = "") -> Iterator[ListedObject]:
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix)
+                Bucket=self.bucket, Prefix=prefix
+            )
             for page in pages:
                 for item in page.get("Contents", []):
                     yield ListedObject(item["Key"], item["Size"], item["LastModified"])
@@ -152,17 +179,21 @@ class S3Storage(Storage):
         try:
             return self.client.generate_presigned_url(
                 "get_object",
-                Params={"Bucket": self.bucket, "Key": key,
-                        "ResponseContentDisposition": headers["Content-Disposition"],
-                        "ResponseContentType": content_type,
-                        "ResponseCacheControl": "no-store"},
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": headers["Content-Disposition"],
+                    "ResponseContentType": content_type,
+                    "ResponseCacheControl": "no-store",
+                },
                 ExpiresIn=PRESIGN_SECONDS,
             )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"could not sign a link for {key}: {exc}") from exc
 
-    def send(self, key: str, *, filename: str, content_type: str, inline: bool,
-             headers: dict[str, str]) -> Response:
+    def send(
+        self, key: str, *, filename: str, content_type: str, inline: bool, headers: dict[str, str]
+    ) -> Response:
         if inline:
             # The preview page frames the file from our own origin; a redirect to the bucket
             # would be blocked by frame-ancestors, so inline previews stream through VIR.
@@ -170,8 +201,9 @@ class S3Storage(Storage):
             response.headers.update(attachment_headers(filename, inline=True))
             response.headers.update(headers)
             return response
-        response = redirect(self.presigned_url(key, filename=filename,
-                                               content_type=content_type, inline=False))
+        response = redirect(
+            self.presigned_url(key, filename=filename, content_type=content_type, inline=False)
+        )
         response.headers.update(headers)
         return response
 
@@ -179,6 +211,7 @@ class S3Storage(Storage):
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageError(f"bucket {self.bucket} at {self.endpoint_url or 'AWS'}: {exc}"
-                               ) from exc
+            raise StorageError(
+                f"bucket {self.bucket} at {self.endpoint_url or 'AWS'}: {exc}"
+            ) from exc
         return f"S3 bucket {self.bucket} at {self.endpoint_url or 'AWS'} is reachable"

@@ -41,8 +41,9 @@ def home() -> str:
 
     inboxes = [room for room, _areas in rooms if can_read_forwards(current_user, room)]
     counts = pending_counts([room.provider_id for room in inboxes])
-    forwards_waiting = [(room, counts[room.provider_id]) for room in inboxes
-                        if counts.get(room.provider_id)]
+    forwards_waiting = [
+        (room, counts[room.provider_id]) for room in inboxes if counts.get(room.provider_id)
+    ]
     sender = can_forward(current_user)
     return render_template(
         "home.html",
