@@ -341,3 +341,79 @@ def test_patterns_that_stand_for_most_of_the_index_are_refused_clearly(app, clie
         assert wide.status_code == 422 and "too many words" in wide.get_json()["error"]["message"]
     finally:
         vocabulary.MAX_CANDIDATES = limit
+
+
+def test_hidden_words_cost_whoosh_nothing_and_trash_counts_at_once(
+    app, client, auth, world, monkeypatch, runner
+):
+    """From outside: "near"~N phrases were matched by Whoosh over the whole index, so a word
+    only in hidden documents took measurably longer (a timing oracle); a trashed document
+    still counted in facets and "did you mean" until the worker caught up; an index task
+    that gave up left a document out of step for good."""
+    from vir.search import queries
+
+    editor = auth.token("provider_editor")
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        READABLE["plan.txt"].encode(),
+    )
+    _put(app, world, ("cardiff", "inspectors"), "notes.txt", "zanzibarquokka notes")
+    seen = []
+    real = queries.Searcher
+
+    def watched(reader: Any, **kwargs: Any) -> Any:
+        seen.append(True)  # the Whoosh path was taken
+        return real(reader, **kwargs)
+
+    monkeypatch.setattr(queries, "Searcher", watched)
+    viewer = auth.token("provider_viewer")
+    q = '"zanzibarquokka zanzibarquokka"~3 OR attendance'
+    assert _search(client, viewer, q).get_json()["total"] == 1
+    assert seen == []  # the hidden phrase was dropped before Whoosh saw it
+    assert (
+        _search(client, viewer, 'attendance NOT "zanzibarquokka notes"~2').get_json()["total"] == 1
+    )
+    # A document trashed while the worker is behind is out of every count at once.
+    app.config["VIR_SEARCH_ENABLED"] = False  # the worker "lags": the index keeps it
+    doc = _upload(
+        client, editor, world.folders[("cardiff", "provider")], "trash.txt", b"xsstestword"
+    )
+    app.config["VIR_SEARCH_ENABLED"] = True
+    from vir.search.operations import index_document_ids
+
+    with app.app_context():
+        index_document_ids([doc["id"]])
+    app.config["VIR_SEARCH_ENABLED"] = False
+    assert client.delete(f"/api/v1/documents/{doc['id']}", headers=editor).status_code == 204
+    body = _search(client, viewer, "xsstestword", facets="true").get_json()
+    assert body["total"] == 0 and body["facets"]["provider"] == {}
+    assert _search(client, viewer, "xsstestwrd").get_json()["suggestion"] is None
+    # The periodic repair brings the index back in step.
+    from vir.core.tasks import repair_index
+
+    app.config["VIR_SEARCH_ENABLED"] = True
+    assert repair_index.call_local() >= 1
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_the_cost_of_one_search_is_bounded(app, client, auth, world):
+    """From outside: ten fuzzy words took 81 s; the web page took a 1,920-character query."""
+    editor = auth.token("provider_editor")
+    _upload(
+        client,
+        editor,
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        READABLE["plan.txt"].encode(),
+    )
+    many = " ".join(
+        f"{w}~" for w in ("bab", "bad", "bag", "bal", "bam", "ban", "bap", "bar", "bav")
+    )
+    r = _search(client, editor, many)
+    assert r.status_code == 422 and "at most 8 patterns" in r.get_json()["error"]["message"]
+    auth.login("provider_editor")
+    page = client.get("/search", query_string={"q": "attendance " * 60}).get_data(as_text=True)
+    assert "at most 500 characters" in page

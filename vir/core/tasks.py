@@ -112,6 +112,16 @@ def send_forward_mail(forward_id: int) -> int:
     return send_forward_decision(forward_id)
 
 
+@huey.periodic_task(crontab(minute="*/10"))
+@with_app
+def repair_index() -> int:
+    """Bring back in step any document an indexing task gave up on (the writer was held
+    past its retries): missing, stale, or gone but still indexed."""
+    from vir.search.operations import repair
+
+    return repair()
+
+
 @huey.periodic_task(crontab(minute="*/20"))
 @with_app
 def sweep_spools() -> int:

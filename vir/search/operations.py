@@ -277,3 +277,13 @@ def check() -> dict[str, Any]:
         "extra": sorted(set(indexed) - set(live)),
         **{str(status): sorted(found) for status, found in texts.items()},
     }
+
+
+def repair() -> int:
+    """Index again whatever `check` finds out of step; how many documents that was."""
+    found = check()
+    ids = sorted(set(found["missing"]) | set(found["stale"]) | set(found["extra"]))
+    if ids:
+        log.warning("search index out of step for %d document(s); repairing", len(ids))
+        index_document_ids(ids)
+    return len(ids)

@@ -125,7 +125,18 @@ def _check_patterns(q: Query) -> None:
     "x~2") stands for most of the index, costing seconds and meaning little."""
     from whoosh.query import Every, FuzzyTerm, Prefix, TermRange, Wildcard
 
-    for sub in q.leaves() if not q.is_leaf() else [q]:
+    leaves = list(q.leaves()) if not q.is_leaf() else [q]
+    patterns = {
+        (type(sub), sub.text) for sub in leaves if isinstance(sub, (FuzzyTerm, Prefix, Wildcard))
+    }
+    if len(patterns) > vocabulary.MAX_PATTERNS:
+        raise SearchError(
+            _(
+                "Use at most %(n)d patterns (with *, ? or ~) in one search.",
+                n=vocabulary.MAX_PATTERNS,
+            )
+        )
+    for sub in leaves:
         if isinstance(sub, TermRange) and sub.fieldname in vocabulary.TEXT_FIELDS:
             # Every word of the index between two others: the costliest pattern of all.
             raise SearchError(
@@ -149,6 +160,17 @@ def _check_patterns(q: Query) -> None:
             raise SearchError(
                 _("Put at least two letters before * or ?, three before ~ and five before ~2.")
             )
+
+
+def _without_trashed(s: Searcher, mask: np.ndarray) -> np.ndarray:
+    """The permission mask less documents in the trash, from the database: the index learns
+    of a trashing only when the worker gets to it, and until then totals, facets and "did you
+    mean" would still count the document."""
+    trashed = db.session.scalars(select(Document.id).where(Document.deleted_at.is_not(None)))
+    ids = np.fromiter(trashed, dtype=np.int64)
+    if not len(ids):
+        return mask
+    return mask & ~np.isin(scoring.column(s, "document_id"), ids)
 
 
 def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
@@ -207,7 +229,7 @@ def search(
                 per_page=per_page,
                 facets={name: {} for name in FACETS} if facets else {},
             )
-        stats = scoring.Stats(s, idx.allowed_mask(s, allowed))
+        stats = scoring.Stats(s, _without_trashed(s, idx.allowed_mask(s, allowed)))
         try:
             q = vocabulary.restrict(s, query, stats).normalize()
         except vocabulary.PatternTooWide as exc:
@@ -285,7 +307,7 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
         docs = idx.allowed_docs(s, allowed_filter(user))
         if docnum is None or not docs:
             return []
-        mask = idx.allowed_mask(s, allowed_filter(user))
+        mask = _without_trashed(s, idx.allowed_mask(s, allowed_filter(user)))
         stats = scoring.Stats(s, mask)
         telling = sorted(
             ((n * stats.idf("content", w.encode("utf-8")), w) for w, n in counts.items()),

@@ -486,6 +486,25 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     return _remember(_segment_key(reader, "lengths", fieldname), make)
 
 
+def column(s: Searcher, fieldname: str) -> np.ndarray:
+    """A sortable numeric field's values as written (a document id, say) for every document
+    number of the searcher; `_column` keeps them in Whoosh's sortable encoding."""
+    parts = []
+    for leaf, _offset in s.leaf_searchers():
+        reader = leaf.reader()
+
+        def make(reader: Any = reader) -> np.ndarray:
+            values = reader.column_reader(fieldname, translate=True)
+            return np.fromiter(
+                (values[d] or 0 for d in range(reader.doc_count_all())),
+                dtype=np.int64,
+                count=reader.doc_count_all(),
+            )
+
+        parts.append(_remember(_segment_key(reader, "values", fieldname), make))
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def _column(s: Searcher, fieldname: str) -> np.ndarray:
     """A sortable field's values for every document number of the searcher."""
     parts = []
@@ -536,9 +555,3 @@ def forget(words_only: bool = False) -> None:
     for key in list(_segment_cache):
         if not words_only or key[1] in ("postings", "positions"):
             _cached_bytes -= _size(_segment_cache.pop(key))
-
-
-def remember_segment(reader: Any, kind: str, name: Any, make: Any) -> Any:
-    """A value derived from one segment (which never changes once written), kept with the
-    postings under the same memory bound."""
-    return _remember(_segment_key(reader, kind, name), make)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from vir.calendar import local_day_range
@@ -12,6 +13,7 @@ from vir.search import queries
 
 bp = Blueprint("search", __name__)
 FILTERS = ("provider", "area", "category", "from", "to", "sort")
+MAX_QUERY = 500  # as the API's schema allows
 
 
 @bp.get("/search")
@@ -24,6 +26,8 @@ def page() -> str:
     errors: list[str] = []
     since, until = local_day_range(date_arg("from", errors), date_arg("to", errors))
     results = None
+    if len(text) > MAX_QUERY:
+        errors.append(_("A search can be at most %(n)d characters.", n=MAX_QUERY))
     if text and not errors:
         try:
             results = queries.search(

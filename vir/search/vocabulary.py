@@ -32,12 +32,32 @@ class PatternTooWide(ValueError):
 
 
 TEXT_FIELDS = ("title", "content", "exact", "filename")
+FUZZY_FIELDS = ("title", "exact")  # each fuzzy word is compared with a field's every word
+MAX_PATTERNS = 8  # prefixes, wildcards and fuzzy words in one search
+MAX_CORRECTED = 12  # words of a search "did you mean" looks at
+
+
+class _Everything(wq.Query):
+    """What NOT of nothing readable stands for: every document (removed again below)."""
+
+
+EVERYTHING = _Everything()
 
 
 def restrict(s: Searcher, q: wq.Query, stats: scoring.Stats) -> wq.Query:
     """``q`` with every pattern replaced by the readable words it matches (an OR of them,
-    or nothing), so matching and scoring see only what the caller may read."""
+    or nothing), and every word or phrase that no readable document holds replaced by
+    nothing, so matching and scoring see only what the caller may read. (Whoosh, which
+    matches "near"~N phrases and dates itself, would otherwise read a hidden word's postings,
+    taking measurably longer for a word that exists only where the caller cannot look.)"""
+    found = _restrict(s, q, stats)
+    return wq.Every() if found is EVERYTHING else found
+
+
+def _restrict(s: Searcher, q: wq.Query, stats: scoring.Stats) -> wq.Query:
     if isinstance(q, wq.FuzzyTerm):
+        if q.fieldname not in FUZZY_FIELDS:
+            return wq.NullQuery  # "exact" holds the same words, unstemmed
         words = fuzzy(
             s, q.fieldname, q.text, min(int(q.maxdist), MAX_FUZZY), stats, prefix=q.prefixlength
         )
@@ -53,9 +73,39 @@ def restrict(s: Searcher, q: wq.Query, stats: scoring.Stats) -> wq.Query:
                 if len(words) >= MAX_EXPANSIONS:
                     break
         return _any_of(field, words, q.boost)
+    if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+        return q if _readable(s, stats, q.fieldname, q.text) else wq.NullQuery
+    if isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS:
+        if all(_readable(s, stats, q.fieldname, w) for w in q.words):
+            return q
+        return wq.NullQuery
+    if isinstance(q, wq.Not):
+        inner = _restrict(s, q.query, stats)
+        if inner is wq.NullQuery:
+            return EVERYTHING
+        return q if inner is q.query else wq.Not(inner, boost=q.boost)
+    if isinstance(q, wq.AndNot):
+        a, b = _restrict(s, q.a, stats), _restrict(s, q.b, stats)
+        return a if b is wq.NullQuery else wq.AndNot(a, b)
+    if isinstance(q, (wq.And, wq.Or)):
+        parts = [_restrict(s, sub, stats) for sub in q.subqueries]
+        if isinstance(q, wq.Or) and any(p is EVERYTHING for p in parts):
+            return EVERYTHING
+        parts = [p for p in parts if p is not EVERYTHING]
+        if not parts:
+            return EVERYTHING
+        return type(q)(parts, boost=q.boost)
     if q.is_leaf():
         return q
     return q.apply(lambda sub: restrict(s, sub, stats))
+
+
+def _readable(s: Searcher, stats: scoring.Stats, fieldname: str, text: Any) -> bool:
+    try:
+        btext = s.schema[fieldname].to_bytes(text)
+    except ValueError:
+        return False
+    return bool(stats.doc_frequency(fieldname, btext))
 
 
 def _any_of(fieldname: str, words: list[bytes], boost: float) -> wq.Query:
@@ -65,16 +115,29 @@ def _any_of(fieldname: str, words: list[bytes], boost: float) -> wq.Query:
     return terms[0] if len(terms) == 1 else wq.Or(terms, boost=boost)
 
 
+# Each segment's words of a field, kept apart from the postings cache: a large index has a
+# million words, which rebuilt for every fuzzy word cost seconds. Segments never change, so
+# a segment's list stays right until the segment is merged away (and then drops out here).
+_VOCABULARIES: dict[tuple[str, str], list[str]] = {}
+MAX_VOCABULARIES = 64
+
+
 def _vocabulary(s: Searcher, fieldname: str) -> list[tuple[int, list[str]]]:
     """Each segment's words of a field (with its document offset), remembered per segment."""
     out = []
+    live = set()
     for leaf, offset in s.leaf_searchers():
         reader = leaf.reader()
-
-        def make(reader: Any = reader) -> list[str]:
-            return [t.decode("utf-8") for t in reader.lexicon(fieldname)]
-
-        out.append((offset, scoring.remember_segment(reader, "lexicon", fieldname, make)))
+        segment = reader.segment()
+        key = (segment.segment_id() if segment is not None else str(id(reader)), fieldname)
+        live.add(key[0])
+        words = _VOCABULARIES.get(key)
+        if words is None:
+            words = _VOCABULARIES[key] = [t.decode("utf-8") for t in reader.lexicon(fieldname)]
+        out.append((offset, words))
+    if len(_VOCABULARIES) > MAX_VOCABULARIES:
+        for key in [k for k in _VOCABULARIES if k[0] not in live]:
+            del _VOCABULARIES[key]
     return out
 
 
@@ -120,7 +183,9 @@ def suggest(s: Searcher, text: str, stats: scoring.Stats) -> str | None:
     out: list[str] = []
     last = 0
     changed = False
-    for m in _WORD.finditer(text):
+    for n, m in enumerate(_WORD.finditer(text)):
+        if n >= MAX_CORRECTED:
+            break  # each correction compares a word with the whole vocabulary
         word, field, suffix = m.group("word"), m.group("field"), m.group("suffix") or ""
         if (
             word in _OPERATORS
