@@ -488,38 +488,27 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
 
 def column(s: Searcher, fieldname: str) -> np.ndarray:
     """A sortable numeric field's values as written (a document id, say) for every document
-    number of the searcher; `_column` keeps them in Whoosh's sortable encoding."""
+    number of the searcher."""
+    return _column(s, fieldname, translate=True)
+
+
+def _column(s: Searcher, fieldname: str, translate: bool = False) -> np.ndarray:
+    """A sortable field's values for every document number of the searcher; untranslated,
+    in Whoosh's sortable encoding (ordered as the values are, and cheaper to read)."""
     parts = []
     for leaf, _offset in s.leaf_searchers():
         reader = leaf.reader()
 
         def make(reader: Any = reader) -> np.ndarray:
-            values = reader.column_reader(fieldname, translate=True)
+            values = reader.column_reader(fieldname, translate=translate)
             return np.fromiter(
                 (values[d] or 0 for d in range(reader.doc_count_all())),
                 dtype=np.int64,
                 count=reader.doc_count_all(),
             )
 
-        parts.append(_remember(_segment_key(reader, "values", fieldname), make))
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-
-def _column(s: Searcher, fieldname: str) -> np.ndarray:
-    """A sortable field's values for every document number of the searcher."""
-    parts = []
-    for leaf, _offset in s.leaf_searchers():
-        reader = leaf.reader()
-
-        def make(reader: Any = reader) -> np.ndarray:
-            column = reader.column_reader(fieldname, translate=False)
-            return np.fromiter(
-                (column[d] or 0 for d in range(reader.doc_count_all())),
-                dtype=np.int64,
-                count=reader.doc_count_all(),
-            )
-
-        parts.append(_remember(_segment_key(reader, "column", fieldname), make))
+        kind = "values" if translate else "column"
+        parts.append(_remember(_segment_key(reader, kind, fieldname), make))
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
