@@ -16,7 +16,9 @@ import pytest
 
 from tests import files
 from tests.test_search import _search, _status, _upload
+from vir.core.db import db
 from vir.search import extract as ex
+from vir.search.models import DocumentText
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 MANIFEST = json.loads((REAL / "manifest.json").read_text())["files"]
@@ -310,3 +312,68 @@ def test_ocr_limits_pages_and_time(tmp_path, monkeypatch):
     got = ex.extract(path, "application/pdf", ex.Limits(ocr_timeout=0))
     assert got.note == "ocr_time" and got.partial
     assert os.path.getsize(path) > 0
+
+
+def test_two_workers_extracting_one_file_both_finish(app, client, auth, world, monkeypatch):
+    """The periodic repair and an upload's own indexing task can read the same file at once
+    (`vir serve` at start-up): whichever stores its text second keeps the first's row and
+    still indexes the document, rather than failing on the unique version."""
+    from sqlalchemy import insert
+
+    from vir.documents.models import Document
+    from vir.search import operations
+
+    plain = operations.extract
+    app.config["VIR_SEARCH_ENABLED"] = False  # uploaded, not yet indexed
+    doc = _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"attendance rivals",
+    )
+    app.config["VIR_SEARCH_ENABLED"] = True
+
+    def extract(*args: Any, **kwargs: Any) -> Any:
+        got = plain(*args, **kwargs)
+        with db.engine.begin() as other:  # the other worker, in its own transaction
+            version_id = db.session.get(Document, doc["id"]).current.id
+            other.execute(
+                insert(DocumentText).values(
+                    version_id=version_id, status="indexed", text=got.text, reason=""
+                )
+            )
+        return got
+
+    monkeypatch.setattr(operations, "extract", extract)
+    with app.app_context():
+        assert operations.index_document_ids([doc["id"]]) == 1
+    monkeypatch.setattr(operations, "extract", plain)
+    found = client.get(
+        "/api/v1/search", headers=auth.token("inspector"), query_string={"q": "rivals"}
+    ).get_json()
+    assert found["total"] == 1
+
+
+def test_repair_leaves_fresh_uploads_to_their_own_task(app, client, auth, world):
+    """At start-up the repair would otherwise race every queued upload for the same file."""
+    from datetime import timedelta
+
+    from vir.documents.models import Document
+    from vir.search import operations
+
+    app.config["VIR_SEARCH_ENABLED"] = False  # queued, not yet indexed
+    doc = _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"attendance",
+    )
+    with app.app_context():
+        assert operations.repair() == 0
+        version = db.session.get(Document, doc["id"]).current
+        version.uploaded_at -= operations.REPAIR_GRACE + timedelta(seconds=1)
+        db.session.commit()
+        assert operations.repair() == 1  # its task was lost: the repair indexes it
+        assert operations.check()["missing"] == []

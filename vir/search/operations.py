@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from vir.core.db import db, utcnow
@@ -199,8 +201,9 @@ def index_document_ids(
         for document in documents.values():
             if _live(document) and _extraction_needed(texts.get(document.current.id)):
                 text_for(document.current, texts.get(document.current.id))
-                db.session.commit()  # one file's text kept even if a later one fails
+                _commit_text()  # one file's text kept even if a later one fails
     done = 0
+    versions: list[int] = []
     activities: dict[int, str] = {}
     with idx.writer(bulk=bulk, replace=replace) as w:
         add = w.add_document if bulk else w.update_document
@@ -213,10 +216,29 @@ def index_document_ids(
                     continue
                 row = texts.get(document.current.id) or text_for(document.current)
                 add(**_fields(document, row.text, activities))
-                row.indexed_at = utcnow()
+                versions.append(document.current.id)
                 done += 1
+    _commit_text()
+    for batch in _batches(versions):
+        db.session.execute(
+            update(DocumentText)
+            .where(DocumentText.version_id.in_(batch))
+            .values(indexed_at=utcnow())
+        )
     db.session.commit()
     return done
+
+
+def _commit_text() -> bool:
+    """Commit extracted text; False when another worker (the periodic repair beside an
+    upload's own task) stored the same version's text first, whose row is then kept."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("text already stored by another worker; keeping it")
+        return False
+    return True
 
 
 def _batches(items: Iterable[int]) -> Iterator[list[int]]:
@@ -279,10 +301,24 @@ def check() -> dict[str, Any]:
     }
 
 
+REPAIR_GRACE = timedelta(minutes=2)
+
+
 def repair() -> int:
-    """Index again whatever `check` finds out of step; how many documents that was."""
+    """Index again whatever `check` finds out of step; how many documents that was. Versions
+    uploaded in the last two minutes are left to their own queued task."""
     found = check()
-    ids = sorted(set(found["missing"]) | set(found["stale"]) | set(found["extra"]))
+    ids = set(found["missing"]) | set(found["stale"])
+    if ids:
+        recent = set(
+            db.session.scalars(
+                select(DocumentVersion.document_id).where(
+                    DocumentVersion.uploaded_at > utcnow() - REPAIR_GRACE
+                )
+            )
+        )
+        ids -= recent
+    ids = sorted(ids | set(found["extra"]))
     if ids:
         log.warning("search index out of step for %d document(s); repairing", len(ids))
         index_document_ids(ids)
