@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import timedelta
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
