@@ -224,3 +224,40 @@ def zipfile_bytes() -> bytes:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a.txt", "hello")
     return buf.getvalue()
+
+
+def pdf_object_stream(hidden: bytes = b"/OpenAction 5 0 R", compress: bool = True) -> bytes:
+    """A PDF 1.5 whose catalog, pages and an action object sit inside a compressed object
+    stream (as Word, LibreOffice and qpdf write them), with a cross-reference stream: the
+    catalog holds ``hidden``, and object 5 is a JavaScript action."""
+    objects = [
+        b"<< /Type /Catalog /Pages 3 0 R " + hidden + b" >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 200 200] >>",
+        b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
+    ]
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    header = b" ".join(b"%d %d" % (n + 2, off) for n, off in enumerate(offsets)) + b"\n"
+    data = header + body
+    stream = zlib.compress(data) if compress else data
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    objstm_at = len(out)
+    out += b"1 0 obj\n<< /Type /ObjStm /N 4 /First %d /Length %d%s >>\nstream\n" % (
+        len(header),
+        len(stream),
+        b" /Filter /FlateDecode" if compress else b"",
+    )
+    out += stream + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535), struct.pack(">BIH", 1, objstm_at, 0)]
+    rows += [struct.pack(">BIH", 2, 1, i) for i in range(4)]
+    rows.append(struct.pack(">BIH", 1, xref_at, 0))
+    table = b"".join(rows)
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 2 0 R /Length %d >>\nstream\n" % (
+        len(table)
+    )
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)

@@ -529,6 +529,89 @@ def test_unscanned_and_active_pdfs_are_marked_and_active_ones_never_previewed(
     )
 
 
+def _active(tmp_path: Any, data: bytes) -> str:
+    from vir.documents.validation import pdf_active_content
+
+    path = tmp_path / "probe.pdf"
+    path.write_bytes(data)
+    return pdf_active_content(path)
+
+
+def test_active_content_inside_compressed_object_streams_is_found(
+    app, client, auth, world, tmp_path
+):
+    """A catalog's /OpenAction and a /JavaScript action inside a compressed object stream (as
+    Word and qpdf write PDFs) were invisible to a scan of the file's bytes."""
+    import pypdfium2
+
+    hidden = files.pdf_object_stream()
+    assert len(pypdfium2.PdfDocument(hidden)) == 1  # a PDF a reader opens
+    assert b"OpenAction" not in hidden and b"JavaScript" not in hidden
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    found = _upload(client, editor, folder, "objstm.pdf", hidden).get_json()
+    assert found["active_content"] == ["javascript", "openaction"]
+    auth.login("provider_viewer")
+    assert client.get(f"/documents/{found['id']}/inline").status_code == 404
+    page = client.get(f"/documents/{found['id']}").get_data(as_text=True)
+    assert "(JavaScript, an action when it is opened)" in page
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    page = client.get(f"/documents/{found['id']}").get_data(as_text=True)
+    assert "(JavaScript, gweithred pan gaiff ei agor)" in page
+    escaped = files.pdf_object_stream(b"/Open#41ction 5 0 R").replace(
+        b"/JavaScript", b"/Jav#61Script"
+    )
+    assert _active(tmp_path, escaped) == "javascript,openaction"
+
+
+def test_object_streams_that_cannot_be_read_count_as_active(tmp_path):
+    """Another filter, a predictor, encryption or a stream past the bounds: not inspected,
+    so never previewed inline."""
+    from vir.documents import validation
+
+    good = files.pdf_object_stream(b"")
+    assert _active(tmp_path, good) == "javascript"  # the action object is named
+    predicted = good.replace(
+        b"/Filter /FlateDecode", b"/Filter /FlateDecode /DecodeParms << /Predictor 12 >>"
+    )
+    assert _active(tmp_path, predicted) == "uninspected"
+    stream = good.index(b"stream\n") + len(b"stream\n")
+    garbled = (
+        good[:stream] + bytes(b ^ 0x5A for b in good[stream : stream + 40]) + good[stream + 40 :]
+    )
+    assert "uninspected" in _active(tmp_path, garbled)  # as an encrypted stream reads
+    plain = files.pdf_object_stream(b"/OpenAction 5 0 R", compress=False)
+    assert _active(tmp_path, plain) == "javascript,openaction"
+    big = validation.OBJSTM_MAX_TOTAL
+    try:
+        validation.OBJSTM_MAX_TOTAL = 16
+        assert "uninspected" in _active(tmp_path, good)
+    finally:
+        validation.OBJSTM_MAX_TOTAL = big
+
+
+def test_a_pdf_that_opens_at_a_page_is_not_active(tmp_path):
+    """LibreOffice writes `/OpenAction [1 0 R /XYZ null null 0]` (open at page 1) into every
+    PDF: a destination, not an action, so its PDFs keep their preview. An action (a
+    dictionary, or a reference to anything but a destination) is still flagged."""
+    from pathlib import Path
+
+    real = Path(__file__).parent / "fixtures" / "real" / "pdf-text.pdf"
+    assert b"/OpenAction[" in real.read_bytes().replace(b"/OpenAction [", b"/OpenAction[")
+    assert _active(tmp_path, real.read_bytes()) == ""
+    assert _active(tmp_path, _pdf_with(b"/OpenAction [3 0 R /Fit]")) == ""
+    assert (
+        _active(tmp_path, _pdf_with(b"/OpenAction << /S /GoToR /F (\\\\host\\x) >>"))
+        == "openaction"
+    )
+    to_object = _pdf_with(b"/OpenAction 9 0 R").replace(
+        b"%%EOF", b"9 0 obj\n[3 0 R /Fit]\nendobj\n%%EOF"
+    )
+    assert _active(tmp_path, to_object) == ""
+    redefined = to_object + b"9 0 obj\n<< /S /URI /URI (http://x.example/) >>\nendobj\n"
+    assert _active(tmp_path, redefined) == "openaction"  # an incremental update may redefine it
+
+
 def test_the_production_entry_point_needs_a_scanner_or_a_deliberate_off(tmp_path):
     import os
     import subprocess

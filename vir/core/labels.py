@@ -126,6 +126,23 @@ def index_reason(code: str | None) -> str:
     return str(label) if label is not None else code
 
 
+# What a PDF's active content does, as vir.documents.validation names it.
+ACTIVE_LABELS = {
+    "javascript": _l("JavaScript"),
+    "openaction": _l("an action when it is opened"),
+    "additional-actions": _l("actions on pages or fields"),
+    "launch": _l("launching a program"),
+    "richmedia": _l("embedded media"),
+    "xfa": _l("an XML form"),
+    "uninspected": _l("parts VIR could not check"),
+}
+
+
+def active_labels(kinds: str | None) -> str:
+    """Stored kinds ("javascript,openaction") in the reader's language."""
+    return ", ".join(str(ACTIVE_LABELS.get(k, k)) for k in (kinds or "").split(",") if k)
+
+
 FORWARD_LABELS = {
     "pending": _l("Waiting for a decision"),
     "accepted": _l("Accepted"),
@@ -189,6 +206,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.filters["index_reason"] = index_reason
+    app.jinja_env.filters["active_labels"] = active_labels
 
 
 def filesize(n: int) -> str:

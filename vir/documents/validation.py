@@ -9,6 +9,7 @@ actually decompressed, and files go to the virus scanner when one is configured.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
 import stat
@@ -16,6 +17,7 @@ import tempfile
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -382,21 +384,110 @@ _PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]{1,64})")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
-def pdf_active_content(path: Path, block: int = 4 * 1024 * 1024) -> str:
+def _active_names(data: Any, found: set[str], whole: Any = None) -> set[str]:
+    """Add the active-content kinds ``data`` names to ``found``; the names it holds, after
+    #xx escapes are undone (/J#61vaScript is /JavaScript), lower-cased. ``whole``: the file,
+    where an /OpenAction's indirect object is looked up."""
+    names = set()
+    for match in _PDF_NAME.finditer(data):
+        name = match.group(1)
+        if b"#" in name:
+            name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+        name = name.lower()
+        names.add(name)
+        kind = ACTIVE_NAMES.get(name)
+        if kind == "openaction" and _opens_at_a_page(data, match.end(), whole):
+            continue
+        if kind:
+            found.add(kind)
+    return names
+
+
+_REFERENCE = re.compile(rb"\s*(\d+)\s+(\d+)\s+R")
+
+
+def _opens_at_a_page(data: Any, at: int, whole: Any) -> bool:
+    """Whether the /OpenAction ending at ``at`` is a destination (a page to open at, as
+    LibreOffice writes in every PDF) rather than an action: an array, or a reference to an
+    object that is one. Anything else counts as an action."""
+    rest = bytes(data[at : at + 64]).lstrip()
+    if rest.startswith(b"["):
+        return True
+    ref = _REFERENCE.match(rest)
+    if ref is None or whole is None:
+        return False
+    target = re.compile(rb"(?<!\d)%s\s+%s\s+obj\s*(\S)" % (ref.group(1), ref.group(2)))
+    # Every definition (an incremental update may redefine it), and at least one.
+    starts = {m.group(1) for m in target.finditer(whole)}
+    return starts == {b"["}
+
+
+_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")  # not endstream
+_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+# Object streams are read whole up to these bounds; past them the file is "uninspected",
+# which is treated as active (never previewed inline).
+OBJSTM_MAX_COMPRESSED = 16 * 1024 * 1024
+OBJSTM_MAX_TOTAL = 64 * 1024 * 1024
+_FLATE = {b"flatedecode", b"fl"}
+_PARMS = {b"decodeparms", b"dp"}  # predictors: the inflated bytes are not yet the objects
+_OTHER_FILTERS = {
+    b"asciihexdecode",
+    b"ahx",
+    b"ascii85decode",
+    b"a85",
+    b"lzwdecode",
+    b"lzw",
+    b"runlengthdecode",
+    b"rl",
+    b"crypt",
+    b"brotlidecode",
+}
+
+
+def _object_stream(data: Any, start: int, budget: int) -> bytes | None:
+    """The decompressed object stream starting at ``start``; None if it cannot be read
+    whole within ``budget`` bytes (or by zlib at all)."""
+    inflate = zlib.decompressobj()
+    out = bytearray()
+    end = min(len(data), start + OBJSTM_MAX_COMPRESSED)
+    for at in range(start, end, 65536):
+        try:
+            out += inflate.decompress(data[at : min(end, at + 65536)], budget - len(out) + 1)
+        except zlib.error:
+            return bytes(out) if out else None  # a damaged tail: what readers recover
+        if len(out) > budget or inflate.unconsumed_tail:
+            return None
+        if inflate.eof:
+            return bytes(out)
+    return bytes(out) if inflate.eof else None
+
+
+def pdf_active_content(path: Path) -> str:
     """The active content a PDF names, e.g. "javascript,openaction"; "" if none. Names are
-    read with their #xx escapes undone (/J#61vaScript is /JavaScript), across block edges.
-    Names inside compressed object streams are not seen here."""
+    read in the file itself and inside its compressed object streams (PDF 1.5), where a
+    catalog's /OpenAction or a /JavaScript action can sit out of sight of a plain scan. An
+    object stream that cannot be read within bounds (another filter, a predictor,
+    encryption, or too large) makes the file "uninspected"."""
     found: set[str] = set()
-    tail = b""
-    with path.open("rb") as fh:
-        while data := fh.read(block):
-            chunk = tail + data
-            for match in _PDF_NAME.finditer(chunk):
-                name = match.group(1)
-                if b"#" in name:
-                    name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-                kind = ACTIVE_NAMES.get(name.lower())
-                if kind:
-                    found.add(kind)
-            tail = chunk[-80:]
+    if path.stat().st_size == 0:
+        return ""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _active_names(data, found, data)
+        budget = OBJSTM_MAX_TOTAL
+        for match in _STREAM.finditer(data):
+            head = data[max(0, match.start() - 4096) : match.start()]
+            objects = list(_OBJ.finditer(head))
+            names = _active_names(head[objects[-1].end() :] if objects else head, set())
+            if b"objstm" not in names:
+                continue
+            if not names & {b"filter", b"f"}:
+                continue  # stored as written: its names were read with the file's
+            body = None
+            if names & _FLATE and not names & (_PARMS | _OTHER_FILTERS):
+                body = _object_stream(data, match.end(), budget)
+            if body is None:
+                found.add("uninspected")
+                continue
+            budget -= len(body)
+            _active_names(body, found, data)
     return ",".join(sorted(found))
