@@ -18,6 +18,7 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -422,7 +423,20 @@ def _opens_at_a_page(data: Any, at: int, whole: Any) -> bool:
     return starts == {b"["}
 
 
-_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")  # not endstream
+def _streams(data: Any) -> Iterator[tuple[int, int]]:
+    """Where each stream keyword starts and its data begins (found with find(), which is
+    many times faster over binary data than a regular expression that must look behind)."""
+    at = data.find(b"stream")
+    while at >= 0:
+        after = at + 6
+        if not (at and data[at - 1 : at].isalpha()):  # not endstream
+            if data[after : after + 2] == b"\r\n":
+                yield at, after + 2
+            elif data[after : after + 1] in (b"\n", b"\r"):
+                yield at, after + 1
+        at = data.find(b"stream", after)
+
+
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 # Object streams are read whole up to these bounds; past them the file is "uninspected",
 # which is treated as active (never previewed inline).
@@ -474,8 +488,8 @@ def pdf_active_content(path: Path) -> str:
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         _active_names(data, found, data)
         budget = OBJSTM_MAX_TOTAL
-        for match in _STREAM.finditer(data):
-            head = data[max(0, match.start() - 4096) : match.start()]
+        for at, body_at in _streams(data):
+            head = data[max(0, at - 4096) : at]
             objects = list(_OBJ.finditer(head))
             names = _active_names(head[objects[-1].end() :] if objects else head, set())
             if b"objstm" not in names:
@@ -484,7 +498,7 @@ def pdf_active_content(path: Path) -> str:
                 continue  # stored as written: its names were read with the file's
             body = None
             if names & _FLATE and not names & (_PARMS | _OTHER_FILTERS):
-                body = _object_stream(data, match.end(), budget)
+                body = _object_stream(data, body_at, budget)
             if body is None:
                 found.add("uninspected")
                 continue
