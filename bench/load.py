@@ -1,7 +1,7 @@
 """Benchmark: VIR under mixed load, as it is deployed (gunicorn and `vir worker`), on loopback.
 
     .venv/bin/python -m bench.load [--clients 20] [--seconds 60] [--database sqlite|postgresql]
-                                   [--workers 4] [--docs 1000] [--profile]
+                                   [--workers 4] [--docs 1000] [--profile] [--py-spy FILE]
 
 The server (gunicorn with ``--workers`` sync workers, and the task worker that indexes
 uploads) is pinned to one core and this load generator to the other, so neither steals the
@@ -428,6 +428,7 @@ def mixed(
     people: list,
     shared: Shared,
     seconds: float,
+    spy: Path | None = None,
 ) -> None:
     clients = [
         Client(port, email, role, Files(random.Random(n)) if role == "provider_editor" else None)
@@ -435,6 +436,21 @@ def mixed(
     ]
     for c in clients:
         c.sign_in()
+    spies = []
+    if spy:  # sampled stacks of the web workers and the task worker, while the load runs
+        for n, root in enumerate(roots):
+            spies.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        *("record", "--subprocesses", "--nonblocking", "--format", "raw"),
+                        *("--duration", str(int(seconds)), "-p", str(root)),
+                        *("-o", f"{spy}.{n}"),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
     before = process_tree_cpu(roots), time.process_time()
     until = time.perf_counter() + seconds
     threads = [
@@ -462,6 +478,10 @@ def mixed(
     )
     for op, messages in shared.errors.items():
         print(f"  {op} errors: {len(messages)}, e.g. {messages[0]}")
+    for p in spies:
+        p.wait(timeout=seconds + 60)
+    if spies:
+        print(f"  py-spy stacks (collapsed): {spy}.0 (web), {spy}.1 (task worker)")
 
 
 def lost(port: int, people: list, shared: Shared) -> int:
@@ -553,6 +573,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="FILE",
+        help="sample the server's stacks during the mixed load into FILE.0, FILE.1 "
+        "(needs py-spy: .venv/bin/pip install py-spy)",
+    )
     args = parser.parse_args()
     if len(os.sched_getaffinity(0)) < 2:
         raise SystemExit("this benchmark needs two cores: one for the server, one for it")
@@ -589,7 +616,7 @@ def main() -> None:
         time.sleep(5)  # the worker indexes the seeds
         large_folder(port, folders, people, args.docs)
         each_alone(port, roots, folders, people, shared)
-        mixed(port, roots, folders, people, shared, args.seconds)
+        mixed(port, roots, folders, people, shared, args.seconds, args.py_spy)
         missing = lost(port, people, shared)
         if args.profile:
             profile(work, url, folders, people)

@@ -31,7 +31,11 @@ class FolderActivity:
     too_many: bool = False
 
 
-def folder_activity(folder: Folder, documents: list[Any], now: datetime) -> FolderActivity | None:
+def folder_activity(
+    folder: Folder, categories: set[str], count: int, now: datetime
+) -> FolderActivity | None:
+    """The activity a folder serves, and for a papers folder its deadline and the expected
+    documents (``categories`` present, ``count`` documents in all)."""
     found = for_folder(folder)
     if found is None:
         return None
@@ -45,9 +49,8 @@ def folder_activity(folder: Folder, documents: list[Any], now: datetime) -> Fold
         expected = list(EXPECTED)
         if activity.provider.kind == OrgKind.CONSORTIUM:
             expected.append("self_evaluation_report")
-        present = {d.category for d in documents}
-        info.checklist = [(c, c in present) for c in expected]
-        info.too_many = len(documents) > current_app.config["VIR_FOLDER_SOFT_LIMIT"]
+        info.checklist = [(c, c in categories) for c in expected]
+        info.too_many = count > current_app.config["VIR_FOLDER_SOFT_LIMIT"]
     return info
 
 

@@ -207,6 +207,14 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["type_label"] = type_label
     app.jinja_env.filters["index_reason"] = index_reason
     app.jinja_env.filters["active_labels"] = active_labels
+    app.jinja_env.filters["number"] = number
+
+
+def number(n: int) -> str:
+    """A count as the reader's language writes it (1,000)."""
+    from flask_babel import format_decimal
+
+    return format_decimal(n)
 
 
 def filesize(n: int) -> str:

@@ -19,6 +19,17 @@ def _in_folder(folder: Folder, trashed: bool) -> Any:
     )
 
 
+def folder_summary(folder: Folder) -> tuple[int, set[str]]:
+    """How many documents a folder holds (not trashed), and their categories: one
+    statement, whatever page of the folder is shown."""
+    rows = db.session.execute(
+        select(Document.category, func.count())
+        .where(Document.folder_id == folder.id, Document.deleted_at.is_(None))
+        .group_by(Document.category)
+    ).all()
+    return sum(n for _, n in rows), {category for category, _ in rows}
+
+
 def in_folder(folder: Folder, *, trashed: bool = False) -> list[Document]:
     return list(db.session.scalars(_in_folder(folder, trashed).order_by(Document.title)))
 

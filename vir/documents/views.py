@@ -50,14 +50,9 @@ def upload(folder_id: int) -> Any:
             form.files.errors = [_("Choose at least one file to upload")]
         if wants_json:
             return {"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, 422
-        return render_template(
-            "rooms/folder.html",
-            folder=folder,
-            room=folder.room,
-            writable=True,
-            form=form,
-            documents=queries.in_folder(folder),
-        ), 422
+        from vir.rooms.views import render_folder
+
+        return render_folder(folder, form, 422)
     outcomes = []
     single = len(files) == 1
     declaration = LateDeclaration.given(form.information_date.data, form.late_reason.data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,7 @@ from vir.core.db import db
 from vir.core.forms import options
 from vir.rooms import operations as ops
 from vir.rooms.forms import FolderForm
-from vir.rooms.models import Area
+from vir.rooms.models import Area, Folder
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
@@ -47,25 +47,43 @@ def room(slug: str) -> str:
 @bp.get("/folders/<int:folder_id>")
 @login_required
 def folder(folder_id: int) -> str:
+    return render_folder(load_folder(folder_id, READ))
+
+
+FOLDER_PAGE_SIZE = 100
+
+
+def render_folder(folder: Folder, form: Any = None, status: int = 200) -> Any:
+    """A folder's page: a page of its documents at a time (``?page=``), by title, with its
+    activity; also shown again, with the form's errors, when an upload is refused."""
     from vir.activities.queries import folder_activity
     from vir.core.db import utcnow
     from vir.documents.forms import UploadForm
-    from vir.documents.queries import in_folder
+    from vir.documents.queries import folder_summary, page_in_folder
     from vir.search.queries import statuses
 
-    folder = load_folder(folder_id, READ)
-    documents = in_folder(folder)
-    return render_template(
+    count, categories = folder_summary(folder)
+    pages = max(1, -(-count // FOLDER_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    _, documents = page_in_folder(
+        folder, offset=(page - 1) * FOLDER_PAGE_SIZE, limit=FOLDER_PAGE_SIZE
+    )
+    html = render_template(
         "rooms/folder.html",
         folder=folder,
         room=folder.room,
         writable=can(current_user, WRITE, folder.room, folder.area),
         restorable=can_restore(current_user, folder.room, folder.area),
-        form=UploadForm(),
+        form=form or UploadForm(),
         documents=documents,
-        index_status=statuses([d.current.id for d in documents]),
-        activity=folder_activity(folder, documents, utcnow()),
+        count=count,
+        page=page,
+        pages=pages,
+        first=(page - 1) * FOLDER_PAGE_SIZE + 1,
+        index_status=statuses([d.current.id for d in documents if d.versions]),
+        activity=folder_activity(folder, categories, count, utcnow()),
     )
+    return (html, status) if status != 200 else html
 
 
 @bp.route("/<slug>/<area>/folders/new", methods=["GET", "POST"])
