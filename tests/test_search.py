@@ -601,3 +601,32 @@ def test_purging_indexed_documents_removes_their_text(app, client, auth, world, 
         assert db.session.query(DocumentVersion).filter_by(document_id=doc["id"]).count() == 0
         assert db.session.query(DocumentText).count() == db.session.query(DocumentVersion).count()
     assert _search(client, editor, "kestrel").get_json()["total"] == 0
+
+
+def test_a_page_of_results_costs_the_same_statements_however_many_hits(app, client, auth, world):
+    """Each hit's folder and room were loaded one by one for the access check (N+1); the
+    hits here are in nine folders."""
+    from tests.test_hardening import _statements
+
+    editor = auth.token("provider_editor")
+    inspector = auth.token("inspector")
+    folder = world.folders[("cardiff", "provider")]
+    for n in range(2):
+        _upload(client, editor, folder, f"a{n}.txt", b"statements wombat")
+
+    def search() -> None:
+        assert _search(client, inspector, "wombat").status_code == 200
+
+    search()  # warm: the searcher is opened
+    few = _statements(app, search)
+    for n in range(8):  # each in a folder of its own
+        made = client.post(
+            "/api/v1/providers/cardiff/folders",
+            headers=editor,
+            json={"name": f"Evidence {n}", "area": "provider"},
+        )
+        assert made.status_code == 201, made.get_json()
+        _upload(client, editor, made.get_json()["id"], f"b{n}.txt", b"statements wombat")
+    search()
+    assert _search(client, inspector, "wombat").get_json()["total"] == 10
+    assert _statements(app, search) == few

@@ -12,6 +12,7 @@ import numpy as np
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from whoosh import highlight
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -22,6 +23,7 @@ from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
 from vir.core.i18n import locale
 from vir.documents.models import Document
+from vir.rooms.models import Folder, Room
 from vir.search import index as idx
 from vir.search import scoring, vocabulary
 from vir.search.analysis import fold, query_is_welsh, variants
@@ -257,7 +259,12 @@ def search(
         return results
     documents = {
         d.id: d
-        for d in db.session.scalars(select(Document).where(Document.id.in_([i for i, _ in found])))
+        for d in db.session.scalars(
+            select(Document)
+            .where(Document.id.in_([i for i, _ in found]))
+            # what the access check and the hit show, in the same statement
+            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
+        )
     }
     texts = _texts([d.current.id for d in documents.values()])
     for document_id, score in found:
@@ -323,7 +330,12 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
         ]
     documents = {
         d.id: d
-        for d in db.session.scalars(select(Document).where(Document.id.in_([i for i, _ in found])))
+        for d in db.session.scalars(
+            select(Document)
+            .where(Document.id.in_([i for i, _ in found]))
+            # what the access check and the hit show, in the same statement
+            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
+        )
     }
     hits = []
     for document_id, score in found:
