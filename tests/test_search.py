@@ -630,3 +630,34 @@ def test_a_page_of_results_costs_the_same_statements_however_many_hits(app, clie
     search()
     assert _search(client, inspector, "wombat").get_json()["total"] == 10
     assert _statements(app, search) == few
+
+
+def test_a_generation_replaced_while_a_searcher_opens_it_is_read_again(
+    app, client, auth, world, monkeypatch
+):
+    """Under load, the worker's commit deleted the generation a web worker had just chosen:
+    FileNotFoundError for _VIR4_n.toc, and the search answered 500."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from vir.search import index as idx
+
+    _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "a.txt",
+        b"generation wombat",
+    )
+    idx.reset()
+    plain = FileStorage.open_file
+    failed = []
+
+    def open_file(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.endswith(".toc") and not failed:
+            failed.append(name)
+            raise FileNotFoundError(name)
+        return plain(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(FileStorage, "open_file", open_file)
+    r = _search(client, auth.token("inspector"), "wombat")
+    assert r.status_code == 200 and r.get_json()["total"] == 1 and failed

@@ -10,7 +10,8 @@ import logging
 import pickle
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -249,7 +250,7 @@ def writer(bulk: bool = False, replace: bool = False) -> Iterator[IndexWriter]:
     is written becomes the whole index at commit, so searches see the old index until then
     and no segment of dead documents is left behind."""
     options: dict[str, Any] = {"procs": 2, "multisegment": True} if bulk else {}
-    w = open_index().writer(limitmb=256, timeout=60, delay=0.1, codec=CODEC, **options)
+    w = _latest(lambda ix: ix.writer(limitmb=256, timeout=60, delay=0.1, codec=CODEC, **options))
     try:
         yield w
     except BaseException:
@@ -270,9 +271,25 @@ def searcher() -> Iterator[Searcher]:
             if current is not None:
                 current.close()
             _filters.clear()
-            current = open_index().searcher()
+            current = _latest(lambda ix: ix.searcher())
         _searchers[key] = current
         yield current
+
+
+def _latest(open_: Callable[[index.Index], Any], attempts: int = 5) -> Any:
+    """``open_`` (a searcher, a writer) on the latest generation. Another process's commit
+    deletes the files of the generation before it, which this one may have just chosen
+    (seen under load as a missing _VIR4_n.toc): the newer generation is there, so look
+    again."""
+    for attempt in range(attempts):
+        try:
+            return open_(open_index())
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            log.info("index generation replaced while opening it; opening the newer one")
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def allowed_docs(s: Searcher, allowed: Any) -> Any:
