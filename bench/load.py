@@ -157,7 +157,9 @@ def build(work: Path, url: str | None, docs: int, clients: int) -> dict[str, Any
     return {"folders": folders, "people": people}
 
 
-def start_server(work: Path, url: str | None, workers: int, port: int) -> list[subprocess.Popen]:
+def start_server(
+    work: Path, url: str | None, workers: int, port: int, threads: int = 1
+) -> list[subprocess.Popen]:
     env = {
         **os.environ,
         "VIR_DATA_DIR": str(work),
@@ -170,6 +172,8 @@ def start_server(work: Path, url: str | None, workers: int, port: int) -> list[s
         # test, not measure it.
         "VIR_RATE_LIMITS": "0",
     }
+    if threads > 1:  # gunicorn's gthread workers
+        env["GUNICORN_CMD_ARGS"] = f"--threads {threads}"
     if url:
         env["VIR_DATABASE_URL"] = url
     bin_dir = Path(sys.executable).parent
@@ -304,13 +308,20 @@ INSPECTOR_MIX = [("sign-in", 5), ("list", 35), ("search", 35), ("download", 25)]
 
 
 def run_client(
-    client: Client, folders: dict[str, int], shared: Shared, until: float, seed: int
+    client: Client,
+    folders: dict[str, int],
+    shared: Shared,
+    until: float,
+    seed: int,
+    think: float = 0.0,
 ) -> None:
     rng = random.Random(seed)
     mix = EDITOR_MIX if client.role == "provider_editor" else INSPECTOR_MIX
     names, weights = zip(*mix, strict=True)
     n = 0
     while time.perf_counter() < until:
+        if think:
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, until - time.perf_counter())))
         op = rng.choices(names, weights)[0]
         start = time.perf_counter()
         try:
@@ -429,6 +440,7 @@ def mixed(
     shared: Shared,
     seconds: float,
     spy: Path | None = None,
+    think: float = 0.0,
 ) -> None:
     clients = [
         Client(port, email, role, Files(random.Random(n)) if role == "provider_editor" else None)
@@ -454,7 +466,7 @@ def mixed(
     before = process_tree_cpu(roots), time.process_time()
     until = time.perf_counter() + seconds
     threads = [
-        threading.Thread(target=run_client, args=(c, folders, shared, until, n))
+        threading.Thread(target=run_client, args=(c, folders, shared, until, n, think))
         for n, c in enumerate(clients)
     ]
     started = time.perf_counter()
@@ -467,7 +479,8 @@ def mixed(
     client_cpu = time.process_time() - before[1]  # this process alone, all its threads
     total = sum(len(v) for v in shared.times.values())
     errors = sum(len(v) for v in shared.errors.values())
-    print(f"\nMixed load: {len(clients)} clients for {seconds:.0f} s, no pauses:")
+    pauses = f"pauses of {think:g} s on average" if think else "no pauses"
+    print(f"\nMixed load: {len(clients)} clients for {seconds:.0f} s, {pauses}:")
     for op in ("sign-in", "list", "search", "download", "upload"):
         goal = "  (goal p95 <= 300 ms)" if op in ("list", "search", "download") else ""
         print(row(op, shared.times.get(op, []), goal))
@@ -572,6 +585,13 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause in seconds between one client's requests (exponential); 0: none",
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
         "--py-spy",
@@ -591,14 +611,15 @@ def main() -> None:
         if args.database == "postgresql":
             url = stack.enter_context(postgres_database(f"vir_load_{secrets.token_hex(4)}"))
         print(
-            f"VIR under load: gunicorn {args.workers} workers + task worker on core "
+            f"VIR under load: gunicorn {args.workers} workers x {args.threads} threads + task "
+            f"worker on core "
             f"{SERVER_CORE}, this generator on core {CLIENT_CORE}; {args.database}, "
             f"files on disk, {args.docs} documents in the large folder"
         )
         setup = build(work, url, args.docs, args.clients)
         folders, people = setup["folders"], setup["people"]
         port = free_port()
-        processes = start_server(work, url, args.workers, port)
+        processes = start_server(work, url, args.workers, port, args.threads)
         for p in processes:
             stack.callback(_stop, p)
         _wait_for(port)
@@ -613,10 +634,10 @@ def main() -> None:
         seeder.sign_in()
         for n in range(30):
             shared.add(seeder.upload(folders["working"], f"seed-{n}"))
-        time.sleep(5)  # the worker indexes the seeds
+        _wait_until_indexed(port, people, 30)  # the quiet phases are quiet
         large_folder(port, folders, people, args.docs)
         each_alone(port, roots, folders, people, shared)
-        mixed(port, roots, folders, people, shared, args.seconds, args.py_spy)
+        mixed(port, roots, folders, people, shared, args.seconds, args.py_spy, args.think)
         missing = lost(port, people, shared)
         if args.profile:
             profile(work, url, folders, people)
@@ -625,6 +646,18 @@ def main() -> None:
             print("\nThe server logged a traceback:\n" + log[log.index("Traceback") :][:3000])
     if missing:
         raise SystemExit(1)
+
+
+def _wait_until_indexed(port: int, people: list, seeds: int) -> None:
+    inspector = Client(port, next(e for e, r in people if r == "inspector"), "inspector", None)
+    inspector.sign_in()
+    for _ in range(600):
+        found = json.loads(inspector.call("GET", "/api/v1/search?q=seed")[0])["total"]
+        if found >= seeds:
+            time.sleep(1)  # and the worker's last commit settles
+            return
+        time.sleep(0.3)
+    raise SystemExit(f"the worker indexed {found} of {seeds} seed files in 180 s")
 
 
 def _wait_for(port: int) -> None:

@@ -661,3 +661,40 @@ def test_a_generation_replaced_while_a_searcher_opens_it_is_read_again(
     monkeypatch.setattr(FileStorage, "open_file", open_file)
     r = _search(client, auth.token("inspector"), "wombat")
     assert r.status_code == 200 and r.get_json()["total"] == 1 and failed
+
+
+def test_the_permission_mask_is_exactly_what_whoosh_matches(app, client, auth, world):
+    """The filter is built from remembered postings (numpy), not Whoosh's matcher: the same
+    documents for every shape of filter, deleted ones out, across several segments."""
+    from datetime import timedelta
+
+    import numpy as np
+    from whoosh.query import And, DateRange, NullQuery, Or, Term
+
+    from vir.core.db import utcnow
+    from vir.search import index as idx
+
+    editor = auth.token("provider_editor")
+    ids = []
+    folder = world.folders[("cardiff", "provider")]
+    for n in range(6):  # one commit each: several segments (or fewer, merged)
+        ids.append(_upload(client, editor, folder, f"m{n}.txt", b"mask words", category="data"))
+    client.delete(f"/api/v1/documents/{ids[1]['id']}", headers=editor)
+    now = utcnow()
+    shapes = [
+        Term("provider", "cardiff"),
+        And([Term("provider", "cardiff"), Term("area", "provider")]),
+        Or(
+            [And([Term("provider", "swansea"), Term("area", "provider")]), Term("category", "data")]
+        ),
+        And([Term("provider", "cardiff"), DateRange("uploaded_at", now - timedelta(days=1), None)]),
+        Term("provider", "nowhere"),
+        NullQuery,
+    ]
+    with app.app_context(), idx.searcher() as s:
+        assert len(list(s.leaf_searchers())) >= 1
+        for q in shapes:
+            want = np.zeros(s.doc_count_all(), dtype=bool)
+            want[list(s.docs_for_query(q))] = True
+            assert (idx.allowed_mask(s, q) == want).all(), q
+            assert set(idx.allowed_docs(s, q)) == set(np.flatnonzero(want)), q

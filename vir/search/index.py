@@ -311,11 +311,58 @@ def _allowed(s: Searcher, allowed: Any) -> tuple[Any, np.ndarray]:
     if found is None:
         if len(_filters) >= MAX_FILTERS:
             _filters.clear()
-        docs = BitSet(s.docs_for_query(allowed), size=s.doc_count_all())
-        mask = np.zeros(s.doc_count_all(), dtype=bool)
-        mask[np.fromiter(docs, dtype=np.int64)] = True
-        found = _filters[key] = (docs, mask)
-    return found
+        mask = filter_mask(s, allowed) & _live(s)
+        found = _filters[key] = [None, mask]
+    if found[0] is None:  # only Whoosh's own matching (sloppy phrases, dates) needs the set
+        found[0] = BitSet(np.flatnonzero(found[1]).tolist(), size=s.doc_count_all())
+    return found[0], found[1]
+
+
+def filter_mask(s: Searcher, q: Any) -> np.ndarray:
+    """The documents a filter query matches, deleted ones included, as a boolean array over
+    the searcher's document numbers. Terms, And, Or and NullQuery (what the permission
+    filter and the facet filters are made of) from the term postings, which are remembered
+    per segment, so after a commit only the new segment is read; anything else (a date
+    range) through Whoosh. A search right after the worker's commit, at 1,000 documents,
+    spent 19 ms of its 60 here, stepping through Whoosh's matcher one document at a time."""
+    from whoosh import query as wq
+
+    from vir.search.scoring import postings
+
+    size = s.doc_count_all()
+    if q is wq.NullQuery:
+        return np.zeros(size, dtype=bool)
+    if isinstance(q, wq.Term) and q.fieldname in s.schema and not s.schema[q.fieldname].scorable:
+        mask = np.zeros(size, dtype=bool)
+        btext = s.schema[q.fieldname].to_bytes(q.text)
+        for leaf, offset in s.leaf_searchers():
+            local, _ = postings(leaf.reader(), q.fieldname, btext)
+            mask[local + offset] = True
+        return mask
+    if isinstance(q, wq.And) and q.subqueries:
+        mask = filter_mask(s, q.subqueries[0])
+        for sub in q.subqueries[1:]:
+            mask &= filter_mask(s, sub)
+        return mask
+    if isinstance(q, wq.Or):
+        mask = np.zeros(size, dtype=bool)
+        for sub in q.subqueries:
+            mask |= filter_mask(s, sub)
+        return mask
+    mask = np.zeros(size, dtype=bool)
+    mask[np.fromiter(s.docs_for_query(q), dtype=np.int64)] = True
+    return mask
+
+
+def _live(s: Searcher) -> np.ndarray:
+    """Documents not deleted, over the searcher's document numbers."""
+    live = np.ones(s.doc_count_all(), dtype=bool)
+    for leaf, offset in s.leaf_searchers():
+        reader = leaf.reader()
+        if reader.has_deletions():
+            gone = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+            live[gone + offset] = False
+    return live
 
 
 def reset() -> None:

@@ -175,8 +175,9 @@ def _without_trashed(s: Searcher, mask: np.ndarray) -> np.ndarray:
     return mask & ~np.isin(scoring.column(s, "document_id"), ids)
 
 
-def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring.Matches:
-    """Every readable document ``q`` matches, scored with readable statistics only."""
+def _match(s: Searcher, q: Query, allowed: Query, stats: scoring.Stats) -> scoring.Matches:
+    """Every readable document ``q`` matches, scored with readable statistics only.
+    ``allowed``: the permission (and facet) filter, which Whoosh's own matching needs."""
     if q is NullQuery:
         size = s.doc_count_all()
         return scoring.Matches(np.zeros(size, dtype=bool), np.zeros(size))
@@ -189,7 +190,7 @@ def _match(s: Searcher, q: Query, allowed: Any, stats: scoring.Stats) -> scoring
     )
     mask = np.zeros(s.doc_count_all(), dtype=bool)
     scores = np.zeros(s.doc_count_all())
-    for hit in readable.search(q, limit=None, filter=allowed):
+    for hit in readable.search(q, limit=None, filter=idx.allowed_docs(s, allowed)):
         mask[hit.docnum] = True
         scores[hit.docnum] = hit.score
     return scoring.Matches(mask & stats.allowed, scores)
@@ -223,8 +224,7 @@ def search(
         filters.append(DateRange("uploaded_at", since, until, endexcl=True))
     allowed = And(filters)
     with idx.searcher() as s:
-        docs = idx.allowed_docs(s, allowed)
-        if not docs:  # Whoosh reads an empty filter as no filter at all: nothing to search
+        if not idx.allowed_mask(s, allowed).any():  # nothing readable: nothing to search
             return Results(
                 total=0,
                 page=page,
@@ -238,7 +238,7 @@ def search(
             raise SearchError(
                 _("That pattern matches too many words. Put more letters before the * or ?.")
             ) from exc
-        matches = _match(s, q, docs, stats)
+        matches = _match(s, q, allowed, stats)
         start = (page - 1) * per_page
         top = (
             matches.newest(s, "uploaded_at", start + per_page)
@@ -250,7 +250,7 @@ def search(
         ]
         total = matches.total
         counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
-        suggestion = _suggest(s, text, docs, stats) if total == 0 else None
+        suggestion = _suggest(s, text, allowed, stats) if total == 0 else None
         terms = [t for f, t in q.all_terms() if f in ("content", "exact", "title")]
     results = Results(
         total=total, page=page, per_page=per_page, facets=counts, suggestion=suggestion
@@ -283,7 +283,7 @@ def search(
     return results
 
 
-def _suggest(s: Searcher, text: str, allowed: Any, stats: scoring.Stats) -> str | None:
+def _suggest(s: Searcher, text: str, allowed: Query, stats: scoring.Stats) -> str | None:
     """ "Did you mean": every word it offers is in a document the caller may read, and it is
     offered only when the corrected search finds something the caller may read."""
     corrected = vocabulary.suggest(s, text, stats)
@@ -311,10 +311,10 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
         counts[token.text] = counts.get(token.text, 0) + 1
     with idx.searcher() as s:
         docnum = s.document_number(id=str(document.id))
-        docs = idx.allowed_docs(s, allowed_filter(user))
-        if docnum is None or not docs:
+        permitted = allowed_filter(user)
+        if docnum is None or not idx.allowed_mask(s, permitted).any():
             return []
-        mask = _without_trashed(s, idx.allowed_mask(s, allowed_filter(user)))
+        mask = _without_trashed(s, idx.allowed_mask(s, permitted))
         stats = scoring.Stats(s, mask)
         telling = sorted(
             ((n * stats.idf("content", w.encode("utf-8")), w) for w, n in counts.items()),

@@ -60,7 +60,7 @@ class Stats:
         if found is None:
             found = 0
             for leaf, offset in self.searcher.leaf_searchers():
-                local, _ = _postings(leaf.reader(), fieldname, btext)
+                local, _ = postings(leaf.reader(), fieldname, btext)
                 if len(local):
                     found += int(self.allowed[local + offset].sum())
             self._df[key] = found
@@ -268,7 +268,7 @@ def _term_hits(
     out = []
     for leaf, offset in s.leaf_searchers():
         reader = leaf.reader()
-        local, stored = _postings(reader, fieldname, btext)  # cached: never changed in place
+        local, stored = postings(reader, fieldname, btext)  # cached: never changed in place
         if not len(local):
             continue
         keep = allowed[local + offset]
@@ -408,7 +408,7 @@ def _raw_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
     return m
 
 
-def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+def postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers (in the segment) and weights of one term, deleted ones included:
     the permission mask, built from live documents only, leaves those out. Remembered: reading
     them means decompressing every block of the term."""
