@@ -293,9 +293,15 @@ def _latest(open_: Callable[[index.Index], Any], attempts: int = 5) -> Any:
 
 
 def allowed_docs(s: Searcher, allowed: Any) -> Any:
-    """The set of document numbers a filter query matches, remembered for this searcher.
-    Call inside ``searcher()``, which holds the lock and clears this when the index changes."""
-    return _allowed(s, allowed)[0]
+    """The set of document numbers a filter query matches, remembered for this searcher, for
+    Whoosh's own matching (sloppy phrases, dates). Call inside ``searcher()``, which holds
+    the lock and clears this when the index changes."""
+    from whoosh.idsets import BitSet
+
+    found = _allowed(s, allowed)
+    if found[0] is None:
+        found[0] = BitSet(np.flatnonzero(found[1]).tolist(), size=s.doc_count_all())
+    return found[0]
 
 
 def allowed_mask(s: Searcher, allowed: Any) -> np.ndarray:
@@ -303,19 +309,14 @@ def allowed_mask(s: Searcher, allowed: Any) -> np.ndarray:
     return _allowed(s, allowed)[1]
 
 
-def _allowed(s: Searcher, allowed: Any) -> tuple[Any, np.ndarray]:
-    from whoosh.idsets import BitSet
-
+def _allowed(s: Searcher, allowed: Any) -> list[Any]:
     key = (id(s), repr(allowed))
     found = _filters.get(key)
     if found is None:
         if len(_filters) >= MAX_FILTERS:
             _filters.clear()
-        mask = filter_mask(s, allowed) & _live(s)
-        found = _filters[key] = [None, mask]
-    if found[0] is None:  # only Whoosh's own matching (sloppy phrases, dates) needs the set
-        found[0] = BitSet(np.flatnonzero(found[1]).tolist(), size=s.doc_count_all())
-    return found[0], found[1]
+        found = _filters[key] = [None, filter_mask(s, allowed) & _live(s)]
+    return found
 
 
 def filter_mask(s: Searcher, q: Any) -> np.ndarray:
