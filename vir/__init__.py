@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.activities import views as activities_views
     from vir.admin import views as admin_views
     from vir.audit import views as audit_views
+    from vir.changes import views as changes_views
     from vir.core import db, errors, i18n, limits, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         accounts_views,
         rooms_views,
         documents_views,
+        changes_views,
         forwards_views,
         activities_views,
         search_views,

@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     from vir.activities import api as activities_api
     from vir.admin import api as admin_api
     from vir.audit import api as audit_api
+    from vir.changes import api as changes_api
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
     from vir.rooms import api as rooms_api
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
         accounts_api,
         rooms_api,
         documents_api,
+        changes_api,
         forwards_api,
         activities_api,
         search_api,

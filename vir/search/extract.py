@@ -531,7 +531,8 @@ def run(media_type: str, path: Path, options: dict[str, Any] | None = None) -> E
         note = "truncated" if more else ""
     else:
         text = ""
-    text = " ".join(text.split())
+    # Spaces collapsed, but lines kept: they are the paragraphs "what changed" compares.
+    text = "\n".join(line for line in (" ".join(p.split()) for p in text.splitlines()) if line)
     if len(text) > max_text:
         text, note = text[:max_text].rsplit(" ", 1)[0], "truncated"
     if not text and not note:

@@ -1,0 +1,1 @@
+"""What changed between two versions of a document: a word-level comparison of their text."""
