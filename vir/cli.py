@@ -316,6 +316,9 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
             "tesseract-ocr-eng tesseract-ocr-cym"
         )
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    import gc
+
+    gc.freeze()  # see vir.wsgi: what is loaded by now stays out of full collections
     try:
         # waitress receives a whole body before VIR sees any of it (into its own temporary
         # file past 512 KB, removed when the request ends): its cap is VIR's, so nobody can

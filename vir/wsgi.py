@@ -2,6 +2,7 @@
 scanner, VIR_CLAMD_SOCKET or VIR_CLAMD_HOST, unless VIR_CLAMD=off says on purpose that there
 is none)."""
 
+import gc
 import os
 
 from vir import create_app
@@ -19,3 +20,7 @@ if (
         "run without one (every upload is then marked 'not scanned')."
     )
 sweep_spools(app)  # spool files a killed worker left behind
+# Everything loaded so far lives as long as the process: leave it out of the collector's
+# full passes, which otherwise walk it all (a folder page took 115 ms instead of 22 ms on
+# each worker's full collection).
+gc.freeze()
