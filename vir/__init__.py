@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.core import db, errors, i18n, limits, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
+    from vir.packs import views as packs_views
     from vir.rooms import views as rooms_views
     from vir.search import views as search_views
     from vir.storage import init_app as init_storage
@@ -74,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         rooms_views,
         documents_views,
         changes_views,
+        packs_views,
         forwards_views,
         activities_views,
         search_views,

@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     from vir.changes import api as changes_api
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
+    from vir.packs import api as packs_api
     from vir.rooms import api as rooms_api
     from vir.search import api as search_api
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
         rooms_api,
         documents_api,
         changes_api,
+        packs_api,
         forwards_api,
         activities_api,
         search_api,

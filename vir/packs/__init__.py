@@ -1,0 +1,1 @@
+"""A folder as one zip: the current version of each paper with a bilingual index."""
