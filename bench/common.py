@@ -30,6 +30,7 @@ def bench_app(work: Path, database_url: str | None = None, fast_hashing: bool = 
         {
             "SECRET_KEY": "bench",
             "VIR_DATA_DIR": str(work),
+            "VIR_STORAGE_DIR": str(work / "files"),  # as VIR_DATA_DIR=work would give
             "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{work / 'vir.sqlite3'}",
             "VIR_TASKS_IMMEDIATE": True,
             "VIR_SEARCH_ENABLED": False,

@@ -526,6 +526,7 @@ def profile(work: Path, url: str | None, folders: dict[str, int], people: list) 
     app = create_app(
         {
             "VIR_DATA_DIR": str(work),
+            "VIR_STORAGE_DIR": str(work / "files"),
             "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{work / 'vir.sqlite3'}",
             "VIR_SEARCH_ENABLED": False,
             "VIR_RATE_LIMITS": False,
