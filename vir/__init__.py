@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.admin import views as admin_views
     from vir.audit import views as audit_views
     from vir.changes import views as changes_views
+    from vir.comments import views as comments_views
     from vir.core import db, errors, i18n, limits, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
@@ -75,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         rooms_views,
         documents_views,
         changes_views,
+        comments_views,
         packs_views,
         forwards_views,
         activities_views,

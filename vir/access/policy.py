@@ -250,6 +250,31 @@ def can_see_index_failure(user: User, version: Any) -> bool:
     )
 
 
+def can_comment(user: User, document: Document) -> bool:
+    """Comments the provider sees are made by the inspectors who work with it (those who
+    write in its Link Inspectors area: its link and lead inspectors, and co-ordinators)."""
+    room = document.folder.room
+    return can(user, WRITE, room, Area.INSPECTORS) and can(user, READ, room, document.folder.area)
+
+
+def can_reply(user: User, document: Document) -> bool:
+    """Replies to a comment: those who may comment, and the document's own editors."""
+    return can_comment(user, document) or can(
+        user, WRITE, document.folder.room, document.folder.area
+    )
+
+
+def can_read_notes(user: User, document: Document) -> bool:
+    """Inspectors' private notes on a document are Link Inspectors content, wherever the
+    document is: read by those who read that room's Link Inspectors area."""
+    room = document.folder.room
+    return can(user, READ, room, Area.INSPECTORS) and can(user, READ, room, document.folder.area)
+
+
+def can_write_notes(user: User, document: Document) -> bool:
+    return can_comment(user, document)
+
+
 def can_manage_activities(user: User, room: Room) -> bool:
     """Co-ordinators, and the inspectors assigned to the provider (who work in its Link
     Inspectors area), record and change its follow-up activities."""

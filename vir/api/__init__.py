@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     from vir.admin import api as admin_api
     from vir.audit import api as audit_api
     from vir.changes import api as changes_api
+    from vir.comments import api as comments_api
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
     from vir.packs import api as packs_api
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
         rooms_api,
         documents_api,
         changes_api,
+        comments_api,
         packs_api,
         forwards_api,
         activities_api,

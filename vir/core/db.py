@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "vir.notifications.models",
     "vir.search.models",
     "vir.forwards.models",
+    "vir.comments.models",
 )
 
 

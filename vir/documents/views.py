@@ -120,6 +120,8 @@ def document(document_id: int) -> str:
     ops.record_view(doc)
     room, area = doc.folder.room, doc.folder.area
     from vir.audit.queries import for_object
+    from vir.comments.api import comments_for
+    from vir.comments.forms import CommentForm
     from vir.forwards.queries import for_document
     from vir.search.models import DocumentText
     from vir.search.queries import more_like
@@ -142,6 +144,8 @@ def document(document_id: int) -> str:
         form=VersionForm(),
         empty=EmptyForm(),
         move_form=_move_form(doc),
+        discussion=comments_for(doc),
+        comment_form=CommentForm(),
     )
 
 
