@@ -121,6 +121,15 @@ def expected(
         area = "inspectors"  # activities are managed by those who work in the Link Inspectors area
     if endpoint.endswith(("restore", "trash")) and role == "coordinator":
         return True  # co-ordinators manage the trash of every area they can read
+    if endpoint.endswith(("add_comment", "add_note")) and method in WRITE_METHODS:
+        # Comments and notes are written by those who work in the room's Link Inspectors
+        # area and can read the document; the document's editors may reply to comments.
+        inspector = "w" in rights.get((who, "inspectors"), "") and "r" in rights.get(
+            (who, area), ""
+        )
+        if endpoint.endswith("add_note"):
+            return inspector
+        return inspector or "w" in rights.get((who, area), "")
     if method in WRITE_METHODS:
         return "w" in rights.get((who, area), "")
     if arguments & {"folder_id", "area", "document_id"}:

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from vir.access import READ, load_document
+from vir.access import READ, can_reply, can_write_notes, load_document, require
 from vir.comments.api import post, require_notes
 from vir.comments.forms import CommentForm
 from vir.comments.models import CommentKind
@@ -19,8 +19,19 @@ bp = Blueprint("comments", __name__)
 
 def _submit(document_id: int, kind: CommentKind) -> Any:
     document = load_document(document_id, READ)
+    # The right first, then the form: no one learns more from a bad form than from a good one.
     if kind == CommentKind.NOTE:
         require_notes(document)
+        allowed = can_write_notes(current_user, document)
+    else:
+        allowed = can_reply(current_user, document)  # replying is the lesser right
+    require(
+        allowed,
+        f"document.{kind}",
+        provider_id=document.folder.room.provider_id,
+        object_type="document",
+        object_id=document.id,
+    )
     form = CommentForm()
     section = "notes" if kind == CommentKind.NOTE else "comments"
     back = url_for("documents.document", document_id=document.id, _anchor=section)

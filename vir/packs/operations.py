@@ -31,6 +31,7 @@ from vir.core.text import clean_name
 from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder
 from vir.storage import get_storage
+from vir.storage.base import Storage
 
 # Zip64 for any entry that might pass 2 GiB: zipfile must know before it writes the header.
 ZIP64_FROM = 2**31
@@ -262,10 +263,12 @@ def pack_name(folder: Folder) -> str:
     return f"{_safe(folder.room.provider.slug, 'provider')} - {_safe(folder.name, 'folder')}.zip"
 
 
-def stream(found: list[Entry], indexes: list[tuple[str, bytes]], made: datetime) -> Iterator[bytes]:
-    """The zip, as it is written: the papers, then the indexes."""
+def stream(
+    found: list[Entry], indexes: list[tuple[str, bytes]], made: datetime, storage: Storage
+) -> Iterator[bytes]:
+    """The zip, as it is written: the papers, then the indexes. It needs no application or
+    request context (everything was read before), so the response streams without one."""
     sink = _Sink()
-    storage = get_storage()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for e in found:
             info = zipfile.ZipInfo(e.path, date_time=e.uploaded_at.timetuple()[:6])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask_babel import gettext as _
 
 from vir.core.db import utcnow
@@ -12,6 +12,7 @@ from vir.core.errors import Refusal
 from vir.core.i18n import locale
 from vir.packs import operations as ops
 from vir.rooms.models import Folder
+from vir.storage import get_storage
 from vir.storage.http import attachment_headers
 
 log = logging.getLogger(__name__)
@@ -37,5 +38,5 @@ def pack_response(folder: Folder) -> Response:
     ]
     headers = attachment_headers(ops.pack_name(folder))
     ops.record_pack(folder, found)
-    body = ops.stream(found, indexes, made)
-    return Response(stream_with_context(body), mimetype="application/zip", headers=headers)
+    body = ops.stream(found, indexes, made, get_storage())
+    return Response(body, mimetype="application/zip", headers=headers)
