@@ -18,6 +18,7 @@ from vir.accounts.forms import CodeForm, EmptyForm, LoginForm, PasswordChangeFor
 from vir.accounts.models import User
 from vir.accounts.operations import SignInResult
 from vir.core.db import db
+from vir.core.i18n import LOCALES
 
 bp = Blueprint("accounts", __name__)
 
@@ -44,6 +45,11 @@ def _pending_user() -> User | None:
 
 def _finish(user: User, next_url: str | None) -> Response:
     session.pop("pending_login", None)
+    # A language chosen on the sign-in page is the person's choice now: it survives the new
+    # session and becomes their preference, as switching after signing in would.
+    chosen = session.get("locale")
+    if chosen in LOCALES and chosen != user.locale:
+        user.locale = chosen
     ops.open_session(user, request.remote_addr or "", request.user_agent.string)
     db.session.commit()
     session.clear()

@@ -23,6 +23,11 @@ def select_locale() -> str:
     forced = g.get("vir_locale")
     if forced in LOCALES:
         return forced
+    # An API client that names a language in this request means it, whatever was saved.
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        found = request.accept_languages.best_match(LOCALES)
+        if found:
+            return found
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:

@@ -1,0 +1,111 @@
+"""Every page as its readers meet it: no markup shown as text (issue 15), in English and
+Welsh, for each role."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from flask import Flask
+
+from tests.conftest import World
+from tests.test_access_matrix import param_values, routes, signed_in, with_activities
+
+__all__ = ["signed_in", "with_activities"]  # fixtures, used by name
+
+# A tag as text: "<strong>" or "</a>" among the words a reader sees.
+TAG_AS_TEXT = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?>")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (script and style left out), entities resolved."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.text.append(data)
+
+
+def shown_markup(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return [m.group(0) for t in parser.text for m in TAG_AS_TEXT.finditer(t)]
+
+
+def test_the_detector_finds_escaped_markup():
+    assert shown_markup("<p>&lt;strong&gt;Due&lt;/strong&gt;</p>") == ["<strong>", "</strong>"]
+    assert shown_markup("<p><strong>Due</strong> a &lt; b</p><script>'<b>'</script>") == []
+
+
+def test_no_page_shows_markup_as_text(app: Flask, with_activities: World, signed_in) -> None:
+    world = with_activities
+    problems = []
+    pages = 0
+    for role in ("provider_editor", "inspector", "coordinator", "partner", "admin"):
+        web, _ = signed_in(role)
+        for locale in ("en", "cy"):
+            web.post("/language", data={"locale": locale, "next": "/"})
+            for rule, endpoint, method, arguments in routes(app):
+                if method != "GET" or rule.startswith("/api/") or endpoint == "static":
+                    continue
+                if endpoint in ("accounts.logout", "web.language") or "download" in rule:
+                    continue
+                values = param_values(world, "own", "provider")
+                try:
+                    url = rule
+                    for name in arguments:
+                        url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]()), url)
+                except KeyError:
+                    continue
+                r = web.get(url)
+                if r.status_code != 200 or r.mimetype != "text/html":
+                    continue
+                pages += 1
+                found = shown_markup(r.get_data(as_text=True))
+                if found:
+                    problems.append(f"{url} ({role}, {locale}): {found[:3]}")
+    assert pages > 40, pages
+    assert not problems, "\n".join(problems)
+
+
+def test_the_language_chosen_on_the_sign_in_page_survives_signing_in(app, client, world):
+    from tests.conftest import PASSWORD
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    client.post("/language", data={"locale": "cy", "next": "/sign-in"})
+    assert 'lang="cy"' in client.get("/sign-in").get_data(as_text=True)
+    r = client.post("/sign-in", data={"email": world.email("inspector"), "password": PASSWORD})
+    assert r.status_code == 302
+    assert 'lang="cy"' in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, world.users["inspector"]).locale == "cy"
+
+
+def test_an_api_request_s_accept_language_wins_over_the_saved_choice(app, client, auth, world):
+    from vir.accounts.models import User
+    from vir.core.db import db
+
+    with app.app_context():
+        db.session.get(User, world.users["inspector"]).locale = "cy"
+        db.session.commit()
+    headers = auth.token("inspector")
+    saved = client.get("/api/v1/documents/999999", headers=headers).get_json()
+    english = client.get(
+        "/api/v1/documents/999999", headers={**headers, "Accept-Language": "en"}
+    ).get_json()
+    assert saved["error"]["message"] != english["error"]["message"]
+    assert english["error"]["message"].isascii()
