@@ -109,3 +109,29 @@ def test_an_api_request_s_accept_language_wins_over_the_saved_choice(app, client
     ).get_json()
     assert saved["error"]["message"] != english["error"]["message"]
     assert english["error"]["message"].isascii()
+
+
+def test_forward_page_buttons_have_ids_of_their_own_and_move_targets_can_be_told_apart(
+    app, client, auth, with_activities
+):
+    from collections import Counter
+
+    from vir.core.db import db
+    from vir.documents.views import folder_choices
+    from vir.rooms.models import Folder
+
+    world = with_activities
+    auth.login("provider_editor")
+    html = client.get(f"/forwards/{world.forwards['cardiff']}").get_data(as_text=True)
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    with app.app_context():
+        groups: dict[tuple[int, str], list[Folder]] = {}
+        for f in db.session.query(Folder):  # a document moves within its room's area
+            groups.setdefault((f.room_id, f.area), []).append(f)
+        for folders in groups.values():
+            labels = [label for _, label in folder_choices(folders)]
+            assert len(labels) == len(set(labels)), labels
+        post = db.session.query(Folder).filter(Folder.parent_id.is_not(None)).first()
+        label = dict(folder_choices([post, post.parent]))[post.id]
+        assert label.startswith(post.parent.name + " › ")

@@ -76,13 +76,7 @@ function enhanceUpload(form) {
       .replace("{refused}", files.length - accepted);
     if (button) button.disabled = false;
     input.value = "";
-    if (accepted) {
-      const again = document.createElement("a");
-      again.className = "govuk-link";
-      again.href = window.location.pathname;
-      again.textContent = text.reload;
-      live.append(" ", again);
-    }
+    if (accepted) await refreshDocuments();
   });
 
   function send(file, single) {
@@ -142,6 +136,22 @@ function enhanceUpload(form) {
       });
       request.send(data);
     });
+  }
+}
+
+// The folder's list of documents, fetched again and put in place of the one on the page, so
+// what was just uploaded is listed without a reload.
+async function refreshDocuments() {
+  const current = document.getElementById("vir-documents");
+  if (!current) return;
+  try {
+    const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("vir-documents");
+    if (fresh) current.replaceWith(document.adoptNode(fresh));
+  } catch {
+    // The outcome of each file is still shown; the list is as it was.
   }
 }
 

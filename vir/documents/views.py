@@ -192,8 +192,24 @@ def _move_form(doc: Any) -> MoveForm:
         )
         .order_by(Folder.name)
     )
-    form.folder_id.choices = options((f.id, f.name) for f in folders)
+    form.folder_id.choices = options(folder_choices(list(folders)))
     return form
+
+
+def folder_choices(folders: list[Any]) -> list[tuple[int, str]]:
+    """Folders as people can tell them apart: a subfolder with its parent ("Improvement
+    conference 2027-01-20 › Updated plans…", where every conference has one of that name),
+    and any names still alike with the day each was made."""
+    from collections import Counter
+
+    from vir.core.templating import local_datetime
+
+    labels = {f.id: f"{f.parent.name} › {f.name}" if f.parent else f.name for f in folders}
+    alike = Counter(labels.values())
+    for f in folders:
+        if alike[labels[f.id]] > 1:
+            labels[f.id] += f" ({local_datetime(f.created_at, 'd MMMM y, HH:mm')})"
+    return sorted(labels.items(), key=lambda item: item[1].lower())
 
 
 @bp.post("/documents/<int:document_id>/move")
