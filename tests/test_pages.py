@@ -135,3 +135,27 @@ def test_forward_page_buttons_have_ids_of_their_own_and_move_targets_can_be_told
         post = db.session.query(Folder).filter(Folder.parent_id.is_not(None)).first()
         label = dict(folder_choices([post, post.parent]))[post.id]
         assert label.startswith(post.parent.name + " › ")
+
+
+def test_the_password_input_speaks_welsh(client):
+    client.post("/language", data={"locale": "cy", "next": "/sign-in"})
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "Dangos y cyfrinair" in page and "Mae eich cyfrinair wedi’i guddio" in page
+    assert "Show password" not in page and ">Show<" not in page.replace("\n", "").replace(" ", "")
+
+
+def test_counts_in_messages_are_plural_forms_not_brackets(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("en"):
+        one = ngettext(
+            "Too many failed sign-in attempts. Try again in %(num)d second.",
+            "Too many failed sign-in attempts. Try again in %(num)d seconds.",
+            1,
+        )
+        assert one.endswith("in 1 second.")
+    for source in ("vir/notifications/operations.py", "vir/accounts/views.py", "vir/cli.py"):
+        from pathlib import Path
+
+        text = (Path(__file__).parent.parent / source).read_text()
+        assert not re.search(r"(%\(\w+\)d|\{\w+\}) [^\"]*\w\(s\)", text), source

@@ -439,14 +439,14 @@ def documents_purge(older_than_days: int | None) -> None:
     from vir.forwards.operations import purge as purge_forwards
 
     n = purge(cutoff, progress=run)
-    click.echo(f"purged {n} document(s)")
+    click.echo(f"purged {n} document{'' if n == 1 else 's'}")
 
     def run_forwards(items):  # type: ignore[no-untyped-def]
         with click.progressbar(items, label="Purging forwarded files") as b:
             yield from b
 
     m = purge_forwards(progress=run_forwards)
-    click.echo(f"purged the files of {m} forwarded item(s)")
+    click.echo(f"purged the files of {m} forwarded item{'' if m == 1 else 's'}")
 
 
 @click.group("search")
@@ -466,7 +466,7 @@ def search_reindex(provider: str | None) -> None:
             yield from b
 
     n = reindex(provider, progress=run)
-    click.echo(f"indexed {n} document(s)")
+    click.echo(f"indexed {n} document{'' if n == 1 else 's'}")
 
 
 @search_cli.command("check")

@@ -50,9 +50,10 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
     if outcome.result == SignInResult.THROTTLED:
         fail(
             429,
-            _(
-                "Too many failed sign-in attempts. Try again in %(n)d seconds.",
-                n=outcome.retry_after,
+            ngettext(
+                "Too many failed sign-in attempts. Try again in %(num)d second.",
+                "Too many failed sign-in attempts. Try again in %(num)d seconds.",
+                outcome.retry_after,
             ),
             headers={"Retry-After": str(outcome.retry_after)},
         )

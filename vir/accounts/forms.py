@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from vir.core.forms import PasswordInput
 
 
 class LoginForm(FlaskForm):
@@ -15,7 +17,7 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         validators=[DataRequired(_l("Enter your password")), Length(max=1024)],
     )
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
@@ -40,7 +42,7 @@ class CodeForm(FlaskForm):
 def new_password_field() -> PasswordField:
     return PasswordField(
         _l("New password"),
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         description=_l("At least 12 characters. A few unrelated words work well."),
         validators=[
             DataRequired(_l("Enter a new password")),
@@ -52,7 +54,7 @@ def new_password_field() -> PasswordField:
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(
         _l("Current password"),
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         validators=[DataRequired(_l("Enter your current password"))],
     )
     new = new_password_field()
@@ -65,7 +67,7 @@ class TwoStepForm(FlaskForm):
 
     password = PasswordField(
         _l("Your password"),
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         validators=[DataRequired(_l("Enter your password"))],
     )
     code = code_field()

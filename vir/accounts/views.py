@@ -73,9 +73,10 @@ def login() -> Any:
         )
         if outcome.result == SignInResult.THROTTLED:
             form.password.errors = [
-                _(
-                    "Too many failed sign-in attempts. Try again in %(n)d seconds.",
-                    n=outcome.retry_after,
+                ngettext(
+                    "Too many failed sign-in attempts. Try again in %(num)d second.",
+                    "Too many failed sign-in attempts. Try again in %(num)d seconds.",
+                    outcome.retry_after,
                 )
             ]
             status = 429

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput
 from wtforms.fields.choices import SelectChoice
 
 
@@ -47,3 +47,20 @@ def date_arg(name: str, errors: list[str]) -> date | None:
     except ValueError:
         errors.append(_("Enter dates like 2027-03-10."))
         return None
+
+
+class PasswordInput(GovPasswordInput):
+    """GOV.UK's password input with its show/hide button and announcements in the reader's
+    language (the component's defaults are English only)."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        params = {
+            "showPasswordText": _("Show"),
+            "hidePasswordText": _("Hide"),
+            "showPasswordAriaLabelText": _("Show password"),
+            "hidePasswordAriaLabelText": _("Hide password"),
+            "passwordShownAnnouncementText": _("Your password is visible"),
+            "passwordHiddenAnnouncementText": _("Your password is hidden"),
+        }
+        kwargs["params"] = {**params, **kwargs.get("params", {})}
+        return super().__call__(field, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -153,9 +153,10 @@ def send_digests(now: datetime) -> int:
                             reason=v.late_reason,
                         )
                     lines.append(line)
-                subject = _(
-                    "VIR: %(n)d new paper(s) for %(provider)s",
-                    n=len(versions),
+                subject = ngettext(
+                    "VIR: %(num)d new paper for %(provider)s",
+                    "VIR: %(num)d new papers for %(provider)s",
+                    len(versions),
                     provider=activity.provider.name(user.locale or "en"),
                 )
                 body = "\n\n".join(
@@ -211,9 +212,10 @@ def send_forward_arrivals(now: datetime) -> int:
                     + (f"\n  {f.note}" if f.note else "")
                     for f in forwards
                 ]
-                subject = _(
-                    "VIR: %(n)d item(s) of evidence forwarded to %(provider)s",
-                    n=len(forwards),
+                subject = ngettext(
+                    "VIR: %(num)d item of evidence forwarded to %(provider)s",
+                    "VIR: %(num)d items of evidence forwarded to %(provider)s",
+                    len(forwards),
                     provider=forwards[0].provider.name(locale),
                 )
                 body = "\n\n".join(
