@@ -14,7 +14,6 @@ upload request to the first answer that finds it is reported. Goal (issue 12): p
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -26,9 +25,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
+from bench.common import multipart
 from bench.search import percentile, record
 
 
@@ -87,18 +86,6 @@ def _call(
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         return json.loads(response.read())
-
-
-def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = io.BytesIO()
-    body.write(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        f'filename="{name}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
-    )
-    body.write(data)
-    body.write(f"\r\n--{boundary}--\r\n".encode())
-    return body.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 def main() -> None:
@@ -164,7 +151,9 @@ def main() -> None:
         for i in range(args.uploads):
             time.sleep(rng.uniform(0, 3))
             word = f"fresh{i}x{secrets.token_hex(3)}"
-            body, kind = _multipart(f"fresh-{i}.txt", f"New paper {word} on attendance".encode())
+            body, kind = multipart(
+                f"fresh-{i}.txt", f"New paper {word} on attendance".encode(), "text/plain"
+            )
             _call(
                 f"{base}/folders/{folder_id}/documents",
                 "POST",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests import files
+from tests.test_search import _upload
 from vir.changes import operations as ops
 
 
@@ -28,17 +29,6 @@ PLAN_2 = """Attendance plan 2026
 Raise attendance in all primary and secondary schools to 95 per cent by July.
 Meet head teachers each term.
 Appoint two education welfare officers."""
-
-
-def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes) -> dict:
-    r = client.post(
-        f"/api/v1/folders/{folder}/documents",
-        headers=headers,
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
 
 
 def _version(client: Any, headers: dict, document: int, name: str, data: bytes) -> None:

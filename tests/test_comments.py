@@ -7,17 +7,7 @@ import io
 from typing import Any
 
 from tests import files
-
-
-def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes) -> dict:
-    r = client.post(
-        f"/api/v1/folders/{folder}/documents",
-        headers=headers,
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
+from tests.test_search import _upload
 
 
 def _comments(client: Any, headers: dict, doc: int) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests import files
+from tests.test_search import _upload
 
 
 @pytest.fixture(params=["fs", "s3"])
@@ -21,17 +22,6 @@ def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 
         return s3_config(request.getfixturevalue("s3_server"))
     return {}
-
-
-def _upload(client: Any, headers: dict, folder: int, name: str, data: bytes, **fields: str) -> dict:
-    r = client.post(
-        f"/api/v1/folders/{folder}/documents",
-        headers=headers,
-        data={"file": (io.BytesIO(data), name), **fields},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
 
 
 def test_a_folder_downloads_as_one_zip_with_an_index_in_both_languages(app, client, auth, world):
