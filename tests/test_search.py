@@ -698,3 +698,19 @@ def test_the_permission_mask_is_exactly_what_whoosh_matches(app, client, auth, w
             want[list(s.docs_for_query(q))] = True
             assert (idx.allowed_mask(s, q) == want).all(), q
             assert set(idx.allowed_docs(s, q)) == set(np.flatnonzero(want)), q
+
+
+def test_the_provider_facet_shows_names_in_the_reader_s_language(app, client, auth, world):
+    _upload(
+        client,
+        auth.token("provider_editor"),
+        world.folders[("cardiff", "provider")],
+        "plan.txt",
+        b"attendance figures",
+    )
+    auth.login("inspector")
+    page = client.get("/search?q=attendance").get_data(as_text=True)
+    assert ">Cardiff Council</a> (1)" in page and ">cardiff</a>" not in page
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    page = client.get("/search?q=attendance").get_data(as_text=True)
+    assert ">Cyngor Caerdydd</a> (1)" in page

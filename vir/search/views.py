@@ -51,4 +51,32 @@ def page() -> str:
         error=errors[0] if errors else None,
         page=page_no,
         args=args,
+        facets=facet_rows(results.facets) if results else {},
     )
+
+
+def facet_rows(facets: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str, int]]]:
+    """Each facet's (label, value, count), labelled in the reader's language (providers by
+    name, not slug) and sorted as that language's readers look for them."""
+    from sqlalchemy import select
+
+    from vir.core.db import db
+    from vir.core.i18n import locale
+    from vir.core.labels import AREA_LABELS, CATEGORY_LABELS
+    from vir.orgs.models import Organisation
+
+    lang = locale()
+    slugs = list(facets.get("provider", {}))
+    names = {
+        o.slug: o.name(lang)
+        for o in db.session.scalars(select(Organisation).where(Organisation.slug.in_(slugs)))
+    }
+    labels = {"provider": names, "area": AREA_LABELS, "category": CATEGORY_LABELS}
+    return {
+        name: sorted(
+            ((str(labels[name].get(value, value)), value, n) for value, n in counts.items()),
+            key=lambda row: row[0].casefold(),
+        )
+        for name, counts in facets.items()
+        if counts
+    }
