@@ -140,6 +140,19 @@ def test_size_limit_is_413(app, client, auth, world, app_config):
     )
     assert r.status_code == 413
     assert r.get_json()["error"]["code"] == "too_large"
+    # Without JavaScript the browser shows the error page: it says the limit and the way back.
+    import io
+
+    folder = world.folders[("cardiff", "provider")]
+    auth.login("provider_editor")
+    page = client.post(
+        f"/folders/{folder}/upload",
+        data={"files": (io.BytesIO(b"x" * (128 * 1024)), "big.txt")},
+        content_type="multipart/form-data",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 413 and "larger than 65.5 KB" in html
+    assert f'href="/rooms/folders/{folder}">Back to the folder' in html
 
 
 def test_duplicate_bytes_warn_but_are_accepted(app, client, auth, world):

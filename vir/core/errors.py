@@ -106,8 +106,38 @@ def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, di
             details = flat
         payload = error_payload(status, data.get("code"), message, details)
         return jsonify(payload), status, headers
-    page = render_template("errors.html", status=status, message=message or default_message(status))
+    back = None
+    if status == 413:
+        message, back = _too_large()
+    page = render_template(
+        "errors.html", status=status, message=message or default_message(status), back=back
+    )
     return page, status, headers
+
+
+def _too_large() -> tuple[str, tuple[str, str] | None]:
+    """The limit in words, and the way back to where the upload was made (without
+    JavaScript the browser shows this page instead of the folder)."""
+    from flask import current_app, request, url_for
+
+    from vir.core.labels import filesize
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = _(
+        "That upload is larger than %(size)s, the most VIR takes at once. Upload fewer files "
+        "at a time, or split a very large file, and try again.",
+        size=filesize(limit),
+    )
+    args = request.view_args or {}
+    if request.endpoint == "documents.upload" and "folder_id" in args:
+        return message, (
+            url_for("rooms.folder", folder_id=args["folder_id"]),
+            _("Back to the folder"),
+        )
+    if request.endpoint == "documents.new_version" and "document_id" in args:
+        target = url_for("documents.document", document_id=args["document_id"])
+        return message, (target, _("Back to the document"))
+    return message, None
 
 
 def handle_unexpected(error: Exception) -> tuple[Response | str, int, dict]:
