@@ -285,11 +285,13 @@ def test_extension_by_lead_or_coordinator_only(client, auth, world, activity):
 
 
 def test_outcome_letter_sets_updated_plans_due(client, auth, world, activity):
-    r = client.post(
-        f"/api/v1/activities/{activity['id']}/outcome-letter",
-        headers=auth.token("inspector"),
-        json={"received_on": "2027-03-22"},
-    )
+    url = f"/api/v1/activities/{activity['id']}/outcome-letter"
+    headers = auth.token("inspector")
+    # Not received yet: a date after today is refused.
+    future = client.post(url, headers=headers, json={"received_on": "2027-03-22"})
+    assert future.status_code == 422 and "after today" in future.get_data(as_text=True)
+    with time_machine.travel(datetime(2027, 3, 23, 9, tzinfo=UTC), tick=False):
+        r = client.post(url, headers=headers, json={"received_on": "2027-03-22"})
     assert r.status_code == 200
     due = {m["code"]: m for m in r.get_json()["milestones"]}["updated_plans"]["due"]
     assert due == "2027-04-21"
@@ -353,11 +355,13 @@ def test_moving_a_document_into_the_papers_folder_follows_the_rule(client, auth,
 def test_updated_plans_after_their_due_date_are_shown_late_not_refused(
     client, auth, world, activity
 ):
-    client.post(
-        f"/api/v1/activities/{activity['id']}/outcome-letter",
-        headers=auth.token("coordinator"),
-        json={"received_on": "2027-03-22"},
-    )
+    with time_machine.travel(datetime(2027, 3, 22, 15, 0, tzinfo=UTC), tick=False):
+        r = client.post(
+            f"/api/v1/activities/{activity['id']}/outcome-letter",
+            headers=auth.token("coordinator"),
+            json={"received_on": "2027-03-22"},
+        )
+        assert r.status_code == 200
     editor = auth.token("provider_editor")
     post = activity["folders"]["post_conference"]
     with time_machine.travel(datetime(2027, 4, 21, 12, 0, tzinfo=UTC), tick=False):
@@ -431,3 +435,32 @@ def test_subfolders_of_the_papers_folder_keep_the_one_week_rule(client, auth, wo
         closed = _upload(client, editor, sub, "during.pdf")
         assert closed.status_code == 409
         assert closed.get_json()["error"]["code"] == "papers_closed"
+
+
+def test_activities_must_lie_ahead_and_fit_the_provider(app, client, auth, world):
+    """An activity in the past, an improvement conference for a consortium, or a consortium
+    visit for a local authority were all accepted."""
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug
+    from vir.rooms.operations import open_room
+
+    with app.app_context():
+        open_room(by_slug("csc"))  # the consortium's room
+        db.session.commit()
+    headers = auth.token("coordinator")
+
+    def create(slug: str, kind: str, starts: str) -> Any:
+        return client.post(
+            f"/api/v1/providers/{slug}/activities",
+            headers=headers,
+            json={"kind": kind, "starts_at": starts},
+        )
+
+    past = create("cardiff", "improvement_conference", "2026-01-10T09:30")
+    assert past.status_code == 422 and "future" in past.get_data(as_text=True)
+    wrong = create("csc", "improvement_conference", "2027-06-10T09:30")
+    assert wrong.status_code == 422 and "local authority" in wrong.get_data(as_text=True)
+    wrong = create("cardiff", "consortium_follow_up_visit", "2027-06-14T09:30")
+    assert wrong.status_code == 422 and "regional consortium" in wrong.get_data(as_text=True)
+    assert create("csc", "consortium_follow_up_visit", "2027-06-14T09:30").status_code == 201
+    assert create("cardiff", "monitoring_visit", "2027-06-14T09:30").status_code == 201

@@ -16,10 +16,13 @@ from vir.calendar import (
     default_end,
     extension_ends_in_past,
     letter_before_activity,
+    letter_in_future,
+    starts_in_past,
     to_local,
     visit_too_long,
 )
 from vir.core.db import db, utcnow
+from vir.orgs.models import OrgKind
 from vir.rooms.models import Area, Folder, Room
 from vir.rooms.operations import create_folder
 
@@ -49,6 +52,25 @@ def _check(kind: str, starts_at: datetime, ends_at: datetime) -> None:
         raise ActivityError(_("A visit lasts at most a week."), "ends_at")
 
 
+# What each kind of provider is followed up with (the guidance: conferences and monitoring
+# visits for local authorities, follow-up visits for regional consortia).
+FITS = {
+    ActivityKind.IMPROVEMENT_CONFERENCE: OrgKind.LOCAL_AUTHORITY,
+    ActivityKind.PROGRESS_CONFERENCE: OrgKind.LOCAL_AUTHORITY,
+    ActivityKind.MONITORING_VISIT: OrgKind.LOCAL_AUTHORITY,
+    ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT: OrgKind.CONSORTIUM,
+}
+
+
+def _check_fits(kind: str, room: Room) -> None:
+    if room.provider.kind != FITS[ActivityKind(kind)]:
+        if FITS[ActivityKind(kind)] == OrgKind.CONSORTIUM:
+            message = _("A consortium follow-up visit is for a regional consortium.")
+        else:
+            message = _("That kind of activity is for a local authority, not a consortium.")
+        raise ActivityError(message, "kind")
+
+
 def _lead(email: str | None) -> User | None:
     if not email:
         return None
@@ -71,6 +93,9 @@ def create_activity(
 ) -> Activity:
     ends_at = ends_at or default_end(starts_at, conference=kind in CONFERENCES)
     _check(kind, starts_at, ends_at)
+    if starts_in_past(starts_at, utcnow()):
+        raise ActivityError(_("The activity must start in the future."), "starts_at")
+    _check_fits(kind, room)
     lead = _lead(lead_inspector)
     label = f"{FOLDER_NAMES[ActivityKind(kind)]} {to_local(starts_at).date().isoformat()}"
     provider_folder = create_folder(room, Area.PROVIDER, label, user=user)
@@ -159,6 +184,8 @@ def extend_deadline(activity: Activity, until: datetime, reason: str) -> None:
 
 
 def record_outcome_letter(activity: Activity, received_on: date) -> None:
+    if letter_in_future(received_on, utcnow()):
+        raise ActivityError(_("The letter cannot have been received after today."), "received_on")
     if letter_before_activity(received_on, activity.ends_at):
         raise ActivityError(_("The outcome letter comes after the activity."), "received_on")
     activity.outcome_letter_received_on = received_on

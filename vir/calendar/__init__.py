@@ -199,6 +199,17 @@ def extension_ends_in_past(until: datetime, now: datetime) -> bool:
     return until <= now
 
 
+def starts_in_past(starts_at: datetime, now: datetime) -> bool:
+    """An activity recorded now must lie ahead: one already begun has no papers deadline,
+    notice or countdown left to keep."""
+    return starts_at <= now
+
+
+def letter_in_future(received_on: date, now: datetime) -> bool:
+    """A letter cannot have been received after today (UK time)."""
+    return received_on > local_today(now)
+
+
 def letter_before_activity(received_on: date, ends_at: datetime) -> bool:
     return received_on < local_today(ends_at)
 
