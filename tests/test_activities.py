@@ -464,3 +464,24 @@ def test_activities_must_lie_ahead_and_fit_the_provider(app, client, auth, world
     assert wrong.status_code == 422 and "regional consortium" in wrong.get_data(as_text=True)
     assert create("csc", "consortium_follow_up_visit", "2027-06-14T09:30").status_code == 201
     assert create("cardiff", "monitoring_visit", "2027-06-14T09:30").status_code == 201
+
+
+def test_a_consortium_visit_has_its_expected_documents_too(app, client, auth, world):
+    """The guidance's consortium visit asks for an up-to-date SER and the latest data."""
+    from vir.core.db import db
+    from vir.orgs.operations import by_slug
+    from vir.rooms.operations import open_room
+
+    with app.app_context():
+        open_room(by_slug("csc"))
+        db.session.commit()
+    made = client.post(
+        "/api/v1/providers/csc/activities",
+        headers=auth.token("coordinator"),
+        json={"kind": "consortium_follow_up_visit", "starts_at": "2027-06-14T09:30"},
+    ).get_json()
+    auth.login("coordinator")
+    page = client.get(f"/rooms/folders/{made['folders']['provider']}").get_data(as_text=True)
+    assert "Expected documents" in page
+    assert "Self-evaluation report" in page and "Data" in page
+    assert "Improvement plan" not in page.split("Expected documents")[1].split("</ul>")[0]

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from vir.activities.models import CONFERENCES, Activity
+from vir.activities.models import CONFERENCES, Activity, ActivityKind
 from vir.activities.operations import for_folder, for_provider
 from vir.calendar import countdown
 from vir.orgs.models import OrgKind
@@ -16,6 +16,7 @@ from vir.rooms.models import Folder
 
 # Always expected in a conference folder (001, Appendix 1); a consortium adds its SER (000).
 EXPECTED = ["improvement_plan", "organisation_structure", "significant_report", "council_paper"]
+VISIT_EXPECTED = ["self_evaluation_report", "data"]
 
 
 @dataclass
@@ -51,6 +52,9 @@ def folder_activity(
             expected.append("self_evaluation_report")
         info.checklist = [(c, c in categories) for c in expected]
         info.too_many = count > current_app.config["VIR_FOLDER_SOFT_LIMIT"]
+    elif part == "papers" and activity.kind == ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT:
+        # The consortium provides an up-to-date SER and its latest data (guidance 000).
+        info.checklist = [(c, c in categories) for c in VISIT_EXPECTED]
     return info
 
 
