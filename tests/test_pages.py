@@ -159,3 +159,25 @@ def test_counts_in_messages_are_plural_forms_not_brackets(app):
 
         text = (Path(__file__).parent.parent / source).read_text()
         assert not re.search(r"(%\(\w+\)d|\{\w+\}) [^\"]*\w\(s\)", text), source
+
+
+def test_date_filters_are_day_month_and_year_boxes(app, client, auth, world):
+    """The browser's type=date showed mm/dd/yyyy in some browsers; GOV.UK's date input is
+    three boxes, in both languages, and a link's YYYY-MM-DD still works."""
+    auth.login("coordinator")
+    page = client.get(
+        "/audit/", query_string={"since-day": "1", "since-month": "12", "since-year": "2026"}
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'type="date"' not in html
+    assert 'name="since-day"' in html and 'value="2026"' in html
+    bad = client.get(
+        "/audit/", query_string={"since-day": "31", "since-month": "2", "since-year": "2026"}
+    )
+    assert "Enter a real date" in bad.get_data(as_text=True)
+    old_link = client.get("/audit/", query_string={"since": "2026-12-01"}).get_data(as_text=True)
+    month = re.search(r'<input[^>]*name="since-month"[^>]*>', old_link)
+    assert month and 'value="12"' in month.group(0), month
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    welsh = client.get("/search", query_string={"q": "x", "from-day": "40"}).get_data(as_text=True)
+    assert "Rhowch ddyddiad go iawn" in welsh

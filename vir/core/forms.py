@@ -38,14 +38,26 @@ class DateInput(GovDateInput):
 
 
 def date_arg(name: str, errors: list[str]) -> date | None:
-    """A YYYY-MM-DD query argument (filters on list pages); a bad one adds a message."""
+    """A date filter on a list page: GOV.UK's three boxes (``name-day``, ``name-month``,
+    ``name-year``), or ``name`` as YYYY-MM-DD (links and bookmarks); a bad one adds a
+    message."""
+    parts = [(request.args.get(f"{name}-{p}") or "").strip() for p in ("day", "month", "year")]
+    if any(parts):
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1000:
+                raise ValueError(year)
+            return date(year, month, day)
+        except ValueError:
+            errors.append(_("Enter a real date, with day, month and year, for example 27 3 2027."))
+            return None
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(_("Enter dates like 2027-03-10."))
+        errors.append(_("Enter a real date, with day, month and year, for example 27 3 2027."))
         return None
 
 

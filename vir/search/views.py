@@ -24,7 +24,11 @@ def page() -> str:
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
     args = {k: request.args.get(k) for k in FILTERS if request.args.get(k)}
     errors: list[str] = []
-    since, until = local_day_range(date_arg("from", errors), date_arg("to", errors))
+    first, last = date_arg("from", errors), date_arg("to", errors)
+    for name, day in (("from", first), ("to", last)):
+        if day:  # links (pages, facets) carry the date as YYYY-MM-DD
+            args[name] = day.isoformat()
+    since, until = local_day_range(first, last)
     results = None
     if len(text) > MAX_QUERY:
         errors.append(_("A search can be at most %(n)d characters.", n=MAX_QUERY))
