@@ -93,13 +93,11 @@ def multipart(
     return body.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
-def process_tree_cpu(roots: list[int]) -> float:
-    """CPU seconds (user + system) so far of these processes and all their descendants that
-    are still running (text extraction children come and go; their time is counted in their
-    parent's once they are waited for)."""
+def processes() -> dict[int, tuple[int, str, float]]:
+    """Every process now: its parent, its name and its CPU seconds (user + system, with its
+    children's once waited for), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
+    found: dict[int, tuple[int, str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -107,17 +105,22 @@ def process_tree_cpu(roots: list[int]) -> float:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        # utime, stime, and the children's once waited for (cutime, cstime)
-        used[pid] = sum(int(f) for f in fields[11:15]) / tick
+        found[int(entry.name)] = (int(fields[1]), comm, sum(int(f) for f in fields[11:15]) / tick)
+    return found
+
+
+def process_tree_cpu(roots: list[int]) -> float:
+    """CPU seconds so far of these processes and all their descendants still running (text
+    extraction children come and go; their time counts in their parent's once waited for)."""
+    table = processes()
     wanted = set(roots)
     changed = True
     while changed:
         changed = False
-        for pid, ppid in parents.items():
+        for pid, (ppid, _comm, _cpu) in table.items():
             if ppid in wanted and pid not in wanted:
                 wanted.add(pid)
                 changed = True
-    return sum(used.get(pid, 0.0) for pid in wanted)
+    return sum(table[pid][2] for pid in wanted if pid in table)

@@ -63,20 +63,13 @@ def worker_pid(pid: int) -> int:
 def cpu_seconds(me: int, server: int) -> dict[str, float]:
     """CPU time (user + system, all threads) so far of this process (the client), the VIR
     server and its workers, and the Ceph daemons, to show where a run's cycles go."""
+    from bench.common import processes
+
     tick = os.sysconf("SC_CLK_TCK")
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     # Everything the machine did but wait: with the kernel's own work (network, disk).
     totals: dict[str, float] = {"machine": (sum(fields) - fields[3] - fields[4]) / tick}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        pid, ppid = int(entry.name), int(fields[1])
+    for pid, (ppid, comm, cpu) in processes().items():
         if pid == me:
             name = "client (this process)"
         elif pid == server or ppid == server:
@@ -85,7 +78,7 @@ def cpu_seconds(me: int, server: int) -> dict[str, float]:
             name = comm
         else:
             continue
-        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        totals[name] = totals.get(name, 0.0) + cpu
     return totals
 
 
