@@ -478,3 +478,58 @@ def test_web_move_between_folders_of_one_area(app, client, auth, world):
     )
     assert refused.status_code == 200
     assert "Choose a folder" in refused.get_data(as_text=True)
+
+
+def test_a_document_s_details_can_be_changed_and_the_change_is_audited(app, client, auth, world):
+    """Title, category and description could not be changed after upload: the expected-
+    documents checklist kept counting a paper under the category it was uploaded with."""
+    from vir.audit.models import AuditEvent
+    from vir.core.db import db
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    doc = upload(client, editor, folder, "scan_0001.pdf", files.pdf("Plan")).get_json()
+    assert doc["title"] == "scan 0001"
+    url = f"/api/v1/documents/{doc['id']}"
+    r = client.patch(
+        url,
+        headers=editor,
+        json={"title": "Improvement plan 2027", "category": "improvement_plan"},
+    )
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["title"] == "Improvement plan 2027"
+    assert r.get_json()["category"] == "improvement_plan"
+    for bad in ({"title": ""}, {"category": "poster"}, {"description": "x" * 4001}):
+        assert client.patch(url, headers=editor, json=bad).status_code == 422, bad
+    assert (
+        client.patch(url, headers=auth.token("provider_viewer"), json={"title": "x"}).status_code
+        == 403
+    )
+    for role in ("partner", "admin"):
+        assert client.patch(url, headers=auth.token(role), json={"title": "x"}).status_code == 404
+    with app.app_context():
+        edits = [
+            e
+            for e in db.session.query(AuditEvent).filter_by(object_id=str(doc["id"]))
+            if e.action == "document.edit"
+        ]
+        assert len(edits) == 1 and edits[0].outcome == "allowed"
+        assert "scan 0001" in str(edits[0].detail) and "Improvement plan 2027" in str(
+            edits[0].detail
+        )
+    # The web form, in Welsh.
+    auth.login("provider_editor")
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert 'value="Improvement plan 2027"' in page
+    r = client.post(
+        f"/documents/{doc['id']}/details",
+        data={
+            "title": "Cynllun gwella 2027",
+            "category": "improvement_plan",
+            "description": "Fersiwn ddrafft",
+        },
+        follow_redirects=True,
+    )
+    assert "Cadwyd y manylion." in r.get_data(as_text=True)
+    assert client.get(url, headers=editor).get_json()["title"] == "Cynllun gwella 2027"

@@ -18,6 +18,7 @@ from vir.documents import operations as ops
 from vir.documents import queries
 from vir.documents.downloads import file_response
 from vir.documents.schemas import (
+    DetailsFields,
     DocumentDetailSchema,
     DocumentSchema,
     DownloadQuery,
@@ -101,6 +102,19 @@ def get_document(document_id: int) -> dict[str, Any]:
     document = load_document(document_id, READ)
     ops.record_view(document)
     return document_dict(document, versions=True)
+
+
+@blp.patch("/documents/<int:document_id>")
+@login_required
+@blp.arguments(DetailsFields)
+@blp.response(200, DocumentSchema)
+def edit(fields: dict[str, Any], document_id: int) -> dict[str, Any]:
+    """Change the title, category or description (any of them); audited."""
+    document = load_document(document_id, WRITE)
+    with refusals():
+        ops.edit_details(document, current_user, **fields)
+    db.session.commit()
+    return document_dict(document)
 
 
 @blp.post("/documents/<int:document_id>/versions")

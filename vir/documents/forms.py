@@ -17,7 +17,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from vir.core.forms import DateInput, options
 from vir.core.labels import CATEGORY_LABELS
@@ -89,3 +89,18 @@ class MoveForm(FlaskForm):
         _l("Why it is being shared late"), widget=GovTextArea(), validators=[Length(max=1000)]
     )
     submit = SubmitField(_l("Move"), widget=GovSubmitInput())
+
+
+class DetailsForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        widget=GovTextInput(),
+        validators=[DataRequired(message=_l("Enter a title.")), Length(max=300)],
+    )
+    category = SelectField(
+        _l("Category"), widget=GovSelect(), choices=options(CATEGORY_LABELS.items())
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=4000)]
+    )
+    submit = SubmitField(_l("Save details"), widget=GovSubmitInput())

@@ -354,6 +354,41 @@ def move(
     )
 
 
+def edit_details(
+    document: Document,
+    user: Any,
+    *,
+    title: str | None = None,
+    category: str | None = None,
+    description: str | None = None,
+) -> list[str]:
+    """Change a document's title, category or description (``None``: unchanged); audited with
+    what each was and became. The fields changed."""
+    changes: dict[str, tuple[str, str]] = {}
+    if title is not None:
+        cleaned = clean_name(title)[:MAX_TITLE]
+        if not cleaned:
+            raise DocumentError(_("Enter a title."), "validation_error", 422, field="title")
+        changes["title"] = (document.title, cleaned)
+    if category is not None:
+        changes["category"] = (document.category, _category(category))
+    if description is not None:
+        changes["description"] = (document.description or "", description.strip()[:4000])
+    changed = {k: v for k, v in changes.items() if v[0] != v[1]}
+    for name, (_old, new) in changed.items():
+        setattr(document, name, new)
+    if changed:
+        record(
+            "document.edit",
+            object_type="document",
+            object_id=document.id,
+            provider_id=document.folder.room.provider_id,
+            **{f"{k}_was": v[0] for k, v in changed.items()},
+            **{k: v[1] for k, v in changed.items()},
+        )
+    return sorted(changed)
+
+
 def trash(document: Document, user: Any) -> None:
     if document.deleted_at is not None:
         return

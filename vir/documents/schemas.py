@@ -43,6 +43,12 @@ class VersionFields(LateFields):
     )
 
 
+class DetailsFields(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=300))
+    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
+    description = ma.fields.String(validate=ma.validate.Length(max=4000))
+
+
 class MoveFields(LateFields):
     folder_id = ma.fields.Integer(required=True)
 

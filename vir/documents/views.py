@@ -28,7 +28,7 @@ from vir.core.uploads import takes_files
 from vir.documents import operations as ops
 from vir.documents import queries
 from vir.documents.downloads import file_response
-from vir.documents.forms import MoveForm, UploadForm, VersionForm
+from vir.documents.forms import DetailsForm, MoveForm, UploadForm, VersionForm
 from vir.documents.validation import UploadRefused
 from vir.storage import StorageError
 from vir.storage.http import previewable
@@ -144,6 +144,9 @@ def document(document_id: int) -> str:
         form=VersionForm(),
         empty=EmptyForm(),
         move_form=_move_form(doc),
+        details_form=DetailsForm(
+            formdata=None, title=doc.title, category=doc.category, description=doc.description
+        ),
         discussion=comments_for(doc),
         comment_form=CommentForm(),
     )
@@ -210,6 +213,32 @@ def folder_choices(folders: list[Any]) -> list[tuple[int, str]]:
         if alike[labels[f.id]] > 1:
             labels[f.id] += f" ({local_datetime(f.created_at, 'd MMMM y, HH:mm')})"
     return sorted(labels.items(), key=lambda item: item[1].lower())
+
+
+@bp.post("/documents/<int:document_id>/details")
+@login_required
+def edit_details(document_id: int) -> Response:
+    doc = load_document(document_id, WRITE)
+    form = DetailsForm()
+    if form.validate_on_submit():
+        try:
+            changed = ops.edit_details(
+                doc,
+                current_user,
+                title=form.title.data,
+                category=form.category.data,
+                description=form.description.data or "",
+            )
+        except ops.DocumentError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Details saved.") if changed else _("Nothing was changed."), "success")
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+    return redirect(url_for("documents.document", document_id=doc.id))
 
 
 @bp.post("/documents/<int:document_id>/move")
