@@ -249,6 +249,8 @@ def test_sign_in_and_upload_several_files_by_drag_and_drop(visit: Any) -> None:
         ],
     )
     expect(v.page.locator(".vir-upload-status")).to_contain_text("Files ready to upload: 3")
+    # Several files: each its own category.
+    v.page.get_by_label("Category for council-paper.pdf").select_option("council_paper")
     v.page.get_by_role("button", name="Upload").click()
     v.page.wait_for_selector(".vir-upload-status:has-text('Finished')")
     items = v.page.locator(".vir-upload-item")
@@ -261,6 +263,8 @@ def test_sign_in_and_upload_several_files_by_drag_and_drop(visit: Any) -> None:
     table = v.page.locator("#vir-documents")
     expect(table.get_by_role("link", name="attendance-data")).to_have_count(1)
     expect(table.get_by_role("link", name="council-paper")).to_have_count(1)
+    row = table.locator("tr", has=v.page.get_by_role("link", name="council-paper"))
+    expect(row).to_contain_text("Council paper")
     v.check("folder-after-upload")
 
 

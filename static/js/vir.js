@@ -33,11 +33,32 @@ function enhanceUpload(form) {
   form.after(list);
 
   let chosen = [];
+  // With several files, each gets its own category, starting from the form's choice.
+  const template = form.querySelector('select[name="category"]');
+  let categories = new Map();
 
   const show = () => {
-    list.replaceChildren(...chosen.map((file) => {
+    categories = new Map();
+    list.replaceChildren(...chosen.map((file, i) => {
       const item = document.createElement("li");
-      item.textContent = file.name;
+      item.className = "vir-upload-choice";
+      const name = document.createElement("span");
+      name.textContent = file.name;
+      item.append(name);
+      if (template && chosen.length > 1) {
+        const select = template.cloneNode(true);
+        select.id = `vir-upload-category-${i}`;
+        select.removeAttribute("name");
+        select.removeAttribute("aria-describedby");
+        select.value = template.value;
+        select.classList.add("vir-upload-category");
+        const label = document.createElement("label");
+        label.className = "govuk-visually-hidden";
+        label.htmlFor = select.id;
+        label.textContent = text.categoryFor.replace("{file}", file.name);
+        item.append(" ", label, select);
+        categories.set(file, select);
+      }
       return item;
     }));
     live.textContent = chosen.length ? text.ready.replace("{num}", chosen.length) : "";
@@ -64,11 +85,12 @@ function enhanceUpload(form) {
     const button = form.querySelector('button[type="submit"], input[type="submit"]');
     if (button) button.disabled = true;
     const files = chosen;
+    const picked = new Map([...categories].map(([file, select]) => [file, select.value]));
     chosen = [];
     list.replaceChildren();
     let accepted = 0;
     for (const file of files) {
-      const ok = await send(file, files.length === 1);
+      const ok = await send(file, files.length === 1, picked.get(file));
       if (ok) accepted += 1;
     }
     live.textContent = text.done
@@ -79,7 +101,7 @@ function enhanceUpload(form) {
     if (accepted) await refreshDocuments();
   });
 
-  function send(file, single) {
+  function send(file, single, category) {
     const item = document.createElement("li");
     item.className = "vir-upload-item";
     const name = document.createElement("span");
@@ -98,6 +120,7 @@ function enhanceUpload(form) {
     data.delete("files");
     if (!single) data.delete("title"); // several files: each takes its own name
     data.append("files", file, file.name);
+    if (category) data.set("category", category);
     return new Promise((resolve) => {
       const request = new XMLHttpRequest();
       request.open("POST", form.action);
