@@ -14,7 +14,7 @@ from vir.core.db import db
 from vir.core.i18n import locale
 from vir.rooms import operations as ops
 from vir.rooms.models import Folder
-from vir.rooms.schemas import FolderCreate, FolderQuery, FolderSchema, ProviderSchema
+from vir.rooms.schemas import FolderChange, FolderCreate, FolderQuery, FolderSchema, ProviderSchema
 
 blp = Blueprint("api_rooms", __name__, url_prefix="/api/v1", description="Providers and folders")
 
@@ -79,3 +79,31 @@ def create_folder(args: dict[str, Any], slug: str) -> Folder:
         fail(422, str(exc), name=[str(exc)])
     db.session.commit()
     return folder
+
+
+@blp.patch("/folders/<int:folder_id>")
+@login_required
+@blp.arguments(FolderChange)
+@blp.response(200, FolderSchema)
+def rename_folder(args: dict[str, Any], folder_id: int) -> Folder:
+    """Rename a folder (and change its description) in an area you may write."""
+    folder = load_folder(folder_id, right=WRITE)
+    try:
+        ops.rename_folder(folder, args["name"], description=args["description"], user=current_user)
+    except ops.FolderError as exc:
+        fail(422, str(exc), name=[str(exc)])
+    db.session.commit()
+    return folder
+
+
+@blp.delete("/folders/<int:folder_id>")
+@login_required
+@blp.response(204)
+def delete_folder(folder_id: int) -> None:
+    """Delete an empty folder that no activity made (409 otherwise, saying why)."""
+    folder = load_folder(folder_id, right=WRITE)
+    try:
+        ops.delete_folder(folder, user=current_user)
+    except ops.FolderError as exc:
+        fail(409, str(exc), code="folder_not_empty")
+    db.session.commit()

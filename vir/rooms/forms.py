@@ -22,3 +22,18 @@ class FolderForm(FlaskForm):
         _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=2000)]
     )
     submit = SubmitField(_l("Create folder"), widget=GovSubmitInput())
+
+
+class RenameForm(FlaskForm):
+    name = StringField(
+        _l("Folder name"),
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(_l("Enter a name for the folder")),
+            Length(max=120, message=_l("Use 120 characters or fewer")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=2000)]
+    )
+    submit = SubmitField(_l("Save"), widget=GovSubmitInput())

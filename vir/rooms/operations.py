@@ -44,27 +44,14 @@ def create_folder(
     description: str = "",
     user: object = None,
 ) -> Folder:
-    name = clean_name(name)
     if area not in set(Area):
         raise FolderError(_("Choose the Provider Area or the Link Inspectors area."))
-    if not name:
-        raise FolderError(_("Enter a name for the folder."))
-    if len(name) > MAX_FOLDER_NAME:
-        raise FolderError(_("A folder name must be %(n)d characters or fewer.", n=MAX_FOLDER_NAME))
     if parent is not None:
         if parent.room_id != room.id or parent.area != area:
             raise FolderError(_("The parent folder must be in the same area of the same room."))
         if parent.parent_id is not None:
             raise FolderError(_("Folders can be nested one level deep only."))
-    siblings = db.session.scalars(
-        select(Folder.name).where(
-            Folder.room_id == room.id,
-            Folder.area == area,
-            Folder.parent_id.is_(None) if parent is None else Folder.parent_id == parent.id,
-        )
-    )
-    if name.casefold() in {s.casefold() for s in siblings}:
-        raise FolderError(_("There is already a folder called “%(name)s” here.", name=name))
+    name = _check_name(name, room.id, area, parent.id if parent else None, None)
     folder = Folder(
         room_id=room.id,
         room=room,
@@ -85,6 +72,77 @@ def create_folder(
         name=name,
     )
     return folder
+
+
+def _check_name(name: str, room_id: int, area: str, parent_id: int | None, own: int | None) -> str:
+    """A folder name cleaned and checked: not empty, not too long, not a sibling's."""
+    name = clean_name(name)
+    if not name:
+        raise FolderError(_("Enter a name for the folder."))
+    if len(name) > MAX_FOLDER_NAME:
+        raise FolderError(_("A folder name must be %(n)d characters or fewer.", n=MAX_FOLDER_NAME))
+    siblings = db.session.scalars(
+        select(Folder.name).where(
+            Folder.room_id == room_id,
+            Folder.area == area,
+            Folder.parent_id.is_(None) if parent_id is None else Folder.parent_id == parent_id,
+            Folder.id != (own or 0),
+        )
+    )
+    if name.casefold() in {s.casefold() for s in siblings}:
+        raise FolderError(_("There is already a folder called “%(name)s” here.", name=name))
+    return name
+
+
+def rename_folder(
+    folder: Folder, name: str, *, description: str | None = None, user: object = None
+) -> None:
+    """Rename a folder (and change its description); audited with the name it had."""
+    new = _check_name(name, folder.room_id, folder.area, folder.parent_id, folder.id)
+    old = folder.name
+    folder.name = new
+    if description is not None:
+        folder.description = description.strip()
+    record(
+        "folder.rename",
+        object_type="folder",
+        object_id=folder.id,
+        provider_id=folder.room.provider_id,
+        name_was=old,
+        name=new,
+    )
+
+
+def delete_folder(folder: Folder, user: object = None) -> None:
+    """Remove an empty folder. Not one an activity made (its papers, Link Inspectors or
+    updated-plans folder), nor one holding subfolders or documents, the trash included."""
+    from vir.activities.models import Activity
+    from vir.documents.models import Document
+
+    made_for = db.session.scalar(
+        select(Activity.id).where(
+            (Activity.provider_folder_id == folder.id)
+            | (Activity.inspectors_folder_id == folder.id)
+            | (Activity.post_folder_id == folder.id)
+        )
+    )
+    if made_for is not None:
+        raise FolderError(_("This folder belongs to an activity and cannot be deleted."))
+    if folder.children:
+        raise FolderError(_("Delete or move the folders inside it first."))
+    held = db.session.scalar(select(Document.id).where(Document.folder_id == folder.id).limit(1))
+    if held is not None:
+        raise FolderError(
+            _("Only an empty folder can be deleted. Move its documents, and empty its trash.")
+        )
+    record(
+        "folder.delete",
+        object_type="folder",
+        object_id=folder.id,
+        provider_id=folder.room.provider_id,
+        name=folder.name,
+    )
+    db.session.delete(folder)
 
 
 def folders_in(room: Room, area: str) -> list[Folder]:

@@ -25,6 +25,11 @@ class FolderCreate(ma.Schema):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
+class FolderChange(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    description = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+
+
 class FolderSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()

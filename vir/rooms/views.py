@@ -12,7 +12,7 @@ from vir.access import READ, WRITE, can, can_restore, load_folder, load_room, re
 from vir.core.db import db
 from vir.core.forms import options
 from vir.rooms import operations as ops
-from vir.rooms.forms import FolderForm
+from vir.rooms.forms import FolderForm, RenameForm
 from vir.rooms.models import Area, Folder
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
@@ -75,6 +75,7 @@ def render_folder(folder: Folder, form: Any = None, status: int = 200) -> Any:
         writable=can(current_user, WRITE, folder.room, folder.area),
         restorable=can_restore(current_user, folder.room, folder.area),
         form=form or UploadForm(),
+        rename_form=RenameForm(formdata=None, name=folder.name, description=folder.description),
         documents=documents,
         count=count,
         page=page,
@@ -115,3 +116,43 @@ def new_folder(slug: str, area: str) -> Any:
             flash(_("Folder “%(name)s” created.", name=folder.name), "success")
             return redirect(url_for("rooms.folder", folder_id=folder.id))
     return render_template("rooms/new_folder.html", form=form, room=room, area=area)
+
+
+@bp.post("/folders/<int:folder_id>/rename")
+@login_required
+def rename_folder(folder_id: int) -> Any:
+    folder = load_folder(folder_id, WRITE)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            ops.rename_folder(
+                folder,
+                form.name.data or "",
+                description=form.description.data or "",
+                user=current_user,
+            )
+        except ops.FolderError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Folder renamed."), "success")
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+    return redirect(url_for("rooms.folder", folder_id=folder.id))
+
+
+@bp.post("/folders/<int:folder_id>/delete")
+@login_required
+def delete_folder(folder_id: int) -> Any:
+    folder = load_folder(folder_id, WRITE)
+    slug = folder.room.provider.slug
+    try:
+        ops.delete_folder(folder, user=current_user)
+    except ops.FolderError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("rooms.folder", folder_id=folder.id))
+    db.session.commit()
+    flash(_("Folder deleted."), "success")
+    return redirect(url_for("rooms.room", slug=slug))
