@@ -181,3 +181,25 @@ def test_date_filters_are_day_month_and_year_boxes(app, client, auth, world):
     client.post("/language", data={"locale": "cy", "next": "/"})
     welsh = client.get("/search", query_string={"q": "x", "from-day": "40"}).get_data(as_text=True)
     assert "Rhowch ddyddiad go iawn" in welsh
+
+
+def test_audit_entries_read_as_words_in_both_languages_and_link_to_their_objects(
+    app, client, auth, world
+):
+    editor = auth.token("provider_editor")
+    doc = _upload_for_audit(client, editor, world.folders[("cardiff", "provider")])
+    auth.login("coordinator")
+    page = client.get("/audit/", query_string={"action": "document.upload"}).get_data(as_text=True)
+    assert "Document uploaded" in page and f'href="/documents/{doc}">Document {doc}</a>' in page
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    page = client.get("/audit/", query_string={"action": "document.upload"}).get_data(as_text=True)
+    assert "Dogfen wedi’i huwchlwytho" in page and f">Dogfen {doc}</a>" in page
+    page = client.get(f"/documents/{doc}").get_data(as_text=True)
+    assert "Dogfen wedi’i huwchlwytho" in page and "<code>document.upload</code>" not in page
+
+
+def _upload_for_audit(client: Any, headers: dict, folder: int) -> int:
+    from tests import files
+    from tests.test_search import _upload
+
+    return _upload(client, headers, folder, "plan.pdf", files.pdf("Plan"))["id"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -34,6 +36,7 @@ def index() -> str | Response:
     providers = db.session.scalars(select(Organisation).order_by(Organisation.name_en)).all()
     return render_template(
         "audit/index.html",
+        audit_object_url=object_url,
         rows=rows,
         total=total,
         page=page,
@@ -42,3 +45,23 @@ def index() -> str | Response:
         providers=providers,
         args=request.args,
     )
+
+
+# Where an audited object can be opened (the reader of the audit log can read every room).
+OBJECT_PAGES = {
+    "document": ("documents.document", "document_id"),
+    "folder": ("rooms.folder", "folder_id"),
+    "activity": ("activities.page", "activity_id"),
+    "forward": ("forwards.page", "forward_id"),
+}
+
+
+def object_url(event: Any) -> str | None:
+    """A link to the object of an event, or None (no page, or an id that is not a row's)."""
+    if event.object_type == "room" and event.object_id:
+        return url_for("rooms.room", slug=event.object_id)
+    page = OBJECT_PAGES.get(event.object_type or "")
+    if page is None or not str(event.object_id or "").isdigit() or len(str(event.object_id)) > 9:
+        return None
+    endpoint, arg = page
+    return url_for(endpoint, **{arg: int(event.object_id)})

@@ -143,6 +143,90 @@ def active_labels(kinds: str | None) -> str:
     return ", ".join(str(ACTIVE_LABELS.get(k, k)) for k in (kinds or "").split(",") if k)
 
 
+# Audit actions as people read them; the code stays beside it (it is what the filter and the
+# CSV use). An action not listed shows its code.
+AUDIT_ACTIONS = {
+    "login": _l("Signed in"),
+    "login.failed": _l("Sign-in failed"),
+    "login.throttled": _l("Sign-in held back"),
+    "logout": _l("Signed out"),
+    "token.create": _l("API token issued"),
+    "token.revoke": _l("API token revoked"),
+    "user.create": _l("Account created"),
+    "user.disable": _l("Account disabled"),
+    "user.enable": _l("Account enabled"),
+    "user.password": _l("Password changed"),
+    "user.password_link": _l("Set-password link sent"),
+    "user.totp_enabled": _l("Two-step verification turned on"),
+    "user.totp_disabled": _l("Two-step verification turned off"),
+    "user.roles": _l("Roles changed"),
+    "org.create": _l("Organisation created"),
+    "assignment.create": _l("Inspector assigned"),
+    "assignment.delete": _l("Inspector unassigned"),
+    "room.create": _l("Room opened"),
+    "room.view": _l("Room opened to read"),
+    "room.write": _l("Room changed"),
+    "folder.create": _l("Folder created"),
+    "folder.rename": _l("Folder renamed"),
+    "folder.delete": _l("Folder deleted"),
+    "folder.view": _l("Folder viewed"),
+    "folder.write": _l("Folder changed"),
+    "folder.pack": _l("Conference pack downloaded"),
+    "document.upload": _l("Document uploaded"),
+    "document.new_version": _l("New version uploaded"),
+    "document.view": _l("Document viewed"),
+    "document.download": _l("Document downloaded"),
+    "document.preview": _l("Document previewed"),
+    "document.compare": _l("Versions compared"),
+    "document.edit": _l("Details changed"),
+    "document.move": _l("Document moved"),
+    "document.delete": _l("Moved to the trash"),
+    "document.trash": _l("Trash viewed"),
+    "document.restore": _l("Restored from the trash"),
+    "document.purge": _l("Removed for good"),
+    "document.write": _l("Document changed"),
+    "document.comment": _l("Comment added"),
+    "document.note": _l("Inspectors’ note added"),
+    "activity.create": _l("Activity recorded"),
+    "activity.update": _l("Activity changed"),
+    "activity.view": _l("Activity viewed"),
+    "activity.extend_deadline": _l("Papers deadline extended"),
+    "activity.outcome_letter": _l("Outcome letter recorded"),
+    "forward.create": _l("Evidence forwarded"),
+    "forward.view": _l("Forwarded evidence viewed"),
+    "forward.download": _l("Forwarded evidence downloaded"),
+    "forward.preview": _l("Forwarded evidence previewed"),
+    "forward.accept": _l("Forwarded evidence accepted"),
+    "forward.decline": _l("Forwarded evidence declined"),
+    "forward.decide": _l("Forwarded evidence decided"),
+    "forward.withdraw": _l("Forwarded evidence withdrawn"),
+    "forward.inbox": _l("Forwarded evidence inbox viewed"),
+    "forward.purge": _l("Forwarded file removed for good"),
+    "audit.view": _l("Audit log viewed"),
+    "admin.view": _l("Administration viewed"),
+}
+OBJECT_LABELS = {
+    "document": _l("Document"),
+    "folder": _l("Folder"),
+    "room": _l("Room"),
+    "activity": _l("Activity"),
+    "forward": _l("Forwarded evidence"),
+    "user": _l("Account"),
+    "organisation": _l("Organisation"),
+    "token": _l("API token"),
+}
+
+
+def audit_action(code: str | None) -> str:
+    label = AUDIT_ACTIONS.get(code or "")
+    return str(label) if label is not None else (code or "")
+
+
+def object_label(kind: str | None) -> str:
+    label = OBJECT_LABELS.get(kind or "")
+    return str(label) if label is not None else (kind or "")
+
+
 FORWARD_LABELS = {
     "pending": _l("Waiting for a decision"),
     "accepted": _l("Accepted"),
@@ -208,6 +292,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["index_reason"] = index_reason
     app.jinja_env.filters["active_labels"] = active_labels
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["audit_action"] = audit_action
+    app.jinja_env.filters["object_label"] = object_label
 
 
 def number(n: int) -> str:
