@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
@@ -43,7 +43,6 @@ class Comparison:
     deleted: int
     first: int = 1  # the number of this page's first paragraph
     total_paragraphs: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:

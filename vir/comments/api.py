@@ -18,7 +18,7 @@ from vir.api.common import refusals
 from vir.comments import operations as ops
 from vir.comments import queries
 from vir.comments.models import CommentKind
-from vir.comments.schemas import CommentFields, CommentSchema, CommentsSchema, NoteFields
+from vir.comments.schemas import CommentFields, CommentSchema, CommentsSchema
 from vir.comments.serialise import comment_dict
 from vir.documents.models import Document
 
@@ -85,7 +85,7 @@ def add_comment(fields: dict[str, Any], document_id: int) -> dict[str, Any]:
 
 @blp.post("/documents/<int:document_id>/notes")
 @login_required
-@blp.arguments(NoteFields)
+@blp.arguments(CommentFields)  # a note takes the same fields
 @blp.response(201, CommentSchema)
 def add_note(fields: dict[str, Any], document_id: int) -> dict[str, Any]:
     """A private note for the inspectors (Link Inspectors content: no one else sees it)."""

@@ -17,14 +17,6 @@ class CommentFields(ma.Schema):
     )
 
 
-class NoteFields(ma.Schema):
-    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10_000))
-    version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1))
-    reply_to = ma.fields.Integer(
-        load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1)
-    )
-
-
 class CommentSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "comment, or note (inspectors only)"})

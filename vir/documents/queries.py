@@ -35,12 +35,14 @@ def in_folder(folder: Folder, *, trashed: bool = False) -> list[Document]:
 
 
 def page_in_folder(
-    folder: Folder, *, offset: int, limit: int, trashed: bool = False
+    folder: Folder, *, offset: int, limit: int, trashed: bool = False, total: int | None = None
 ) -> tuple[int, list[Document]]:
-    """One page of a folder's documents, by title, with how many there are in all; their
-    versions and uploaders loaded with them (a fixed number of statements per page)."""
+    """One page of a folder's documents, by title, with how many there are in all (counted
+    unless the caller knows, as ``total``); their versions and uploaders loaded with them (a
+    fixed number of statements per page)."""
     stmt = _in_folder(folder, trashed)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     documents = list(
         db.session.scalars(
             stmt.order_by(Document.title, Document.id)

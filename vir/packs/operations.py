@@ -47,7 +47,6 @@ class Entry:
     category: str
     path: str  # inside the zip
     version: int
-    filename: str
     storage_key: str
     size: int
     sha256: str
@@ -106,7 +105,6 @@ def entries(folder: Folder) -> list[Entry]:
                 category=document.category,
                 path=name,
                 version=version.version,
-                filename=version.filename,
                 storage_key=version.storage_key,
                 size=version.size,
                 sha256=version.sha256,

@@ -66,7 +66,7 @@ def render_folder(folder: Folder, form: Any = None, status: int = 200) -> Any:
     pages = max(1, -(-count // FOLDER_PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     _, documents = page_in_folder(
-        folder, offset=(page - 1) * FOLDER_PAGE_SIZE, limit=FOLDER_PAGE_SIZE
+        folder, offset=(page - 1) * FOLDER_PAGE_SIZE, limit=FOLDER_PAGE_SIZE, total=count
     )
     html = render_template(
         "rooms/folder.html",
