@@ -168,6 +168,7 @@ class World:
     documents: dict[tuple[str, str], int] = field(default_factory=dict)
     activities: dict[str, int] = field(default_factory=dict)  # filled by tests that need them
     forwards: dict[str, int] = field(default_factory=dict)  # likewise
+    letters: dict[tuple[str, str], int] = field(default_factory=dict)  # likewise
     own: str = "cardiff"
     other: str = "swansea"
 
@@ -182,6 +183,7 @@ ROLE_ORG = {
     "inspector": "estyn",
     "coordinator": "estyn",
     "auditor": "audit-wales",
+    "stakeholder": "welsh-government",
     "admin": "estyn",
 }
 
@@ -212,8 +214,16 @@ def world(app: Flask) -> World:
             name_cy="Dinas a Sir Abertawe",
         )
         create_org("audit-wales", "Audit Wales", "partner", name_cy="Archwilio Cymru")
+        create_org("welsh-government", "Welsh Government", "partner", name_cy="Llywodraeth Cymru")
+        create_org(
+            "wlga",
+            "Welsh Local Government Association",
+            "partner",
+            name_cy="Cymdeithas Llywodraeth Leol Cymru",
+        )
         for role, org in ROLE_ORG.items():
-            assign = [by_slug("cardiff")] if role in ("inspector", "auditor") else []
+            assigned = ("inspector", "auditor", "stakeholder")
+            assign = [by_slug("cardiff")] if role in assigned else []
             user = account_ops.create_user(
                 w.email(role), role.title(), by_slug(org), [role], password=PASSWORD, assign=assign
             )

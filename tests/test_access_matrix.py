@@ -25,6 +25,7 @@ ROLES = [
     "inspector",
     "coordinator",
     "auditor",
+    "stakeholder",
     "admin",
 ]
 TARGETS = [
@@ -47,6 +48,7 @@ RIGHTS: dict[str, dict[tuple[str, str], str]] = {
         ("other", "inspectors"): "rw",
     },
     "auditor": {("own", "provider"): "r"},
+    "stakeholder": {},  # never inside a room: only final letters released to them
     "admin": {},
 }
 
@@ -75,6 +77,9 @@ def param_values(world: World, who: str, area: str) -> dict[str, Callable[[], An
         "activity_id": lambda: world.activities[slug],
         "user_id": lambda: world.users["victim"],
         "forward_id": lambda: world.forwards[slug],
+        # In the inspectors area: a draft never shared; in the provider area: a record
+        # shared, answered, final and released to the stakeholder's organisation.
+        "letter_id": lambda: world.letters[(slug, area)],
         "token": lambda: "not-a-real-token",
     }
 
@@ -88,6 +93,10 @@ def classify(endpoint: str, arguments: set[str]) -> str:
         return "audit"
     if endpoint.startswith(("forwards.", "api_forwards.")) and arguments & {"slug", "forward_id"}:
         return "forward"
+    if "letter_id" in arguments:
+        return "letter"
+    if endpoint == "letters.released":
+        return "stakeholder"
     if arguments & {"slug", "folder_id", "area", "document_id", "activity_id"}:
         return "room"
     return "signed_in"
@@ -114,11 +123,17 @@ def expected(
         return True
     if kind == "forward":
         return forward_expected(role, who, method, endpoint)
+    if kind == "stakeholder":
+        return role == "stakeholder"
+    if kind == "letter":
+        return letter_expected(role, who, area, method, endpoint)
     if endpoint.endswith("trash") and method == "GET":
         method = "POST"  # seeing the trash is for those who can restore from it
     rights = RIGHTS[role]
-    if "activit" in endpoint and method in WRITE_METHODS:
-        area = "inspectors"  # activities are managed by those who work in the Link Inspectors area
+    if ("activit" in endpoint or endpoint.endswith("letters.create")) and method in WRITE_METHODS:
+        # Activities (and their records and letters) are managed by those who work in the
+        # Link Inspectors area.
+        area = "inspectors"
     if endpoint.endswith(("restore", "trash")) and role == "coordinator":
         return True  # co-ordinators manage the trash of every area they can read
     if endpoint.endswith(("add_comment", "add_note")) and method in WRITE_METHODS:
@@ -156,6 +171,22 @@ def forward_expected(role: str, who: str, method: str, endpoint: str) -> bool:
     if role == "partner":  # the sender sees its own forward, never the inbox
         return who == "own" and not endpoint.endswith("inbox")
     return who in FORWARD_READERS.get(role, set())
+
+
+def letter_expected(role: str, who: str, area: str, method: str, endpoint: str) -> bool:
+    """A draft (inspectors area) is read by the Link Inspectors area's readers; a shared
+    record by the Provider Area's too. The provider's editors answer the check; those who
+    write in the Link Inspectors area manage the rest; stakeholders only download what was
+    released to them."""
+    rights = RIGHTS[role]
+    if endpoint.endswith("download_release"):
+        return role == "stakeholder" and who == "own" and area == "provider"
+    if endpoint.endswith("answer"):
+        return area == "provider" and "w" in rights.get((who, "provider"), "")
+    if method in WRITE_METHODS:
+        return "w" in rights.get((who, "inspectors"), "")
+    readers = ("inspectors",) if area == "inspectors" else ("provider", "inspectors")
+    return any("r" in rights.get((who, a), "") for a in readers)
 
 
 def body_for(endpoint: str, area: str) -> dict[str, Any]:
@@ -206,7 +237,43 @@ def with_activities(app: Flask, world: World) -> World:
             world.activities[slug] = activity.id
         db.session.commit()
         _forwards(world)
+        _letters(world)
     return world
+
+
+def _letters(world: World) -> None:
+    """Two letters in each room, whose state no call of the matrix can change: a draft whose
+    document is in the trash (so it cannot be shared), and a record that is final and
+    released (so nothing more can be done to it but more releases)."""
+    import io
+    from datetime import date
+
+    from tests import files
+    from vir.accounts.models import User
+    from vir.activities.models import Activity
+    from vir.core.db import db
+    from vir.documents.operations import trash
+    from vir.letters import operations as ops
+    from vir.orgs.operations import by_slug
+
+    inspector = db.session.get(User, world.users["coordinator"])
+    editor = db.session.get(User, world.users["provider_editor"])
+    for slug in (world.own, world.other):
+        activity = db.session.get(Activity, world.activities[slug])
+        draft = ops.create_letter(
+            activity, "outcome_letter", io.BytesIO(files.pdf("draft")), "d.pdf", user=inspector
+        )
+        trash(draft.draft_document, inspector)
+        world.letters[(slug, "inspectors")] = draft.id
+        record = ops.create_letter(
+            activity, "conference_record", io.BytesIO(files.pdf("rec")), "r.pdf", user=inspector
+        )
+        ops.share(record, inspector)
+        ops.answer_check(record, editor, "no_errors")
+        ops.issue_final(record, inspector, date.today())
+        ops.release(record, inspector, [by_slug("welsh-government")])
+        world.letters[(slug, "provider")] = record.id
+    db.session.commit()
 
 
 def _forwards(world: World) -> None:

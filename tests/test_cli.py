@@ -185,7 +185,9 @@ def test_demo_is_idempotent(app, runner):
             select(func.count()).select_from(Organisation).where(Organisation.kind == "consortium")
         )
         assert consortia == 4
-        assert db.session.scalar(select(func.count()).select_from(User)) == 8
+        from vir.orgs.demo import USERS
+
+        assert db.session.scalar(select(func.count()).select_from(User)) == len(USERS) == 9
 
 
 def test_console_script_help():

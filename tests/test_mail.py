@@ -216,3 +216,57 @@ def test_password_links_go_to_the_account_holder_and_coordinators_hear_of_grants
     # An operator at the server's command line can still print one.
     printed = runner.invoke(args=["users", "link", world.email("inspector")])
     assert printed.exit_code == 0 and "/set-password/" in printed.output
+
+
+def test_letters_mail_check_reminder_answer_and_release_each_once(
+    app, client, auth, world, conference, inbox
+):
+    """A draft to check reaches the provider's editors, a reminder two working days before
+    it is due, the answer reaches the inspectors, the release the stakeholder's users."""
+    box, _ = inbox
+    headers = {r: auth.token(r) for r in ("inspector", "provider_editor")}
+    r = client.post(
+        f"/api/v1/activities/{conference['id']}/letters",
+        headers=headers["inspector"],
+        data={"kind": "outcome_letter", "file": (io.BytesIO(files.pdf("draft")), "draft.pdf")},
+        content_type="multipart/form-data",
+    )
+    letter = r.get_json()["id"]
+    editor, inspector = world.email("provider_editor"), world.email("inspector")
+    stakeholder = world.email("stakeholder")
+    with time_machine.travel(datetime(2027, 3, 24, 10, 0, tzinfo=UTC), tick=False):
+        client.post(f"/api/v1/letters/{letter}/share", headers=headers["inspector"])
+        _send(app)
+        got = box.to(editor)
+        assert len(got) == 1 and "factual accuracy" in got[0]["Subject"]
+        assert "Friday 2 April 2027" in got[0].get_content()
+    with time_machine.travel(datetime(2027, 3, 31, 8, 0, tzinfo=UTC), tick=False):
+        _send(app)
+        _send(app)
+        reminders = [m for m in box.to(editor) if "reminder" in m["Subject"]]
+        assert len(reminders) == 1 and "Friday 2 April 2027" in reminders[0]["Subject"]
+        client.post(
+            f"/api/v1/letters/{letter}/answer",
+            headers=headers["provider_editor"],
+            data={"answer": "no_errors"},
+        )
+        _send(app)
+        answers = [m for m in box.to(inspector) if "answered" in m["Subject"]]
+        assert len(answers) == 1 and "No factual errors." in answers[0].get_content()
+        client.post(
+            f"/api/v1/letters/{letter}/final",
+            headers=headers["inspector"],
+            data={"sent_on": "2027-03-31"},
+        )
+        assert box.to(stakeholder) == []
+        client.post(
+            f"/api/v1/letters/{letter}/releases",
+            headers=headers["inspector"],
+            json={"organisations": ["welsh-government"]},
+        )
+        _send(app)
+        _send(app)
+    released = box.to(stakeholder)
+    assert len(released) == 1 and "released" in released[0]["Subject"]
+    assert "/released" in released[0].get_content()
+    assert len(box.to(editor)) == 2  # the draft and the reminder, each once

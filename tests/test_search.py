@@ -157,6 +157,7 @@ def test_results_are_permission_exact(app, client, auth, world):
             "coordinator",
             "auditor",
             "partner",
+            "stakeholder",
             "admin",
         )
     }
@@ -164,7 +165,7 @@ def test_results_are_permission_exact(app, client, auth, world):
     assert seen["auditor"] == {"plan.txt"}
     assert seen["inspector"] == {"plan.txt", "notes.txt"}
     assert seen["coordinator"] == {"plan.txt", "notes.txt", "sw.txt"}
-    assert seen["partner"] == seen["admin"] == set()
+    assert seen["partner"] == seen["admin"] == seen["stakeholder"] == set()
     counts = _search(client, auth.token("provider_editor"), "confidential").get_json()
     assert counts["total"] == 0  # not even a count leaks
     # Revoking the assignment takes effect on the next request.

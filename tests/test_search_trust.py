@@ -87,8 +87,10 @@ HIDDEN_FROM = {
     # Those who read no room at all: their answers must stay empty, whatever is added.
     "partner": [("cardiff", "provider"), ("cardiff", "inspectors")],
     "admin": [("cardiff", "provider"), ("swansea", "inspectors")],
+    # Assigned to Cardiff, but reads only letters released to it, never through search.
+    "stakeholder": [("cardiff", "provider"), ("cardiff", "inspectors")],
 }
-READS_NOTHING = {"partner", "admin"}
+READS_NOTHING = {"partner", "admin", "stakeholder"}
 _VOLATILE = re.compile(r'nonce="[^"]*"|name="csrf_token"[^>]*>|value="[0-9a-f]{40,}[^"]*"')
 
 

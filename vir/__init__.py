@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.core import db, errors, i18n, limits, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
+    from vir.letters import views as letters_views
     from vir.packs import views as packs_views
     from vir.rooms import views as rooms_views
     from vir.search import views as search_views
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         packs_views,
         forwards_views,
         activities_views,
+        letters_views,
         search_views,
         audit_views,
         admin_views,

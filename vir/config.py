@@ -114,6 +114,10 @@ def from_environment() -> dict[str, Any]:
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # Factual-accuracy checks of conference records and letters (consortium visit
+        # letters always have five, per the guidance), and the reminder before one is due.
+        "VIR_ACCURACY_CHECK_WORKING_DAYS": _int("VIR_ACCURACY_CHECK_WORKING_DAYS", 5),
+        "VIR_CHECK_REMINDER_WORKING_DAYS": _int("VIR_CHECK_REMINDER_WORKING_DAYS", 2),
         "VIR_SEARCH_ENABLED": _bool(os.environ.get("VIR_SEARCH_ENABLED"), True),
         "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 128),
         # Welsh mutations matched in searches (cynllun finds gynllun); 0 turns it off

@@ -186,7 +186,9 @@ def load_folder(folder_id: int, right: str = READ) -> Folder:
             object_type="folder",
             object_id=folder_id,
         )
-    if right == WRITE and not can(current_user, WRITE, room, folder.area):
+    if right == WRITE and not (
+        can(current_user, WRITE, room, folder.area) and not _letters_folder(folder)
+    ):
         _deny(
             403,
             "folder.write",
@@ -195,6 +197,42 @@ def load_folder(folder_id: int, right: str = READ) -> Folder:
             object_id=folder_id,
         )
     return folder
+
+
+def _letters_folder(folder: Folder) -> bool:
+    """An activity's records-and-letters folder holds only what inspectors share through
+    the letters operations: nobody uploads, moves, renames or deletes there by hand."""
+    from vir.activities.models import Activity
+
+    return (
+        db.session.scalar(select(Activity.id).where(Activity.letters_folder_id == folder.id))
+        is not None
+    )
+
+
+def can_write_folder(user: User, folder: Folder) -> bool:
+    return can(user, WRITE, folder.room, folder.area) and not _letters_folder(folder)
+
+
+def can_change_document(user: User, document: Document) -> bool:
+    folder = document.folder
+    return can(user, WRITE, folder.room, folder.area) and not is_managed(document)
+
+
+def is_managed(document: Document) -> bool:
+    """A shared record or letter, or a provider's marked-up corrections to one: changed only
+    through the letters operations, so what was sent and answered stays as it was."""
+    from vir.letters.models import Letter
+
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                (Letter.shared_document_id == document.id)
+                | (Letter.answer_document_id == document.id)
+            )
+        )
+        is not None
+    )
 
 
 def can_restore(user: User, room: Room, area: str) -> bool:
@@ -231,7 +269,9 @@ def load_document(document_id: int, right: str = READ, *, trashed: bool = False)
         trashed and can_restore(current_user, room, folder.area)
     ):
         abort(404)
-    if right == WRITE and not can(current_user, WRITE, room, folder.area):
+    if right == WRITE and not (
+        can(current_user, WRITE, room, folder.area) and not is_managed(document)
+    ):
         _deny(
             403,
             "document.write",
@@ -409,3 +449,98 @@ def load_forward(forward_id: int, right: str = READ) -> Any:
             object_id=forward_id,
         )
     return forward
+
+
+# --- records, letters and briefings (vir.letters) ---------------------------------------------
+# A draft is Link Inspectors content; once shared (for a check, or a briefing published) it is
+# read by the Provider Area's readers too. Stakeholders never enter a room: they see the final
+# version of what was released to their organisation, for providers they are assigned to.
+
+
+def can_draft_letters(user: User, room: Room) -> bool:
+    """Inspectors working with the provider, and co-ordinators, draft, send and release."""
+    return can(user, WRITE, room, Area.INSPECTORS)
+
+
+def can_read_letter(user: User, letter: Any) -> bool:
+    room = letter.activity_room
+    if can(user, READ, room, Area.INSPECTORS):
+        return True
+    return letter.shared_document_id is not None and can(user, READ, room, Area.PROVIDER)
+
+
+def can_answer_check(user: User, letter: Any) -> bool:
+    """The accuracy check is answered by the provider's editors."""
+    return letter.shared_document_id is not None and can(
+        user, WRITE, letter.activity_room, Area.PROVIDER
+    )
+
+
+def _stakeholder(user: User) -> bool:
+    return bool(user.is_authenticated and user.active and user.has_role(Role.STAKEHOLDER))
+
+
+def is_stakeholder(user: User) -> bool:
+    return _stakeholder(user)
+
+
+def is_released_to(user: User, letter: Any) -> bool:
+    """Released to the stakeholder's organisation, final, and for a provider they are
+    assigned to (an assignment withdrawn withdraws what came with it)."""
+    return (
+        _stakeholder(user)
+        and letter.final_version is not None
+        and _assigned(user, letter.activity.provider_id)
+        and any(r.org_id == user.org_id for r in letter.releases)
+    )
+
+
+def released_letters(user: User) -> Select[Any]:
+    """What a stakeholder may read: the query, from the database."""
+    from vir.activities.models import Activity
+    from vir.letters.models import Letter, LetterRelease
+
+    stmt = select(Letter).join(Activity, Letter.activity_id == Activity.id)
+    if not _stakeholder(user):
+        return stmt.where(False)
+    return stmt.where(
+        Letter.final_version.is_not(None),
+        Letter.id.in_(select(LetterRelease.letter_id).where(LetterRelease.org_id == user.org_id)),
+        Activity.provider_id.in_(
+            select(Assignment.provider_id).where(Assignment.user_id == user.id)
+        ),
+    )
+
+
+def load_letter(letter_id: int, right: str = READ) -> Any:
+    """A letter its reader may see (``READ``), or draft and send (``WRITE``): unreadable is
+    404; readable but not theirs to change is 403."""
+    from vir.letters.models import Letter
+
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    audit = {"provider_id": letter.activity.provider_id, "object_type": "letter"}
+    if not can_read_letter(current_user, letter):
+        _deny(404, "letter.view", object_id=letter_id, **audit)
+    if right == WRITE and not can_draft_letters(current_user, letter.activity_room):
+        _deny(403, "letter.write", object_id=letter_id, **audit)
+    return letter
+
+
+def load_release(letter_id: int) -> Any:
+    """A final letter as its stakeholder reader sees it; anything else is 404."""
+    from vir.letters.models import Letter
+
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    if not is_released_to(current_user, letter):
+        _deny(
+            404,
+            "letter.view_release",
+            provider_id=letter.activity.provider_id,
+            object_type="letter",
+            object_id=letter_id,
+        )
+    return letter

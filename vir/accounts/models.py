@@ -18,6 +18,8 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"
     COORDINATOR = "coordinator"
     AUDITOR = "auditor"
+    # Welsh Government, WLGA, CIW, Audit Wales: final letters released to them, nothing else.
+    STAKEHOLDER = "stakeholder"
     ADMIN = "admin"
 
 

@@ -36,10 +36,11 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
     Role.INSPECTOR: {OrgKind.INSPECTORATE},
     Role.COORDINATOR: {OrgKind.INSPECTORATE},
     Role.AUDITOR: {OrgKind.PARTNER},
+    Role.STAKEHOLDER: {OrgKind.PARTNER},
     Role.ADMIN: set(OrgKind),
 }
 # Partners are assigned the authorities they forward evidence to (consortia serve members).
-ASSIGNABLE_ROLES = {Role.INSPECTOR, Role.AUDITOR, Role.PARTNER}
+ASSIGNABLE_ROLES = {Role.INSPECTOR, Role.AUDITOR, Role.PARTNER, Role.STAKEHOLDER}
 SECOND_FACTOR_ROLES = {Role.INSPECTOR, Role.COORDINATOR, Role.ADMIN}
 
 
@@ -142,7 +143,9 @@ def assign_provider(user: User, provider: Organisation) -> Assignment:
     from vir.rooms.operations import room_for
 
     if not user.roles & ASSIGNABLE_ROLES:
-        raise AccountError(_("Only inspectors, auditors and partners are assigned to providers."))
+        raise AccountError(
+            _("Only inspectors, auditors, partners and stakeholders are assigned to providers.")
+        )
     if room_for(provider) is None:
         raise AccountError(_("%(name)s has no room to be assigned to.", name=provider.name_en))
     existing = next((a for a in user.assignments if a.provider_id == provider.id), None)

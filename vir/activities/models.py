@@ -39,6 +39,8 @@ class Activity(db.Model):
     inspectors_folder_id: Mapped[int] = mapped_column(ForeignKey("folders.id"))
     # Updated plans after a conference go here; late there is shown, never refused.
     post_folder_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"))
+    # Records and letters shared with the provider (made when the first one is shared).
+    letters_folder_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"))
     outcome_letter_received_on: Mapped[date | None] = mapped_column(Date)
     deadline_extended_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
@@ -50,6 +52,7 @@ class Activity(db.Model):
     provider_folder: Mapped[Folder] = relationship(foreign_keys=[provider_folder_id])
     inspectors_folder: Mapped[Folder] = relationship(foreign_keys=[inspectors_folder_id])
     post_folder: Mapped[Folder | None] = relationship(foreign_keys=[post_folder_id])
+    letters_folder: Mapped[Folder | None] = relationship(foreign_keys=[letters_folder_id])
 
     @property
     def is_conference(self) -> bool:

@@ -214,6 +214,7 @@ def _own_activity(folder: Folder) -> tuple[Activity, str] | None:
             (Activity.provider_folder_id == folder.id)
             | (Activity.inspectors_folder_id == folder.id)
             | (Activity.post_folder_id == folder.id)
+            | (Activity.letters_folder_id == folder.id)
         )
     )
     if activity is None:
@@ -222,6 +223,8 @@ def _own_activity(folder: Folder) -> tuple[Activity, str] | None:
         return activity, "papers"
     if folder.id == activity.post_folder_id:
         return activity, "post"
+    if folder.id == activity.letters_folder_id:
+        return activity, "letters"
     return activity, "inspectors"
 
 

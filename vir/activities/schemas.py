@@ -37,6 +37,10 @@ class MilestoneOut(ma.Schema):
     due = ma.fields.Date(allow_none=True)
     due_until = ma.fields.Date(allow_none=True)
     at = ma.fields.AwareDateTime(allow_none=True)
+    done = ma.fields.Date(
+        allow_none=True, metadata={"description": "when it was met (what the provider was sent)"}
+    )
+    late = ma.fields.Boolean(metadata={"description": "met after its date, or unmet past it"})
 
 
 class ActivityOut(ma.Schema):

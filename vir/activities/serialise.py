@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -14,8 +15,10 @@ from vir.calendar import (
     SchoolHolidays,
     conference_milestones,
     local_today,
+    sent_late,
     visit_milestones,
 )
+from vir.core.db import utcnow
 from vir.core.labels import MILESTONES
 
 
@@ -32,6 +35,37 @@ def milestones(activity: Activity) -> list[Milestone]:
     return visit_milestones(activity.starts_at, activity.ends_at, school, activity.kind)
 
 
+# Which letter event meets which milestone: only what the provider was sent counts (a draft
+# still with the inspectors meets nothing, and is not shown).
+_MET_BY = {
+    "lead_inspector_briefing": ("briefing", "shared"),
+    "outcome_letter": ("outcome_letter", "final"),
+    "monitoring_report": ("outcome_letter", "final"),
+    "draft_letter": ("visit_letter", "shared"),
+    "factual_accuracy": ("visit_letter", "answered"),
+    "final_letter": ("visit_letter", "final"),
+}
+
+
+def _met(activity: Activity) -> dict[str, date]:
+    from vir.letters.queries import by_kind
+
+    letters = by_kind(activity)
+    met: dict[str, date] = {}
+    for code, (kind, event) in _MET_BY.items():
+        letter = letters.get(kind)
+        if letter is None:
+            continue
+        when = {
+            "shared": letter.shared_at and local_today(letter.shared_at),
+            "answered": letter.answered_at and local_today(letter.answered_at),
+            "final": letter.final_sent_on,
+        }[event]
+        if when:
+            met[code] = when
+    return met
+
+
 def _readable_folder(user: Any, folder: Any) -> int | None:
     """A folder's id, for those who may open it only (no one learns the id of a Link
     Inspectors folder they cannot see)."""
@@ -42,6 +76,7 @@ def _readable_folder(user: Any, folder: Any) -> int | None:
 
 def activity_dict(activity: Activity, user: Any = None) -> dict[str, Any]:
     user = user if user is not None else current_user
+    met, now = _met(activity), utcnow()
     return {
         "id": activity.id,
         "provider": activity.provider.slug,
@@ -66,6 +101,11 @@ def activity_dict(activity: Activity, user: Any = None) -> dict[str, Any]:
                 "due": m.due,
                 "due_until": m.due_until,
                 "at": m.at,
+                "done": met.get(m.code),
+                # The provider's answer is never "late": an unanswered check simply closes.
+                "late": m.code in _MET_BY
+                and m.code != "factual_accuracy"
+                and sent_late(m.due, met.get(m.code), now),
             }
             for m in milestones(activity)
         ],

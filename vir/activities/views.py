@@ -10,12 +10,22 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vir.access import can_extend_deadline, can_manage_activities, load_activity, load_room, require
+from vir.access import (
+    can_draft_letters,
+    can_extend_deadline,
+    can_manage_activities,
+    load_activity,
+    load_room,
+    require,
+)
 from vir.activities import operations as ops
 from vir.activities.forms import ActivityForm, ExtensionForm, OutcomeLetterForm
 from vir.activities.serialise import activity_dict
 from vir.calendar import countdown, local_instant
 from vir.core.db import db, utcnow
+from vir.letters import queries as letter_queries
+from vir.letters.serialise import letter_dict
+from vir.letters.views import letter_form
 from vir.rooms.operations import FolderError, room_for
 
 bp = Blueprint("activities", __name__)
@@ -86,6 +96,8 @@ def page(activity_id: int) -> str:
         extend=can_extend_deadline(current_user, activity) and activity.is_conference,
         extension_form=ExtensionForm(prefix="ext"),
         letter_form=OutcomeLetterForm(prefix="ol"),
+        letters=[letter_dict(x) for x in letter_queries.for_activity(activity, current_user)],
+        new_letter_form=letter_form(activity) if can_draft_letters(current_user, room) else None,
     )
 
 

@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     from vir.comments import api as comments_api
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
+    from vir.letters import api as letters_api
     from vir.packs import api as packs_api
     from vir.rooms import api as rooms_api
     from vir.search import api as search_api
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
         packs_api,
         forwards_api,
         activities_api,
+        letters_api,
         search_api,
         audit_api,
         admin_api,

@@ -53,6 +53,7 @@ OBJECT_PAGES = {
     "folder": ("rooms.folder", "folder_id"),
     "activity": ("activities.page", "activity_id"),
     "forward": ("forwards.page", "forward_id"),
+    "letter": ("letters.page", "letter_id"),
 }
 
 

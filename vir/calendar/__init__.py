@@ -278,3 +278,35 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
     """What is older than this has passed its retention period (the trash, decided
     forwards' files) and is purged."""
     return now - timedelta(days=retention_days)
+
+
+# --- after the activity: accuracy checks and letter milestones --------------------------------
+
+
+def accuracy_check_due(sent: datetime, working_days: int) -> date:
+    """A draft sent for a factual-accuracy check is answered within this many working days
+    of the day it was sent (consortium letters: five, per the guidance)."""
+    return add_working_days(local_today(sent), working_days)
+
+
+def check_open(due_on: date, now: datetime) -> bool:
+    """A check may be answered up to and including its due date (UK time)."""
+    return local_today(now) <= due_on
+
+
+def check_reminder_due(due_on: date, now: datetime, working_days_before: int) -> bool:
+    return check_open(due_on, now) and local_today(now) >= add_working_days(
+        due_on, -working_days_before
+    )
+
+
+def sent_late(due: date | None, done: date | None, now: datetime) -> bool:
+    """A milestone is late when it was met after its date, or is still unmet after it."""
+    if due is None:
+        return False
+    return (done or local_today(now)) > due
+
+
+def sent_date_invalid(sent_on: date, now: datetime, earliest: datetime) -> bool:
+    """A letter's sending date lies between its activity's start and today."""
+    return sent_on > local_today(now) or sent_on < local_today(earliest)

@@ -12,6 +12,7 @@ ROLE_LABELS = {
     "inspector": _l("Inspector"),
     "coordinator": _l("Inspection co-ordinator"),
     "auditor": _l("Auditor"),
+    "stakeholder": _l("Stakeholder"),
     "admin": _l("Administrator"),
 }
 
@@ -83,6 +84,24 @@ MILESTONES = {
         _l("Monitoring report"),
         _l("Published after the visit (20 working days planned)."),
     ),
+}
+
+LETTER_LABELS = {
+    "conference_record": _l("Conference record"),
+    "outcome_letter": _l("Outcome letter"),
+    "visit_letter": _l("Visit letter"),
+    "briefing": _l("Lead inspector’s briefing"),
+}
+LETTER_STAGES = {
+    "draft": _l("Draft (inspectors only)"),
+    "checking": _l("Draft for factual-accuracy check"),
+    "checked": _l("Accuracy check closed"),
+    "published": _l("Published to the provider"),
+    "final": _l("Final"),
+}
+ANSWER_LABELS = {
+    "no_errors": _l("No factual errors"),
+    "corrections": _l("Corrections"),
 }
 
 INDEX_LABELS = {
@@ -202,6 +221,16 @@ AUDIT_ACTIONS = {
     "forward.withdraw": _l("Forwarded evidence withdrawn"),
     "forward.inbox": _l("Forwarded evidence inbox viewed"),
     "forward.purge": _l("Forwarded file removed for good"),
+    "letter.create": _l("Draft started"),
+    "letter.view": _l("Record or letter viewed"),
+    "letter.write": _l("Record or letter changed"),
+    "letter.send_for_check": _l("Draft sent for factual-accuracy check"),
+    "letter.publish": _l("Briefing published to the provider"),
+    "letter.answer": _l("Factual-accuracy check answered"),
+    "letter.final": _l("Final version issued"),
+    "letter.release": _l("Released to a stakeholder"),
+    "letter.view_release": _l("Released letter viewed"),
+    "letter.download_release": _l("Released letter downloaded"),
     "audit.view": _l("Audit log viewed"),
     "admin.view": _l("Administration viewed"),
 }
@@ -211,6 +240,7 @@ OBJECT_LABELS = {
     "room": _l("Room"),
     "activity": _l("Activity"),
     "forward": _l("Forwarded evidence"),
+    "letter": _l("Record or letter"),
     "user": _l("Account"),
     "organisation": _l("Organisation"),
     "token": _l("API token"),
@@ -285,6 +315,9 @@ def register(app: Flask) -> None:
         INDEX_LABELS=INDEX_LABELS,
         FORWARD_LABELS=FORWARD_LABELS,
         FORWARD_TAGS=FORWARD_TAGS,
+        LETTER_LABELS=LETTER_LABELS,
+        LETTER_STAGES=LETTER_STAGES,
+        ANSWER_LABELS=ANSWER_LABELS,
     )
     app.jinja_env.filters["role_labels"] = role_labels
     app.jinja_env.filters["filesize"] = filesize

@@ -112,6 +112,15 @@ def send_forward_mail(forward_id: int) -> int:
     return send_forward_decision(forward_id)
 
 
+@huey.task(retries=2, retry_delay=60)
+@with_app
+def send_letter_mail(letter_id: int) -> int:
+    """Mail about one record or letter (sent for checking, answered, released), at once."""
+    from vir.notifications.operations import send_letter_mail as send
+
+    return send(letter_id)
+
+
 @huey.periodic_task(crontab(minute="*/10"))
 @with_app
 def repair_index() -> int:

@@ -24,7 +24,13 @@ def _menu() -> dict[str, bool]:
     """What the service navigation offers, decided by the access policy."""
     from flask_login import current_user
 
-    from vir.access import can_admin, can_search, can_view_audit, may_have_forwards
+    from vir.access import (
+        can_admin,
+        can_search,
+        can_view_audit,
+        is_stakeholder,
+        may_have_forwards,
+    )
 
     if not current_user.is_authenticated:
         return {
@@ -32,12 +38,14 @@ def _menu() -> dict[str, bool]:
             "menu_audit": False,
             "menu_admin": False,
             "menu_forwards": False,
+            "menu_released": False,
         }
     return {
         "menu_search": can_search(current_user),
         "menu_audit": can_view_audit(current_user),
         "menu_admin": can_admin(current_user),
         "menu_forwards": may_have_forwards(current_user),
+        "menu_released": is_stakeholder(current_user),
     }
 
 

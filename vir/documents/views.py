@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from vir.access import (
     READ,
     WRITE,
-    can,
+    can_change_document,
     can_restore,
     can_see_index_failure,
     can_view_audit,
@@ -21,7 +21,8 @@ from vir.access import (
 )
 from vir.accounts.forms import EmptyForm
 from vir.activities.rules import LateDeclaration
-from vir.core.db import db
+from vir.calendar import local_today
+from vir.core.db import db, utcnow
 from vir.core.forms import options
 from vir.core.limits import limited
 from vir.core.uploads import takes_files
@@ -30,6 +31,7 @@ from vir.documents import queries
 from vir.documents.downloads import file_response
 from vir.documents.forms import DetailsForm, MoveForm, UploadForm, VersionForm
 from vir.documents.validation import UploadRefused
+from vir.letters.queries import letter_for_document
 from vir.storage import StorageError
 from vir.storage.http import previewable
 
@@ -138,7 +140,9 @@ def document(document_id: int) -> str:
         similar=more_like(current_user, doc),
         show_reason=can_see_index_failure(current_user, doc.current),
         room=room,
-        writable=can(current_user, WRITE, room, area),
+        writable=can_change_document(current_user, doc),
+        letter=letter_for_document(doc),
+        today=local_today(utcnow()),
         restorable=can_restore(current_user, room, area),
         previewable=previewable(doc.current.media_type, doc.current.active_content),
         form=VersionForm(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import force_locale, format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -178,6 +178,7 @@ def send_due_mail(now: datetime | None = None) -> int:
         + send_digests(now)
         + send_forward_arrivals(now)
         + send_forward_decisions(now)
+        + send_letters_due(now)
     )
 
 
@@ -356,3 +357,137 @@ def tell_coordinators_of_roles(user: User, roles: list[str], by: User | None) ->
         )
     db.session.commit()
     return sent
+
+
+# --- records and letters -------------------------------------------------------------------
+
+
+def _stakeholders(org_id: int, provider_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .join(Assignment)
+            .where(
+                User.org_id == org_id,
+                User.active.is_(True),
+                UserRole.role == Role.STAKEHOLDER,
+                Assignment.provider_id == provider_id,
+            )
+        )
+    )
+
+
+def send_letter_mail(letter_id: int, now: datetime | None = None) -> int:
+    """What is due about one letter, each message once: to the provider's editors when a
+    draft arrives for checking and again before the check is due; to the inspectors when
+    the provider answers; to stakeholders' users when it is released to them."""
+    from vir.calendar import check_open, check_reminder_due
+    from vir.core.labels import LETTER_LABELS
+    from vir.letters.models import Answer, Letter, LetterKind
+
+    now = now or utcnow()
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        return 0
+    activity = letter.activity
+    provider = activity.provider
+    sent = 0
+    days = int(current_app.config.get("VIR_CHECK_REMINDER_WORKING_DAYS") or 2)
+    page = _url(f"/letters/{letter.id}")
+    checking = (
+        letter.check_due_on is not None
+        and letter.answer is None
+        and letter.final_version is None
+        and check_open(letter.check_due_on, now)
+    )
+    for user in _editors(activity.provider_id) if letter.shared_at else []:
+        locale = user.locale or "en"
+        with force_locale(locale):
+            what = str(LETTER_LABELS[letter.kind])
+            if letter.kind == LetterKind.BRIEFING:
+                subject = _("VIR: the lead inspector’s briefing is ready")
+                text = _("The lead inspector’s briefing for the activity is in VIR.")
+                key = f"letter-published:{letter.id}:{user.id}"
+            elif checking:
+                due = format_date(letter.check_due_on, "EEEE d MMMM y")
+                subject = _("VIR: a draft to check for factual accuracy: %(what)s", what=what)
+                text = _(
+                    "Estyn has shared a draft for you to check for factual accuracy. "
+                    "Answer in VIR by %(due)s: no factual errors, or your corrections.",
+                    due=due,
+                )
+                key = f"letter-check:{letter.id}:{user.id}"
+            else:
+                continue
+            body = "\n\n".join([text, _("Provider: %(name)s", name=provider.name(locale)), page])
+        sent += send_once(key, user.email, user.name, subject, body)
+        if checking and check_reminder_due(letter.check_due_on, now, days):
+            with force_locale(locale):
+                subject = _("VIR: reminder: the factual-accuracy check is due by %(due)s", due=due)
+                body = "\n\n".join(
+                    [
+                        _(
+                            "The draft (%(what)s) has not been answered yet. After %(due)s "
+                            "the check closes.",
+                            what=what,
+                            due=due,
+                        ),
+                        page,
+                    ]
+                )
+            key = f"letter-check-reminder:{letter.id}:{user.id}"
+            sent += send_once(key, user.email, user.name, subject, body)
+    if letter.answer is not None:
+        for user in _inspectors(activity):
+            locale = user.locale or "en"
+            with force_locale(locale):
+                subject = _(
+                    "VIR: the provider answered the factual-accuracy check: %(what)s",
+                    what=str(LETTER_LABELS[letter.kind]),
+                )
+                answer = (
+                    _("No factual errors.")
+                    if letter.answer == Answer.NO_ERRORS
+                    else _("Corrections were sent.")
+                )
+                body = "\n\n".join(
+                    [answer, _("Provider: %(name)s", name=provider.name(locale)), page]
+                )
+            sent += send_once(
+                f"letter-answer:{letter.id}:{user.id}", user.email, user.name, subject, body
+            )
+    for release in letter.releases if letter.final_version is not None else []:
+        for user in _stakeholders(release.org_id, activity.provider_id):
+            locale = user.locale or "en"
+            with force_locale(locale):
+                subject = _(
+                    "VIR: a final letter has been released to you: %(what)s",
+                    what=str(LETTER_LABELS[letter.kind]),
+                )
+                body = "\n\n".join(
+                    [
+                        _("Estyn has released a final copy to your organisation. Read it in VIR."),
+                        _("Provider: %(name)s", name=provider.name(locale)),
+                        _url("/released"),
+                    ]
+                )
+            sent += send_once(
+                f"letter-release:{release.id}:{user.id}", user.email, user.name, subject, body
+            )
+    return sent
+
+
+def send_letters_due(now: datetime) -> int:
+    """Reminders as checks near their due date, and anything that could not go at the time."""
+    from datetime import timedelta
+
+    from vir.letters.models import Letter
+
+    recent = now - timedelta(days=30)
+    ids = db.session.scalars(
+        select(Letter.id).where(
+            (Letter.shared_at > recent) | (Letter.answered_at > recent) | (Letter.final_at > recent)
+        )
+    )
+    return sum(send_letter_mail(i, now) for i in list(ids))

@@ -95,6 +95,13 @@ USERS = [
     ("editor@swansea.example", "Siân Editor", "swansea", ["provider_editor"], []),
     ("partner@csc.example", "Pat Partner", "csc", ["partner"], []),
     ("auditor@audit-wales.example", "Aled Auditor", "audit-wales", ["auditor"], ["cardiff"]),
+    (
+        "stakeholder@gov.wales.example",
+        "Gwen Government",
+        "welsh-government",
+        ["stakeholder"],
+        ["cardiff"],
+    ),
 ]
 
 # (provider, area, folder, file name, title, category, uploader, text)

@@ -8,7 +8,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from vir.access import READ, WRITE, can, can_restore, load_folder, load_room, readable_areas
+from vir.access import (
+    READ,
+    WRITE,
+    can,
+    can_restore,
+    can_write_folder,
+    load_folder,
+    load_room,
+    readable_areas,
+)
 from vir.core.db import db
 from vir.core.forms import options
 from vir.rooms import operations as ops
@@ -72,7 +81,7 @@ def render_folder(folder: Folder, form: Any = None, status: int = 200) -> Any:
         "rooms/folder.html",
         folder=folder,
         room=folder.room,
-        writable=can(current_user, WRITE, folder.room, folder.area),
+        writable=can_write_folder(current_user, folder),
         restorable=can_restore(current_user, folder.room, folder.area),
         form=form or UploadForm(),
         rename_form=RenameForm(formdata=None, name=folder.name, description=folder.description),

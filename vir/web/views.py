@@ -45,6 +45,10 @@ def home() -> str:
         (room, counts[room.provider_id]) for room in inboxes if counts.get(room.provider_id)
     ]
     sender = can_forward(current_user)
+    from vir.letters import queries as letters
+
+    # Checks waiting: for the provider's own users to answer; for inspectors to follow.
+    check_ids = [room.provider_id for room, areas in rooms if "provider" in areas]
     return render_template(
         "home.html",
         rooms=rooms,
@@ -55,6 +59,9 @@ def home() -> str:
         sent_pending=sent_pending_count(current_user),
         is_admin=can_admin(current_user),
         can_audit=can_view_audit(current_user),
+        checks_waiting=letters.checks_waiting(check_ids, now),
+        checks_overdue=letters.checks_closed_unanswered(check_ids, now),
+        released=letters.released(current_user)[:10],
     )
 
 
