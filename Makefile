@@ -4,18 +4,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export VIR_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test lint install system-deps assets translations clean
+.PHONY: run test lint install system-deps assets translations lock fresh-debian clean
 
-$(BIN)/vir: pyproject.toml
+# Exactly what requirements.lock names, each file checked against its hash; nothing is resolved
+# at install time. `scripts/lock` regenerates the lock after a change to pyproject.toml.
+$(BIN)/vir: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "VIR needs Python 3.11 or newer (PYTHON=$(PYTHON))." >&2; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 \
+	  || { echo "Python's venv module is missing: install python3-venv." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/vir
 
 ## Run the portal on embedded defaults (SQLite, files on disk, local index) with demo data.
 run: $(BIN)/vir
+	bash scripts/run-deps
 	$(BIN)/vir db upgrade
 	$(BIN)/vir demo
 	VIR_COOKIE_SECURE=0 VIR_BASE_URL=http://127.0.0.1:5000 $(BIN)/vir serve --host 127.0.0.1 --port 5000
@@ -42,6 +49,14 @@ translations: $(BIN)/vir
 	  --project VIR -o vir/translations/messages.pot .
 	$(BIN)/pybabel update -i vir/translations/messages.pot -d vir/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d vir/translations --statistics
+
+## The two commands above on a clean Debian 12 root (debootstrap; needs root; about 30 min).
+fresh-debian:
+	bash scripts/fresh-debian
+
+## Maintainers: regenerate requirements.lock (hashes) after changing pyproject.toml.
+lock:
+	bash scripts/lock
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -485,3 +485,29 @@ def test_a_consortium_visit_has_its_expected_documents_too(app, client, auth, wo
     assert "Expected documents" in page
     assert "Self-evaluation report" in page and "Data" in page
     assert "Improvement plan" not in page.split("Expected documents")[1].split("</ul>")[0]
+
+
+def test_updated_plans_folder_counts_down_to_its_due_date(client, auth, world, activity):
+    post = activity["folders"]["post_conference"]
+    auth.login("provider_editor")
+    with time_machine.travel(datetime(2027, 3, 20, 12, 0, tzinfo=UTC), tick=False):
+        page = client.get(f"/rooms/folders/{post}").get_data(as_text=True)
+        assert "the date shows here once the letter is recorded" in page
+    with time_machine.travel(datetime(2027, 3, 22, 15, 0, tzinfo=UTC), tick=False):
+        client.post(
+            f"/api/v1/activities/{activity['id']}/outcome-letter",
+            headers=auth.token("coordinator"),
+            json={"received_on": "2027-03-22"},
+        )
+    # Four working weeks: Good Friday and Easter Monday pass, so Wednesday 21 April.
+    with time_machine.travel(datetime(2027, 4, 19, 12, 0, tzinfo=UTC), tick=False):
+        page = client.get(f"/rooms/folders/{post}").get_data(as_text=True)
+        assert "Updated plans due in 2 days, by Wednesday 21 April 2027" in page
+    with time_machine.travel(datetime(2027, 4, 21, 12, 0, tzinfo=UTC), tick=False):
+        assert "due today" in client.get(f"/rooms/folders/{post}").get_data(as_text=True)
+    with time_machine.travel(datetime(2027, 4, 22, 12, 0, tzinfo=UTC), tick=False):
+        page = client.get(f"/rooms/folders/{post}").get_data(as_text=True)
+        assert "were due by Wednesday 21 April 2027" in page and "marked late" in page
+        client.post("/language", data={"locale": "cy"})
+        page = client.get(f"/rooms/folders/{post}").get_data(as_text=True)
+        assert "21 Ebrill 2027" in page

@@ -571,3 +571,102 @@ def test_other_pages_are_accessible_in_both_languages(visit: Any) -> None:
         admin.check("admin-user")
         if lang == "cy":
             admin.follow(admin.page.get_by_role("button", name="English"))
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_letter_from_draft_to_stakeholder(visit: Any, live: Live, lang: str) -> None:
+    """Draft → factual-accuracy check → the provider's corrections → final → released to a
+    stakeholder, each page checked, in English and in Welsh."""
+    from tests import files
+    from vir.activities.operations import create_activity
+    from vir.core.db import db, utcnow
+    from vir.orgs.operations import by_slug
+    from vir.rooms.operations import room_for
+
+    with live.app.app_context():
+        starts = (utcnow() + timedelta(days=20 if lang == "en" else 21)).replace(
+            hour=9, minute=30, second=0, microsecond=0
+        )
+        activity = create_activity(
+            room_for(by_slug("cardiff")),
+            "improvement_conference",
+            starts,
+            None,
+            lead_inspector="inspector@estyn.example",
+        )
+        db.session.commit()
+        activity_id = activity.id
+
+    def welsh(v: Visit) -> None:
+        if lang == "cy":
+            v.follow(v.page.get_by_role("button", name="Cymraeg"))
+            expect(v.page.locator("html")).to_have_attribute("lang", "cy")
+
+    inspector = visit(lang)
+    inspector.sign_in("inspector@estyn.example")
+    welsh(inspector)
+    inspector.go(f"/activities/{activity_id}")
+    page = inspector.page
+    page.locator("#letters ~ details summary").first.click()
+    page.select_option("select[name=lt-kind]", "outcome_letter")
+    page.set_input_files(
+        "input[name=lt-file]",
+        {"name": "outcome.pdf", "mimeType": "application/pdf", "buffer": files.pdf("Draft")},
+    )
+    inspector.follow(page.locator("form[action$='/letters'] button[type=submit]"))
+    expect(page.locator("main")).to_contain_text(
+        "Draft (inspectors only)" if lang == "en" else "Drafft (arolygwyr yn unig)"
+    )
+    inspector.check("letter-draft")
+    inspector.follow(page.locator("form[action$='/share'] button[type=submit]"))
+    expect(page.locator(".govuk-tag").first).to_contain_text(
+        "Draft for factual-accuracy check" if lang == "en" else "Drafft i wirio"
+    )
+    inspector.check("letter-checking")
+    letter_url = page.url
+
+    editor = visit(lang)
+    editor.sign_in("editor@cardiff.example")
+    welsh(editor)
+    editor.check("home-check-waiting")
+    path = letter_url.removeprefix(live.url)
+    editor.follow(editor.page.locator(f"main a[href='{path}']").first)
+    editor.check("letter-answer")
+    editor.page.check("input[name=an-answer][value=corrections]")
+    editor.page.fill("textarea[name=an-text]", "Paragraph 2: the date is wrong.")
+    editor.page.set_input_files(
+        "input[name=an-file]",
+        {"name": "marked.pdf", "mimeType": "application/pdf", "buffer": files.pdf("Marked up")},
+    )
+    editor.follow(editor.page.locator("form[action$='/answer'] button[type=submit]"))
+    expect(editor.page.locator("main")).to_contain_text("Paragraph 2: the date is wrong.")
+    editor.check("letter-answered")
+
+    inspector.go(path)
+    today = utcnow().date()
+    dates = page.locator("input[name=fn-sent_on]")
+    for i, value in enumerate((today.day, today.month, today.year)):
+        dates.nth(i).fill(str(value))
+    inspector.follow(page.locator("form[action$='/final'] button[type=submit]"))
+    inspector.check("letter-final")
+    expect(page.locator("input[name=rl-organisations][value=welsh-government]")).to_be_checked()
+    inspector.follow(page.locator("form[action$='/release'] button[type=submit]"))
+    expect(page.locator("main")).to_contain_text(
+        "Llywodraeth Cymru" if lang == "cy" else "Welsh Government"
+    )
+    inspector.check("letter-released")
+
+    stakeholder = visit(lang)
+    stakeholder.sign_in("stakeholder@gov.wales.example")
+    welsh(stakeholder)
+    stakeholder.follow(
+        stakeholder.page.get_by_role(
+            "link",
+            name="Letters released to you" if lang == "en" else "Llythyrau a ryddhawyd i chi",
+        ).first
+    )
+    stakeholder.check("released")
+    link = stakeholder.page.locator("main a[href*='/released/']").first
+    response = stakeholder.page.request.get(live.url + link.get_attribute("href"))
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert stakeholder.go(path).status == 404

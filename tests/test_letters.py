@@ -127,10 +127,7 @@ def test_the_whole_journey_draft_check_corrections_final_release(people, world):
         doc = people.get("provider_editor", f"/api/v1/documents/{shared['shared_document_id']}")
         assert doc.status_code == 200
         assert [v["version"] for v in doc.get_json()["versions"]] == [1]
-        copy = people.get(
-            "provider_editor", f"/api/v1/documents/{shared['shared_document_id']}/download"
-        ).data
-        assert _sha(copy) == _sha(second)
+        assert doc.get_json()["versions"][0]["sha256"] == _sha(second)
         # The provider sees the letter, without the draft's id.
         seen = people.get("provider_viewer", f"/api/v1/letters/{letter['id']}").get_json()
         assert "draft_document_id" not in seen and "releases" not in seen
@@ -596,3 +593,136 @@ def test_web_journey_in_welsh(client, auth, people, world):
     assert client.get(f"/released/{letter_id}/download").status_code == 200
     assert client.get(f"/letters/{letter_id}").status_code == 404
     assert client.get("/rooms/cardiff").status_code == 404
+
+
+# --- downloads that say who took them ---------------------------------------------------------
+
+
+def _text(pdf: bytes) -> str:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+def _shared_draft(people: People, world: Any) -> tuple[dict, int]:
+    activity = _activity(people, world)
+    letter = _start(people, activity, text="The draft outcome letter")
+    with time_machine.travel(BEFORE_EASTER, tick=False):
+        shared = people.post("inspector", f"/api/v1/letters/{letter['id']}/share").get_json()
+    return shared, shared["shared_document_id"]
+
+
+def test_a_draft_under_check_carries_its_readers_name_on_every_page(app, client, people, world):
+    from sqlalchemy import select
+
+    from vir.accounts import operations as account_ops
+    from vir.audit.models import AuditEvent
+    from vir.core.db import db
+    from vir.documents.models import Document
+    from vir.orgs.operations import by_slug
+    from vir.storage import get_storage
+
+    _, doc_id = _shared_draft(people, world)
+    with app.app_context():
+        account_ops.create_user(
+            "gwyneth@cardiff.example",
+            "Gwŷneth Llŵyd",
+            by_slug("cardiff"),
+            ["provider_viewer"],
+            password=PASSWORD,
+        )
+        db.session.commit()
+    t = client.post(
+        "/api/v1/tokens", json={"email": "gwyneth@cardiff.example", "password": PASSWORD}
+    ).get_json()
+    welsh = {"Authorization": f"Bearer {t['token']}", "Accept-Language": "cy"}
+    got = client.get(f"/api/v1/documents/{doc_id}/download", headers=welsh)
+    assert got.status_code == 200
+    text = _text(got.data)
+    assert "Gwŷneth Llŵyd (Cyngor Caerdydd)" in text  # every Welsh letter drawn
+    assert "cyfrinachol" in text and "The draft outcome letter" in text
+    english = _text(people.get("provider_editor", f"/api/v1/documents/{doc_id}/download").data)
+    assert "Supplied to Provider_Editor (Cardiff Council) on" in english
+    assert "Draft for factual-accuracy check: not for circulation" in english
+    # The stored object is as it was; the audit says the copy was marked.
+    with app.app_context():
+        version = db.session.get(Document, doc_id).current
+        assert get_storage().sha256(version.storage_key) == version.sha256
+        assert _sha(got.data) != version.sha256
+        marked = db.session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == "document.download",
+                AuditEvent.object_id == str(doc_id),
+            )
+        ).all()
+        assert marked and all(d["marked"] is True for d in marked)
+
+
+def test_the_final_is_not_marked_by_default_and_the_draft_still_is(app, people, world):
+    shared, doc_id = _shared_draft(people, world)
+    with time_machine.travel(BEFORE_EASTER, tick=False):
+        _no_errors(people, shared)
+        people.post(
+            "inspector",
+            f"/api/v1/letters/{shared['id']}/final",
+            data={"sent_on": "2027-03-24", "file": _upload("The final letter", "final.pdf")},
+            content_type="multipart/form-data",
+        )
+    final = people.get("provider_editor", f"/api/v1/documents/{doc_id}/download?version=2")
+    assert "Supplied to" not in _text(final.data)
+    draft = people.get("provider_editor", f"/api/v1/documents/{doc_id}/download?version=1")
+    assert "Supplied to" in _text(draft.data)
+
+
+@pytest.mark.parametrize("mode", ["off", "all"])
+def test_watermark_modes(app, people, world, mode):
+    app.config["VIR_WATERMARK"] = mode
+    _, doc_id = _shared_draft(people, world)
+    ordinary = world.documents[("cardiff", "provider")]
+    draft = _text(people.get("provider_editor", f"/api/v1/documents/{doc_id}/download").data)
+    paper = _text(people.get("provider_editor", f"/api/v1/documents/{ordinary}/download").data)
+    if mode == "off":
+        assert "Supplied to" not in draft and "Supplied to" not in paper
+    else:  # every PDF from a room, previews too
+        assert "Supplied to" in draft and "Supplied to" in paper
+        inline = people.get("provider_editor", f"/documents/{ordinary}/inline")
+        if inline.status_code == 200:
+            assert "Supplied to" in _text(inline.data)
+
+
+def test_a_draft_that_cannot_be_marked_is_not_given_out(app, people, world):
+    app.config["VIR_WATERMARK_FONT"] = "/nonexistent/font.ttf"
+    _, doc_id = _shared_draft(people, world)
+    r = people.get("provider_editor", f"/api/v1/documents/{doc_id}/download")
+    assert r.status_code == 409
+    assert r.get_json()["error"]["code"] == "watermark_failed"
+    # An ordinary paper is still given out (unmarked) when only drafts must be marked.
+    ordinary = world.documents[("cardiff", "provider")]
+    assert (
+        people.get("provider_editor", f"/api/v1/documents/{ordinary}/download").status_code == 200
+    )
+
+
+def test_the_pack_marks_a_draft_under_check_and_never_sends_it_unmarked(app, people, world):
+    import zipfile
+
+    activity = _activity(people, world)
+    letter = _start(people, activity, text="The draft outcome letter")
+    with time_machine.travel(datetime(2027, 3, 2, 10, 0, tzinfo=UTC), tick=False):
+        people.post("inspector", f"/api/v1/letters/{letter['id']}/share")
+        folder = activity["folders"]["provider"]
+        pack = people.get("provider_editor", f"/api/v1/folders/{folder}/pack")
+        assert pack.status_code == 200
+        names = zipfile.ZipFile(io.BytesIO(pack.data)).namelist()
+        drafts = [n for n in names if n.endswith("draft.pdf")]
+        assert len(drafts) == 1
+        data = zipfile.ZipFile(io.BytesIO(pack.data)).read(drafts[0])
+        assert "Supplied to Provider_Editor" in _text(data)
+        app.config["VIR_WATERMARK_FONT"] = "/nonexistent/font.ttf"
+        pack = people.get("provider_editor", f"/api/v1/folders/{folder}/pack")
+        names = zipfile.ZipFile(io.BytesIO(pack.data)).namelist()
+        assert not [n for n in names if n.endswith("draft.pdf")]

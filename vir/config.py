@@ -114,6 +114,11 @@ def from_environment() -> dict[str, Any]:
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # PDFs given out with the reader's name on each page: off, drafts (under a
+        # factual-accuracy check) or all; the font must have every Welsh letter.
+        "VIR_WATERMARK": os.environ.get("VIR_WATERMARK", "drafts"),
+        "VIR_WATERMARK_FONT": os.environ.get("VIR_WATERMARK_FONT", ""),
+        "VIR_WATERMARK_MAX_MB": _int("VIR_WATERMARK_MAX_MB", 50),
         # Factual-accuracy checks of conference records and letters (consortium visit
         # letters always have five, per the guidance), and the reminder before one is due.
         "VIR_ACCURACY_CHECK_WORKING_DAYS": _int("VIR_ACCURACY_CHECK_WORKING_DAYS", 5),
@@ -156,3 +161,9 @@ def check(app_config: dict[str, Any]) -> None:
                 "VIR_SECRET_KEY is not set. Set it to a long random value "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
+    if str(app_config.get("VIR_WATERMARK") or "drafts").strip().lower() not in (
+        "off",
+        "drafts",
+        "all",
+    ):
+        raise ConfigError("VIR_WATERMARK must be off, drafts or all.")

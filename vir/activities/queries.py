@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 
 from vir.activities.models import CONFERENCES, Activity, ActivityKind
 from vir.activities.operations import for_folder, for_provider
-from vir.calendar import countdown
+from vir.calendar import countdown, days_until, updated_plans_due
 from vir.orgs.models import OrgKind
 from vir.rooms.models import Folder
 
@@ -30,6 +30,9 @@ class FolderActivity:
     closed: bool = False
     checklist: list[tuple[str, bool]] = field(default_factory=list)
     too_many: bool = False
+    # The updated-plans folder: due four working weeks after the outcome letter arrived.
+    plans_due: date | None = None
+    plans_days_left: int = 0
 
 
 def folder_activity(
@@ -52,6 +55,9 @@ def folder_activity(
             expected.append("self_evaluation_report")
         info.checklist = [(c, c in categories) for c in expected]
         info.too_many = count > current_app.config["VIR_FOLDER_SOFT_LIMIT"]
+    elif part == "post" and activity.outcome_letter_received_on:
+        info.plans_due = updated_plans_due(activity.outcome_letter_received_on)
+        info.plans_days_left = days_until(info.plans_due, now)
     elif part == "papers" and activity.kind == ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT:
         # The consortium provides an up-to-date SER and its latest data (guidance 000).
         info.checklist = [(c, c in categories) for c in VISIT_EXPECTED]

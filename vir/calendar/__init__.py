@@ -310,3 +310,8 @@ def sent_late(due: date | None, done: date | None, now: datetime) -> bool:
 def sent_date_invalid(sent_on: date, now: datetime, earliest: datetime) -> bool:
     """A letter's sending date lies between its activity's start and today."""
     return sent_on > local_today(now) or sent_on < local_today(earliest)
+
+
+def days_until(day: date, now: datetime) -> int:
+    """Whole days from today (UK time) to ``day``: 0 on the day, negative after it."""
+    return (day - local_today(now)).days

@@ -450,13 +450,16 @@ def purge(
     return count
 
 
-def record_download(document: Document, version: DocumentVersion, *, inline: bool) -> None:
+def record_download(
+    document: Document, version: DocumentVersion, *, inline: bool, marked: bool = False
+) -> None:
     record(
         "document.preview" if inline else "document.download",
         object_type="document",
         object_id=document.id,
         provider_id=document.folder.room.provider_id,
         version=version.version,
+        marked=marked,
     )
     db.session.commit()
 

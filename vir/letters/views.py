@@ -27,7 +27,7 @@ from vir.core.errors import Refusal
 from vir.core.forms import options
 from vir.core.labels import LETTER_LABELS
 from vir.core.uploads import takes_files
-from vir.documents.downloads import send_stored
+from vir.documents.downloads import marked_response, send_stored
 from vir.letters import operations as ops
 from vir.letters import queries
 from vir.letters.forms import AnswerForm, FinalForm, LetterForm, ReleaseForm, ShareForm
@@ -253,14 +253,18 @@ def send_release(letter: Letter) -> Response:
     version = document.version(letter.final_version) if document else None
     if version is None:
         abort(404)
+    marked = marked_response(document, version)
     record(
         "letter.download_release",
         object_type="letter",
         object_id=letter.id,
         provider_id=letter.activity.provider_id,
         version=version.version,
+        marked=marked is not None,
     )
     db.session.commit()
+    if marked is not None:
+        return marked
     return send_stored(version.storage_key, version.filename, version.media_type)
 
 

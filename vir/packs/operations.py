@@ -12,14 +12,17 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 import posixpath
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -28,6 +31,7 @@ from vir.audit.queries import csv_cell
 from vir.core.db import db
 from vir.core.labels import CATEGORY_LABELS
 from vir.core.text import clean_name
+from vir.documents import watermark
 from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder
 from vir.storage import get_storage
@@ -35,6 +39,7 @@ from vir.storage.base import Storage
 
 # Zip64 for any entry that might pass 2 GiB: zipfile must know before it writes the header.
 ZIP64_FROM = 2**31
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,6 +60,10 @@ class Entry:
     organisation: str
     late: bool
     late_reason: str
+    # The reader's mark for this file (VIR_WATERMARK), made as the zip streams; a draft
+    # that must be marked and cannot be is left out rather than sent unmarked.
+    mark: tuple[str, ...] | None = None
+    mark_required: bool = False
 
 
 def _subtree(folder: Folder) -> list[tuple[Folder, str]]:
@@ -98,8 +107,16 @@ def entries(folder: Folder) -> list[Entry]:
         while name.lower() in used:
             name, n = f"{stem} ({n}){ext}", n + 1
         used.add(name.lower())
+        decision = watermark.decide(document, version)
+        lines = (
+            tuple(watermark.lines_for(current_user, draft=decision.required))
+            if decision.mark
+            else None
+        )
         out.append(
             Entry(
+                mark=lines,
+                mark_required=decision.required,
                 document_id=document.id,
                 title=document.title,
                 category=document.category,
@@ -164,6 +181,7 @@ def record_pack(folder: Folder, found: list[Entry]) -> None:
             provider_id=folder.room.provider_id,
             version=entry.version,
             via="pack",
+            marked=entry.mark is not None,
         )
     record(
         "folder.pack",
@@ -261,8 +279,26 @@ def pack_name(folder: Folder) -> str:
     return f"{_safe(folder.room.provider.slug, 'provider')} - {_safe(folder.name, 'folder')}.zip"
 
 
+def _marked(e: Entry, storage: Storage, font: Path | None, limit: int) -> bytes | None:
+    """The entry's file with its reader's mark, or None when it cannot be marked (too large
+    to hold, no font, a PDF pypdf cannot rewrite)."""
+    if e.size > limit or font is None:
+        log.warning("pack: document %s not marked (too large, or no font)", e.document_id)
+        return None
+    try:
+        return watermark.stamp(b"".join(storage.open(e.storage_key)), list(e.mark or ()), font)
+    except watermark.WatermarkError as exc:
+        log.warning("pack: document %s not marked: %s", e.document_id, exc)
+        return None
+
+
 def stream(
-    found: list[Entry], indexes: list[tuple[str, bytes]], made: datetime, storage: Storage
+    found: list[Entry],
+    indexes: list[tuple[str, bytes]],
+    made: datetime,
+    storage: Storage,
+    font: Path | None = None,
+    mark_limit: int = 50 << 20,
 ) -> Iterator[bytes]:
     """The zip, as it is written: the papers, then the indexes. It needs no application or
     request context (everything was read before), so the response streams without one."""
@@ -270,6 +306,15 @@ def stream(
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for e in found:
             info = zipfile.ZipInfo(e.path, date_time=e.uploaded_at.timetuple()[:6])
+            if e.mark is not None:
+                marked = _marked(e, storage, font, mark_limit)
+                if marked is not None:
+                    zf.writestr(info, marked)
+                    yield from sink.take()
+                    continue
+                if e.mark_required:
+                    continue  # a draft is never sent unmarked: left out of the pack
+            # Unmarked, the stored file is copied through as it streams (memory stays flat).
             with zf.open(info, "w", force_zip64=e.size >= ZIP64_FROM) as out:
                 for chunk in storage.open(e.storage_key):
                     out.write(chunk)

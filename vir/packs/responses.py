@@ -38,5 +38,14 @@ def pack_response(folder: Folder) -> Response:
     ]
     headers = attachment_headers(ops.pack_name(folder))
     ops.record_pack(folder, found)
-    body = ops.stream(found, indexes, made, get_storage())
+    from vir.documents import watermark
+
+    body = ops.stream(
+        found,
+        indexes,
+        made,
+        get_storage(),
+        font=watermark.font_path(),
+        mark_limit=watermark.max_bytes(),
+    )
     return Response(body, mimetype="application/zip", headers=headers)
