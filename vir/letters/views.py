@@ -57,6 +57,14 @@ def letter_form(activity: Any) -> LetterForm:
     return form
 
 
+def final_form(letter: Letter) -> FinalForm:
+    """Consortium visits' final letters are published (guidance 000): ticked for them."""
+    form = FinalForm(prefix="fn")
+    if not form.is_submitted():
+        form.for_publication.data = letter.kind == LetterKind.VISIT_LETTER
+    return form
+
+
 def release_form(letter: Letter) -> ReleaseForm:
     form = ReleaseForm(prefix="rl")
     locale = getattr(current_user, "locale", None) or "en"
@@ -125,7 +133,7 @@ def page(letter_id: int) -> str:
         activity=letter.activity,
         share_form=ShareForm(prefix="sh") if manage and stage == Stage.DRAFT else None,
         answer_form=AnswerForm(prefix="an") if data["may_answer"] else None,
-        final_form=FinalForm(prefix="fn")
+        final_form=final_form(letter)
         if manage and stage == Stage.CHECKED and letter.kind != LetterKind.BRIEFING
         else None,
         release_form=release_form(letter) if manage and stage == Stage.FINAL else None,
