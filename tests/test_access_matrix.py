@@ -58,6 +58,8 @@ PUBLIC = {
     "accounts.second_factor",
     "accounts.set_password",
     "web.health",
+    "web.livez",
+    "web.readyz",
     "web.language",
     "api_accounts.create_token",
     "api-docs.openapi_json",

@@ -171,6 +171,8 @@ def test_no_state_changes_on_get(app):
     allowed_get_only = {
         "web.home",
         "web.health",
+        "web.livez",
+        "web.readyz",
         "rooms.room",
         "rooms.folder",
         "audit.index",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -200,3 +201,29 @@ def test_console_script_help():
     )
     for command in ("db", "orgs", "users", "assign", "demo", "serve", "worker"):
         assert command in out.stdout
+
+
+def test_the_cli_refuses_to_make_a_key_of_its_own_outside_the_embedded_installation(tmp_path):
+    """A per-host key would make set-password links the web servers cannot read."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "VIR_DATA_DIR": str(tmp_path),
+        "VIR_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", "from vir.cli import main; main()", "users", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "VIR_SECRET_KEY is not set" in out.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_worker_no_periodic_schedules_nothing(app):
+    from vir.core.tasks import consumer
+
+    assert consumer(periodic=False).periodic is False
+    assert consumer().periodic is True

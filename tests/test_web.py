@@ -134,3 +134,28 @@ def test_error_pages_are_pages(client, auth, world):
 
 def test_health(client):
     assert client.get("/health").get_json() == {"status": "ok"}
+
+
+def test_livez_and_readyz_give_states_never_reasons(app, client):
+    assert client.get("/livez").get_json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200, r.get_json()
+    checks = r.get_json()["checks"]
+    assert checks["database"] == checks["storage"] == checks["task_queue"] == "ok"
+    assert checks["virus_scanner"] == "off"  # none configured here
+    # A part that fails makes the process unready, and the answer names no reason.
+    app.config["VIR_CLAMD_SOCKET"] = "/nonexistent/clamd.sock"
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert r.get_json()["checks"]["virus_scanner"] == "failed"
+    assert "nonexistent" not in r.get_data(as_text=True)
+
+
+def test_vir_doctor_says_what_is_wrong(app, runner):
+    app.config["VIR_CLAMD_SOCKET"] = "/nonexistent/clamd.sock"
+    out = runner.invoke(args=["doctor"])
+    assert out.exit_code == 1
+    assert "virus_scanner" in out.output and "failed" in out.output
+    assert "watermark font" in out.output and "upload spool" in out.output
+    app.config["VIR_CLAMD_SOCKET"] = None
+    assert runner.invoke(args=["doctor"]).exit_code == 0

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from vir.accounts.models import Role
-from vir.config import data_dir, persistent_secret_key
+from vir.config import data_dir, embedded_installation, persistent_secret_key
 from vir.orgs.models import OrgKind
 
 
@@ -35,7 +35,18 @@ def cli() -> None:
 def main() -> None:
     # The embedded installation keeps a random key in its data directory so the CLI, the web
     # server and the worker agree; gunicorn (vir.wsgi) insists on VIR_SECRET_KEY instead.
+    # Anywhere else a key of the host's own would make links (`vir users add`) that the web
+    # servers cannot read, so the CLI refuses rather than guess.
     if not os.environ.get("VIR_SECRET_KEY"):
+        if not embedded_installation():
+            click.secho(
+                "VIR_SECRET_KEY is not set. Outside the embedded installation (SQLite in the "
+                "data directory) set it to the same value as the web servers use, in the "
+                "environment file (see the README, Production).",
+                fg="red",
+                err=True,
+            )
+            sys.exit(2)
         os.environ["VIR_SECRET_KEY"] = persistent_secret_key(data_dir())
     cli.main(prog_name="vir")
 
@@ -337,16 +348,42 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
             worker.stop(graceful=True)
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor_cmd() -> None:
+    """What /readyz checks, with the reasons; and what this host is missing (system tools,
+    the watermark font, stale upload spool files). Exits 1 if VIR is not ready."""
+    from vir.core.health import host_report, run_checks
+
+    found = run_checks()
+    for c in found:
+        colour = {"ok": "green", "off": "yellow"}.get(c.state, "red")
+        click.echo(f"{c.name:16} " + click.style(f"{c.state:8}", fg=colour) + f" {c.detail}")
+    click.echo()
+    for what, state, detail in host_report():
+        colour = "green" if state == "ok" else "yellow"
+        click.echo(f"{what:16} " + click.style(f"{state:8}", fg=colour) + f" {detail}")
+    if not all(c.ready for c in found):
+        sys.exit(1)
+
+
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Schedule the periodic jobs (mail, index repair, purges). With several workers "
+    "sharing one queue, give every worker but one --no-periodic, so each job runs once.",
+)
 @with_appcontext
-def worker_cmd(workers: int) -> None:
+def worker_cmd(workers: int, periodic: bool) -> None:
     """Run the task worker (production runs it beside gunicorn)."""
     from vir.core.tasks import consumer
     from vir.core.uploads import sweep_spools
 
     sweep_spools()  # what a killed web worker left; the worker repeats it every 20 minutes
-    consumer(workers=workers).run()
+    consumer(workers=workers, periodic=periodic).run()
 
 
 @click.group("storage")
@@ -500,6 +537,7 @@ def init_app(app: Flask) -> None:
         demo_cmd,
         serve_cmd,
         worker_cmd,
+        doctor_cmd,
         storage_cli,
         documents_cli,
         search_cli,

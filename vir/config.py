@@ -38,6 +38,13 @@ def data_dir() -> Path:
     return Path(os.environ.get("VIR_DATA_DIR", "./instance")).resolve()
 
 
+def embedded_installation() -> bool:
+    """The embedded installation: its database is the SQLite file in the data directory (no
+    VIR_DATABASE_URL, or an SQLite one). Anything else is a production shape."""
+    url = os.environ.get("VIR_DATABASE_URL", "")
+    return not url or url.startswith("sqlite")
+
+
 def persistent_secret_key(directory: Path) -> str:
     """A random key kept in the data directory, for the embedded run command only.
 

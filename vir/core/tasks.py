@@ -65,11 +65,11 @@ def with_app(func: F) -> F:
 POLL_MAX_SECONDS = 0.5
 
 
-def consumer(workers: int = 2) -> Any:
+def consumer(workers: int = 2, *, periodic: bool = True) -> Any:
     return huey.create_consumer(
         workers=workers,
         worker_type="thread",
-        periodic=True,
+        periodic=periodic,
         initial_delay=0.05,
         backoff=1.2,
         max_delay=POLL_MAX_SECONDS,

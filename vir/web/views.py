@@ -79,6 +79,24 @@ def language() -> Response:
     return redirect(safe_next(request.form.get("next")))
 
 
+@bp.get("/livez")
+def livez() -> tuple[dict[str, Any], int]:
+    """For load balancers and supervisors: the process is up and answering."""
+    return {"status": "ok"}, 200
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[dict[str, Any], int]:
+    """For load balancers: each part this process needs, with its state (ok, failed, or off
+    when not configured). Never a reason: those are in the log and in ``vir doctor``."""
+    from vir.core.health import run_checks
+
+    found = run_checks()
+    ready = all(c.ready for c in found)
+    body = {"status": "ok" if ready else "unavailable", "checks": {c.name: c.state for c in found}}
+    return body, 200 if ready else 503
+
+
 @bp.get("/health")
 def health() -> tuple[dict[str, Any], int]:
     """For load balancers: is the database reachable?"""
