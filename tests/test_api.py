@@ -27,6 +27,28 @@ def test_openapi_document_describes_every_api_route(app, client):
     assert set(spec["components"]["schemas"][name]["required"]) == {"email", "password"}
 
 
+def test_openapi_document_is_valid_openapi_3_1(client):
+    """Validated by openapi-spec-validator; uploads are one multipart body (no OpenAPI 2
+    ``formData`` parameters); every operation that needs a token documents its 401."""
+    import json
+
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert '"formData"' not in json.dumps(spec)
+    upload = spec["paths"]["/api/v1/folders/{folder_id}/documents"]["post"]["requestBody"]
+    parts = upload["content"]["multipart/form-data"]["schema"]["allOf"]
+    assert {"title", "category"} <= set(parts[1]["properties"])
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            public = (path, method) in {("/api/v1/tokens", "post")}
+            assert ("401" in operation["responses"]) != public, (path, method)
+
+
 def test_folders_api(client, auth, world):
     editor = auth.token("provider_editor")
     r = client.post(

@@ -48,7 +48,19 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
+    from vir.api.spec import MultipartAndAuthPlugin
+
     api.init_app(app)
+    plugin = MultipartAndAuthPlugin()
+    plugin.init_spec(api.spec)
+    api.spec.plugins.append(plugin)
+    api.spec.components.response(
+        "UNAUTHENTICATED",
+        {
+            "description": "No token, or one that has expired or been revoked",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
 
