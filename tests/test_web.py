@@ -159,3 +159,47 @@ def test_vir_doctor_says_what_is_wrong(app, runner):
     assert "watermark font" in out.output and "upload spool" in out.output
     app.config["VIR_CLAMD_SOCKET"] = None
     assert runner.invoke(args=["doctor"]).exit_code == 0
+
+
+def test_every_request_has_an_id_in_its_answer_its_log_line_and_its_audit_rows(
+    app, client, auth, world, caplog
+):
+    import logging
+
+    from sqlalchemy import select
+
+    from vir.audit.models import AuditEvent
+    from vir.core.db import db
+
+    caplog.set_level(logging.INFO, logger="vir.request")
+    r = client.get("/sign-in", headers={"X-Request-ID": "proxy-id-0123456789"})
+    assert r.headers["X-Request-ID"] == "proxy-id-0123456789"
+    forged = client.get("/sign-in", headers={"X-Request-ID": "bad id] FAKE LOG LINE"})
+    assert forged.headers["X-Request-ID"] != "bad id] FAKE LOG LINE"
+    assert len(forged.headers["X-Request-ID"]) == 32
+    lines = [rec for rec in caplog.records if rec.name == "vir.request"]
+    assert any(rec.path == "/sign-in" and rec.status == 200 for rec in lines)
+    auth.login("provider_editor")
+    doc = world.documents[("cardiff", "provider")]
+    seen = client.get(f"/documents/{doc}", headers={"X-Request-ID": "doc-view-0123456789"})
+    assert seen.status_code == 200
+    with app.app_context():
+        detail = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "document.view")
+        ).all()
+    assert any(d.get("request_id") == "doc-view-0123456789" for d in detail)
+    # Queries (search words) never reach the log line.
+    client.get("/search?q=confidential+words")
+    assert not any("confidential" in rec.getMessage() for rec in caplog.records)
+
+
+def test_json_log_lines():
+    import json
+    import logging
+
+    from vir.core.logs import JsonFormatter
+
+    record = logging.LogRecord("vir.request", logging.INFO, __file__, 1, "GET / 200", (), None)
+    record.request_id, record.status, record.path = "abc", 200, "/"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "abc" and line["status"] == 200 and line["level"] == "INFO"

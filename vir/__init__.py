@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.audit import views as audit_views
     from vir.changes import views as changes_views
     from vir.comments import views as comments_views
-    from vir.core import db, errors, i18n, limits, security, tasks, templating
+    from vir.core import db, errors, i18n, limits, logs, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
     from vir.letters import views as letters_views
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.storage import init_app as init_storage
     from vir.web import views as web_views
 
+    logs.init_app(app)  # first, so every request has its id before anything logs
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

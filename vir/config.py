@@ -121,6 +121,9 @@ def from_environment() -> dict[str, Any]:
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # Logging: INFO lines, one per request with its id; json for log collectors.
+        "VIR_LOG_LEVEL": os.environ.get("VIR_LOG_LEVEL", "INFO"),
+        "VIR_LOG_FORMAT": os.environ.get("VIR_LOG_FORMAT", "text"),
         # PDFs given out with the reader's name on each page: off, drafts (under a
         # factual-accuracy check) or all; the font must have every Welsh letter.
         "VIR_WATERMARK": os.environ.get("VIR_WATERMARK", "drafts"),

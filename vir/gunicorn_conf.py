@@ -16,6 +16,11 @@ workers = int(os.environ.get("VIR_WORKERS", "4"))
 timeout = int(os.environ.get("VIR_WORKER_TIMEOUT", "900"))
 graceful_timeout = 60
 forwarded_allow_ips = os.environ.get("VIR_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's access log, to standard error with VIR's own lines; it carries the request id
+# VIR sends back, so the two can be joined. The query string is left out (search words).
+accesslog = os.environ.get("VIR_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
+errorlog = "-"
 
 
 def _readinto(self: Any, buffer: Any) -> int:

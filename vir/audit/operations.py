@@ -46,6 +46,11 @@ def _values(
         "outcome": outcome,
         "detail": dict(detail),
     }
+    if has_request_context():
+        from vir.core.logs import request_id
+
+        # The same id as the request's log line and its X-Request-ID header.
+        values["detail"].setdefault("request_id", request_id())
     # A value longer than its column (an object id in a crafted URL, say) would make the
     # insert fail and the event go unrecorded: it is cut to fit, and kept whole in detail.
     for column, size in _SIZES.items():
