@@ -296,11 +296,15 @@ def test_write_faults_in_the_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
     """Production's server: gunicorn with `vir.gunicorn_conf`, which lets werkzeug receive a
     body of known length straight into VIR's buffer. A 12 MB upload with a Content-Length, and
-    one sent chunked (gunicorn's own reading), are both stored byte for byte."""
+    one sent chunked (gunicorn's own reading), are both stored byte for byte. Two workers
+    share their Prometheus counts through PROMETHEUS_MULTIPROC_DIR."""
     from tests.services.ceph import free_port
 
+    (tmp_path / "metrics").mkdir()
     env = {
         **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "VIR_METRICS_TOKEN": "scrape-0123456789",
         "VIR_DATA_DIR": str(tmp_path),
         "VIR_COOKIE_SECURE": "0",
         "VIR_SECRET_KEY": secrets.token_urlsafe(32),
@@ -342,7 +346,7 @@ def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
             "-c",
             "python:vir.gunicorn_conf",
             "--workers",
-            "1",
+            "2",
             "--bind",
             f"127.0.0.1:{port}",
             "vir.wsgi:app",
@@ -424,6 +428,13 @@ def test_gunicorn_stores_large_uploads_whole(tmp_path: Path) -> None:
             pass  # refused while still sending
         time.sleep(0.5)
         assert list((tmp_path / "tmp").glob("upload-*")) == []
+        # Whichever worker answers the scrape adds up both workers' counts.
+        scrape = {"Authorization": "Bearer scrape-0123456789"}
+        for _ in range(4):
+            status, raw = call("GET", "/metrics", headers=scrape)
+            assert status == 200
+            assert b'vir_uploads_total{kind="document"} 2.0' in raw, raw[-2000:]
+        assert call("GET", "/metrics")[0] == 404
     finally:
         server.terminate()
         server.wait(10)

@@ -203,3 +203,97 @@ def test_json_log_lines():
     record.request_id, record.status, record.path = "abc", 200, "/"
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "abc" and line["status"] == 200 and line["level"] == "INFO"
+
+
+def test_metrics_for_the_scraper_only(app, client, auth, world):
+    assert client.get("/metrics").status_code == 404  # no token configured: no such page
+    app.config["VIR_METRICS_TOKEN"] = "scrape-token-0123456789"
+    assert client.get("/metrics").status_code == 404
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
+    assert wrong.status_code == 404
+    import io
+
+    from tests import files
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    r = client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=editor,
+        data={"file": (io.BytesIO(files.pdf("metrics")), "metrics.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 201
+    client.get(f"/api/v1/documents/{r.get_json()['id']}", headers=editor)
+    got = client.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
+    assert got.status_code == 200
+    text = got.get_data(as_text=True)
+    assert 'flask_http_request_duration_seconds_count{endpoint="api_documents.get_document"' in text
+    assert 'vir_uploads_total{kind="document"}' in text
+    assert "vir_upload_bytes_total" in text and "vir_mail_total" not in text.split("#")[0]
+    assert "vir_task_queue_depth" in text and "vir_index_lag_seconds" in text
+    # Latency is by endpoint, never by path: no document id appears in a label.
+    assert f"/api/v1/documents/{r.get_json()['id']}" not in text
+
+
+def test_error_reports_carry_no_bodies_cookies_queries_or_users(tmp_path):
+    """A real HTTP receiver on loopback stands in for Sentry: what VIR sends it."""
+    import gzip
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import sentry_sdk
+
+    from tests.conftest import _config
+    from vir import create_app
+
+    received: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.headers.get("Content-Encoding") == "gzip":
+                raw = gzip.decompress(raw)
+            received.append(raw)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dsn = f"http://publickey@127.0.0.1:{server.server_port}/1"
+    app = create_app(
+        _config(f"sqlite:///{tmp_path / 'v.sqlite3'}", tmp_path, VIR_SENTRY_DSN=dsn, TESTING=False)
+    )
+
+    @app.get("/boom")
+    def boom():  # type: ignore[no-untyped-def]
+        raise RuntimeError("the failure itself")
+
+    try:
+        # Built at run time, so the source lines Sentry sends with a frame cannot hold them.
+        word, cookie, token = "confi" + "dential", "secret" + "-cookie", "vir" + "_tok"
+        r = app.test_client().get(
+            f"/boom?q={word}+search+words",
+            headers={"Cookie": f"vir_session={cookie}", "Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 500
+        sentry_sdk.flush(5)
+    finally:
+        sentry_sdk.init(dsn=None)  # the SDK is process-wide: nothing more goes anywhere
+        server.shutdown()
+    sent = b"\n".join(received).decode()
+    assert "the failure itself" in sent
+    for secret in (word, cookie, token):
+        at = sent.find(secret)
+        assert at < 0, sent[max(at - 300, 0) : at + 100]
+    events = [
+        json.loads(line)
+        for line in sent.splitlines()
+        if line.startswith('{"') and '"exception"' in line
+    ]
+    assert events and "user" not in events[0]
+    assert events[0]["tags"]["request_id"] == r.headers["X-Request-ID"]

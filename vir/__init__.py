@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.web import views as web_views
 
     logs.init_app(app)  # first, so every request has its id before anything logs
+    logs.init_error_reports(app)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -64,6 +65,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     tasks.init_app(app)
+    if app.config.get("VIR_METRICS", True):
+        from vir.core import metrics
+
+        metrics.init_app(app)
     init_storage(app)
     from vir.documents import incoming
     from vir.search import operations as search_ops

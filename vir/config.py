@@ -121,6 +121,11 @@ def from_environment() -> dict[str, Any]:
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # Prometheus metrics at /metrics, for a scraper that sends this bearer token (none:
+        # /metrics answers 404 to everyone).
+        "VIR_METRICS_TOKEN": os.environ.get("VIR_METRICS_TOKEN") or None,
+        # Error reports to Sentry (opt-in): no request bodies, cookies, users or queries.
+        "VIR_SENTRY_DSN": os.environ.get("VIR_SENTRY_DSN") or None,
         # Logging: INFO lines, one per request with its id; json for log collectors.
         "VIR_LOG_LEVEL": os.environ.get("VIR_LOG_LEVEL", "INFO"),
         "VIR_LOG_FORMAT": os.environ.get("VIR_LOG_FORMAT", "text"),

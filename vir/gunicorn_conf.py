@@ -58,3 +58,11 @@ def _readinto(self: Any, buffer: Any) -> int:
 
 if not hasattr(Body, "readinto"):  # a later gunicorn may bring its own
     Body.readinto = _readinto
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A dead worker's metrics files are merged and removed (multiprocess Prometheus)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+        GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)

@@ -22,6 +22,7 @@ from vir.audit.operations import record, record_now
 from vir.calendar import retention_cutoff
 from vir.core.db import db, utcnow
 from vir.core.errors import Refusal
+from vir.core.metrics import count_upload
 from vir.core.text import clean_name
 from vir.documents.models import Category, Document, DocumentVersion
 from vir.documents.validation import CheckedFile, UploadRefused, check_upload
@@ -265,6 +266,7 @@ def upload_document(
         )
 
     record_or_remove(key, write)
+    count_upload("document", checked.size)
     return Upload(document, version, warnings)
 
 
@@ -318,6 +320,7 @@ def add_version(
         )
 
     record_or_remove(key, write, racing=True)
+    count_upload("version", checked.size)
     return Upload(document, version, warnings)
 
 

@@ -24,6 +24,7 @@ from vir.audit.operations import record
 from vir.calendar import forward_waiting_too_long, retention_cutoff
 from vir.core.db import db, utcnow
 from vir.core.errors import Refusal
+from vir.core.metrics import count_upload
 from vir.core.text import clean_name
 from vir.documents.models import Category, Document, DocumentVersion
 from vir.documents.operations import (
@@ -146,6 +147,7 @@ def forward_file(
         )
 
     record_or_remove(key, write)
+    count_upload("forward", checked.size)
     return forward
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vir.core.db import db
+from vir.core.metrics import MAIL
 from vir.notifications.models import SentMail
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ def send_once(key: str, to: str, name: str, subject: str, body: str) -> bool:
         _deliver(message)
     except MailError:
         db.session.rollback()
+        MAIL.labels("failed").inc()
         log.exception("mail %s to %s failed; it will be tried again", key, to)
         return False
     db.session.commit()
+    MAIL.labels("sent").inc()
     return True

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from vir.core.db import db, utcnow
+from vir.core.metrics import EXTRACTION_FAILURES
 from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder, Room
 from vir.search import index as idx
@@ -103,9 +104,11 @@ def text_for(version: DocumentVersion, row: DocumentText | None = None) -> Docum
             )
         except ExtractionError as exc:
             row.status, row.reason, row.text = IndexStatus.FAILED, exc.code, ""
+            EXTRACTION_FAILURES.labels(exc.code).inc()
             log.info("extraction failed for version %s: %s", version.id, exc)
         except StorageError as exc:
             row.status, row.reason, row.text = IndexStatus.FAILED, "storage", ""
+            EXTRACTION_FAILURES.labels("storage").inc()
             log.warning("extraction could not read version %s: %s", version.id, exc)
         else:
             row.text = result.text
