@@ -348,6 +348,59 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
             worker.stop(graceful=True)
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_cmd(destination: str) -> None:
+    """Write the database and every stored object to one file, consistently (a tar; see
+    the README). Run it while VIR serves: the rows come from one snapshot."""
+    from pathlib import Path
+
+    from vir.backups.operations import BackupError, backup, count_steps
+
+    target = Path(destination)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with (
+            partial.open("wb") as out,
+            click.progressbar(length=count_steps(), label="Backing up", file=sys.stderr) as bar,
+        ):
+            report = backup(out, lambda _what, n: bar.update(n))
+    except BackupError as exc:
+        partial.unlink(missing_ok=True)
+        _fail(str(exc))
+    partial.replace(target)  # a file at the name is always a whole backup
+    click.echo(
+        f"{target}: {sum(report.tables.values())} rows in {len(report.tables)} tables, "
+        f"{report.objects} objects ({report.bytes} bytes)"
+    )
+    for key in report.missing:
+        click.secho(f"missing from the store (named by a row): {key}", fg="yellow", err=True)
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_cmd(source: str) -> None:
+    """Restore a backup into a new installation: run `vir db upgrade` first (an empty
+    database at the backup's migration), then this, then `vir search reindex` and
+    `vir storage reconcile`."""
+    from pathlib import Path
+
+    from vir.backups.operations import BackupError, manifest_steps, restore
+
+    try:
+        steps = manifest_steps(Path(source))
+        with click.progressbar(length=steps, label="Restoring", file=sys.stderr) as bar:
+            report = restore(Path(source), lambda _what, n: bar.update(n))
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"restored {sum(report.tables.values())} rows and {report.objects} objects "
+        f"({report.bytes} bytes); now run `vir search reindex` and `vir storage reconcile`"
+    )
+
+
 @click.command("doctor")
 @with_appcontext
 def doctor_cmd() -> None:
@@ -538,6 +591,8 @@ def init_app(app: Flask) -> None:
         serve_cmd,
         worker_cmd,
         doctor_cmd,
+        backup_cmd,
+        restore_cmd,
         storage_cli,
         documents_cli,
         search_cli,
