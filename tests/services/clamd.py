@@ -28,7 +28,7 @@ def _answers(sock_path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def clamd() -> Iterator[Path]:
+def clamd(stream_max: str = "64M") -> Iterator[Path]:
     binary = shutil.which("clamd") or "/usr/sbin/clamd"
     if not Path(binary).exists():
         raise ServiceError("clamd is missing: run scripts/system-deps (Debian clamav-daemon)")
@@ -39,7 +39,7 @@ def clamd() -> Iterator[Path]:
     sock = base / "clamd.sock"
     (base / "clamd.conf").write_text(
         f"LocalSocket {sock}\nDatabaseDirectory {base / 'db'}\nForeground yes\n"
-        f"LogFile {base / 'clamd.log'}\nStreamMaxLength 64M\nUser {os.getenv('USER', 'root')}\n"
+        f"LogFile {base / 'clamd.log'}\nStreamMaxLength {stream_max}\nUser {os.getenv('USER', 'root')}\n"
     )
     proc = subprocess.Popen(
         [binary, "-c", str(base / "clamd.conf")],

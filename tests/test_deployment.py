@@ -1,0 +1,333 @@
+"""The production shape, brought up on loopback from the files that ship in deploy/: nginx
+(Debian's, with deploy/nginx/vir.conf, TLS) → gunicorn (the ExecStart of
+deploy/systemd/vir-web.service) → PostgreSQL, Redis, Ceph RGW and clamd, with the task
+worker of deploy/systemd/vir-worker.service. Sign in, upload 1 GB, search, download it with
+its SHA-256 checked, and /readyz through nginx."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import shlex
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests import files
+from tests.conftest import PG_ADMIN_URL, s3_config
+from tests.services.ceph import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+BIN = Path(sys.executable).parent
+GB = 1024**3
+BOUNDARY = "vir-deployment-boundary"
+
+
+def _exec_start(unit: str, **replace: str) -> list[str]:
+    """The unit's ExecStart, with /opt/vir/.venv/bin as this test's virtualenv."""
+    line = next(
+        x
+        for x in (DEPLOY / "systemd" / unit).read_text().splitlines()
+        if x.startswith("ExecStart=")
+    )
+    args = shlex.split(line.removeprefix("ExecStart="))
+    return [a.replace("/opt/vir/.venv/bin", str(BIN)) for a in args]
+
+
+def _env_file(**overrides: str) -> dict[str, str]:
+    """deploy/vir.env.example, as systemd reads it, with this test's values."""
+    env = {}
+    for line in (DEPLOY / "vir.env.example").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    env.update(overrides)
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("VIR_")}, **env}
+
+
+def _nginx_conf(tmp: Path, https_port: int, http_port: int, upstream: int) -> Path:
+    """deploy/nginx/vir.conf on loopback ports, with a self-signed certificate, inside a
+    minimal nginx.conf of the test's own."""
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=vir.test", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx" / "vir.conf").read_text()
+    for old, new in (
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ("listen [::]:443 ssl http2;", ""),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen [::]:80;", ""),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
+        ("/etc/ssl/vir/fullchain.pem", str(cert)),
+        ("/etc/ssl/vir/privkey.pem", str(key)),
+        ("/var/log/nginx/", f"{tmp}/"),
+        ("alias /opt/vir/static/;", f"alias {ROOT}/static/;"),
+    ):
+        assert old in site, old  # the shipped file still has what the test moves
+        site = site.replace(old, new)
+    (tmp / "site.conf").write_text(site)
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        f"daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n  include /etc/nginx/mime.types;\n"
+        f"  client_body_temp_path {tmp}/body;\n  proxy_temp_path {tmp}/proxy;\n"
+        f"  fastcgi_temp_path {tmp}/fcgi;\n  uwsgi_temp_path {tmp}/uwsgi;\n"
+        f"  scgi_temp_path {tmp}/scgi;\n  access_log {tmp}/access.log;\n"
+        f"  include {tmp}/site.conf;\n}}\n"
+    )
+    return conf
+
+
+@contextlib.contextmanager
+def _running(args: list[str], env: dict[str, str] | None, log: Path) -> Iterator[Any]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.context = ssl.create_default_context()
+        self.context.check_hostname = False
+        self.context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
+        self.opened: list[http.client.HTTPConnection] = []
+
+    def close(self) -> None:
+        for conn in self.opened:
+            conn.close()
+
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict | None = None
+    ) -> http.client.HTTPResponse:
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, context=self.context, timeout=600
+        )
+        self.opened.append(conn)
+        conn.request(method, path, body=body, headers=headers or {})
+        return conn.getresponse()
+
+    def json(self, method: str, path: str, payload: Any = None, headers: dict | None = None):  # type: ignore[no-untyped-def]
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        response = self.call(method, path, json.dumps(payload) if payload else None, hdrs)
+        return response.status, json.loads(response.read() or b"null")
+
+
+def _csv_chunks(total: int, digest: Any) -> Iterator[bytes]:
+    line = b"Ysgol Gymraeg Bro Taf,93.5,Trefniadau presenoldeb\n"
+    block = b"school,attendance,note\n" + line * ((1 << 20) // len(line))
+    sent = 0
+    while sent < total:
+        piece = block[: min(len(block), total - sent)]
+        digest.update(piece)
+        sent += len(piece)
+        yield piece
+
+
+def _multipart(size: int, digest: Any) -> tuple[int, Iterator[bytes]]:
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nAttendance\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="attendance.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        yield from _csv_chunks(size, digest)
+        yield tail
+
+    return len(head) + size + len(tail), body()
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    name = f"vir_deploy_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database):
+    from tests.services.clamd import clamd
+
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        pytest.fail("nginx is missing: make test installs it (scripts/system-deps)")
+    import redis
+
+    redis_url = "redis://127.0.0.1:6379/7"
+    redis.Redis.from_url(redis_url).flushdb()
+    web_port, https_port, http_port = free_port(), free_port(), free_port()
+    (tmp_path / "metrics").mkdir()
+    with clamd(stream_max="2100M") as clamd_sock:
+        env = _env_file(
+            VIR_SECRET_KEY=secrets.token_urlsafe(32),
+            VIR_BASE_URL=f"https://127.0.0.1:{https_port}",
+            VIR_DATABASE_URL=database,
+            VIR_DATA_DIR=str(tmp_path / "data"),
+            VIR_BIND=f"127.0.0.1:{web_port}",
+            VIR_WORKERS="2",
+            VIR_REDIS_URL=redis_url,
+            VIR_CLAMD_SOCKET=str(clamd_sock),
+            VIR_SMTP_HOST="",
+            VIR_LOG_FORMAT="json",
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+            VIR_METRICS_TOKEN="scrape-0123456789",
+            **{k: str(v) for k, v in s3_config(s3_server).items()},
+        )
+        vir = _exec_start("vir-worker.service")[0]
+        password = secrets.token_urlsafe(16)
+        for args, stdin in (
+            (["db", "upgrade"], None),
+            (["orgs", "add", "cardiff", "--name", "Cardiff", "--kind", "local_authority"], None),
+            (
+                ["users", "add", "editor@cardiff.example", "--name", "Eleri", "--org", "cardiff",
+                 "--role", "provider_editor", "--password-stdin"],
+                password + "\n",
+            ),
+        ):  # fmt: skip
+            subprocess.run(
+                [vir, *args], env=env, check=True, capture_output=True, input=stdin, text=True
+            )
+        conf = _nginx_conf(tmp_path, https_port, http_port, web_port)
+        with (
+            _running(_exec_start("vir-web.service"), env, tmp_path / "gunicorn.log"),
+            _running(_exec_start("vir-worker.service"), env, tmp_path / "worker.log"),
+            _running(["nginx", "-c", str(conf)], None, tmp_path / "nginx.out"),
+        ):
+            web = Client(https_port)
+            try:
+                _journey(web, tmp_path, password)
+            finally:
+                web.close()
+
+
+def _journey(web: Client, tmp_path: Path, password: str) -> None:
+    for _ in range(200):
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if web.call("GET", "/livez").status == 200:
+                break
+        time.sleep(0.2)
+    status, ready = web.json("GET", "/readyz")
+    assert status == 200, ready
+    assert set(ready["checks"].values()) == {"ok"}, ready
+    r = web.call("GET", "/sign-in")
+    assert r.status == 200
+    assert "max-age=63072000" in r.headers["Strict-Transport-Security"]
+    assert len(r.headers["X-Request-ID"]) == 32  # nginx's $request_id, kept by VIR
+    r.read()
+
+    status, token = web.json(
+        "POST",
+        "/api/v1/tokens",
+        {"email": "editor@cardiff.example", "password": password},
+    )
+    assert status == 201, token
+    auth = {"Authorization": f"Bearer {token['token']}"}
+    status, folder = web.json(
+        "POST",
+        "/api/v1/providers/cardiff/folders",
+        {"name": "Data", "area": "provider"},
+        auth,
+    )
+    assert status == 201, folder
+
+    digest = hashlib.sha256()
+    length, body = _multipart(GB, digest)
+    started = time.monotonic()
+    r = web.call(
+        "POST",
+        f"/api/v1/folders/{folder['id']}/documents",
+        body,
+        {
+            **auth,
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(length),
+        },
+    )
+    stored = json.loads(r.read())
+    took = time.monotonic() - started
+    assert r.status == 201, stored
+    assert stored["size"] == GB and stored["sha256"] == digest.hexdigest()
+    assert stored["scanned"] is True
+    print(f"\n1 GB upload through nginx: {took:.1f} s ({GB / took / 1e6:.0f} MB/s)")
+
+    small = files.pdf("Adroddiad hunanwerthuso: arweinyddiaeth a thrawsnewid")
+    pdf_body = (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="ser.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        ).encode()
+        + small
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    r = web.call(
+        "POST",
+        f"/api/v1/folders/{folder['id']}/documents",
+        pdf_body,
+        {**auth, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert r.status == 201, r.read()
+    r.read()
+    # Indexed by the worker (through Redis), searchable through nginx.
+    deadline, found = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not found:
+        status, result = web.json("GET", "/api/v1/search?q=arweinyddiaeth", None, auth)
+        assert status == 200, result
+        found = [h["filename"] for h in result["results"]]
+        time.sleep(0.5)
+    assert found == ["ser.pdf"], (tmp_path / "worker.log").read_text()[-3000:]
+
+    # The download: a redirect to a short-lived link on the store, read whole.
+    r = web.call("GET", f"/api/v1/documents/{stored['id']}/download", None, auth)
+    if r.status in (302, 303, 307):
+        r.read()
+        from urllib.parse import urlsplit
+
+        link = urlsplit(r.headers["Location"])
+        store = http.client.HTTPConnection(link.hostname, link.port, timeout=600)
+        web.opened.append(store)
+        store.request("GET", link.path + ("?" + link.query if link.query else ""))
+        r = store.getresponse()
+    assert r.status == 200
+    check, size = hashlib.sha256(), 0
+    while chunk := r.read(1 << 20):
+        check.update(chunk)
+        size += len(chunk)
+    assert size == GB and check.hexdigest() == digest.hexdigest()
+
+    scrape = {"Authorization": "Bearer scrape-0123456789"}
+    metrics = web.call("GET", "/metrics", None, scrape).read().decode()
+    assert 'vir_uploads_total{kind="document"} 2.0' in metrics
