@@ -39,8 +39,9 @@ def test_openapi_document_is_valid_openapi_3_1(client):
     validate(spec)
     assert '"formData"' not in json.dumps(spec)
     upload = spec["paths"]["/api/v1/folders/{folder_id}/documents"]["post"]["requestBody"]
-    parts = upload["content"]["multipart/form-data"]["schema"]["allOf"]
-    assert {"title", "category"} <= set(parts[1]["properties"])
+    fields = upload["content"]["multipart/form-data"]["schema"]
+    assert {"file", "title", "category"} <= set(fields["properties"])
+    assert fields["required"] == ["file"]
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method == "parameters":
@@ -191,3 +192,28 @@ def test_unknown_api_path_is_json_404(client):
     r = client.get("/api/v1/nothing-here")
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "not_found"
+
+
+def test_nul_characters_are_refused_everywhere_not_a_500(client, auth, world):
+    """Found by tests/test_api_fuzz.py: an email with a NUL reached PostgreSQL, which cannot
+    store one, and the token call answered 500. No text of any request may hold one."""
+    r = client.post("/api/v1/tokens", json={"email": "a\x00@b.example", "password": "x"})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_characters"
+    assert client.post("/sign-in", data={"email": "a\x00b", "password": "x"}).status_code == 400
+    headers = auth.token("provider_editor")
+    assert client.get("/api/v1/search?q=plan%00", headers=headers).status_code == 400
+    assert client.get("/api/v1/providers/card%00iff/folders", headers=headers).status_code == 400
+    folder = world.folders[("cardiff", "provider")]
+    r = client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=headers,
+        data={"title": "Plan\x00", "file": (__import__("io").BytesIO(b"%PDF-1.4"), "p.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400
+    nested = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=headers,
+        json={"name": "ok", "area": "provider", "x": ["fine", {"deep": "no\x00"}]},
+    )
+    assert nested.status_code == 400

@@ -39,7 +39,8 @@ def clamd(stream_max: str = "64M") -> Iterator[Path]:
     sock = base / "clamd.sock"
     (base / "clamd.conf").write_text(
         f"LocalSocket {sock}\nDatabaseDirectory {base / 'db'}\nForeground yes\n"
-        f"LogFile {base / 'clamd.log'}\nStreamMaxLength {stream_max}\nUser {os.getenv('USER', 'root')}\n"
+        f"LogFile {base / 'clamd.log'}\nStreamMaxLength {stream_max}\n"
+        f"User {os.getenv('USER', 'root')}\n"
     )
     proc = subprocess.Popen(
         [binary, "-c", str(base / "clamd.conf")],

@@ -22,20 +22,30 @@ PUBLIC = {"/api/v1/tokens": {"post"}, "/api/v1/openapi.json": {"get"}}
 
 
 class MultipartAndAuthPlugin(BasePlugin):
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        self.spec = spec
+
+    def _resolve(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        ref = (schema or {}).get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            return self.spec.components.schemas[ref.rsplit("/", 1)[1]]
+        return schema or {}
+
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
         for method, operation in (operations or {}).items():
             if not isinstance(operation, dict):
                 continue
-            _fold_form_fields(operation)
+            _fold_form_fields(operation, self._resolve)
             if method not in PUBLIC.get(path or "", set()):
                 operation.setdefault("responses", {}).setdefault(
                     "401", {"$ref": "#/components/responses/UNAUTHENTICATED"}
                 )
 
 
-def _fold_form_fields(operation: dict[str, Any]) -> None:
+def _fold_form_fields(operation: dict[str, Any], resolve: Any) -> None:
     params = operation.get("parameters") or []
     form = [p for p in params if isinstance(p, dict) and p.get("in") == "formData"]
     if not form:
@@ -49,14 +59,20 @@ def _fold_form_fields(operation: dict[str, Any]) -> None:
         properties[p["name"]] = schema
         if p.get("required"):
             required.append(p["name"])
-    fields: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        fields["required"] = required
     body = operation.setdefault("requestBody", {"content": {}})
     content = body.setdefault("content", {})
-    existing = next(iter(content.values()), {}).get("schema") if content else None
+    files = resolve(next(iter(content.values()), {}).get("schema") if content else None)
+    # One object with the file parts and the form fields: two schemas joined by allOf
+    # could not both forbid properties the other one has.
+    fields: dict[str, Any] = {
+        "type": "object",
+        "properties": {**files.get("properties", {}), **properties},
+        "additionalProperties": False,
+    }
+    if required or files.get("required"):
+        fields["required"] = sorted({*files.get("required", []), *required})
     content.clear()
-    content[MULTIPART] = {"schema": {"allOf": [existing, fields]} if existing else fields}
+    content[MULTIPART] = {"schema": fields}
     operation["parameters"] = [p for p in params if p not in form]
     if not operation["parameters"]:
         del operation["parameters"]

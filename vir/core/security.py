@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -83,7 +84,40 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul() -> None:
+    """No text a request sends may hold a NUL character: PostgreSQL cannot store one (the
+    query fails, and the answer was a 500), and no name, address or note has one. Files are
+    not text here and are not looked at."""
+    from flask import request
+
+    found = "\x00" in request.path or any(_has_nul(v) for v in request.args.values())
+    if not found and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        found = any(_has_nul(v) for v in request.form.values())
+    if not found and request.is_json:
+        found = _has_nul(request.get_json(silent=True))
+    if found:
+        from flask_babel import gettext as _
+
+        from vir.api.common import fail
+
+        fail(400, _("Text cannot contain NUL characters."), code="invalid_characters")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul)
     # Flask also refuses session cookies older than this; keep it in step with our own limit.
     app.permanent_session_lifetime = timedelta(hours=app.config["VIR_SESSION_ABSOLUTE_HOURS"])
     login_manager.init_app(app)
