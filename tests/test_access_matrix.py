@@ -63,6 +63,7 @@ PUBLIC = {
     "web.language",
     "api_accounts.create_token",
     "api-docs.openapi_json",
+    "api-docs.openapi_redoc",
 }
 # Calls that end the caller's own session or token: sign in again afterwards.
 SESSION_ENDING = {"accounts.logout", "api_accounts.revoke_current_token", "accounts.account"}

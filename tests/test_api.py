@@ -217,3 +217,14 @@ def test_nul_characters_are_refused_everywhere_not_a_500(client, auth, world):
         json={"name": "ok", "area": "provider", "x": ["fine", {"deep": "no\x00"}]},
     )
     assert nested.status_code == 400
+
+
+def test_api_reference_page_is_served_from_vir_itself(client):
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert '<script src="/static/vendor/redoc.standalone.js">' in page
+    assert "https://" not in page and "http://" not in page  # no CDN
+    script = client.get("/static/vendor/redoc.standalone.js")
+    assert script.status_code == 200
+    script.close()

@@ -3,8 +3,10 @@ schemas that validate requests (flask-smorest)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 
 from vir.core.security import csrf
@@ -47,8 +49,23 @@ def init_app(app: Flask) -> None:
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        # The reference page, from VIR's own static files (no CDN: scripts/build-assets).
+        OPENAPI_REDOC_PATH="docs",
+        OPENAPI_REDOC_URL="/static/vendor/redoc.standalone.js",
     )
     from vir.api.spec import MultipartAndAuthPlugin
+
+    @app.after_request
+    def _docs_policy(response: Any) -> Any:
+        # ReDoc styles itself inline and searches in a worker it starts from a blob: this one
+        # page is allowed that, and nothing from anywhere but VIR.
+        if request.endpoint == "api-docs.openapi_redoc":
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self' blob:; worker-src 'self' blob:; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+            )
+        return response
 
     api.init_app(app)
     plugin = MultipartAndAuthPlugin()
