@@ -511,3 +511,26 @@ def test_updated_plans_folder_counts_down_to_its_due_date(client, auth, world, a
         client.post("/language", data={"locale": "cy"})
         page = client.get(f"/rooms/folders/{post}").get_data(as_text=True)
         assert "21 Ebrill 2027" in page
+
+
+def test_a_notification_date_already_passed_is_warned_of(client, auth, world):
+    headers = auth.token("coordinator")
+    with time_machine.travel(datetime(2027, 2, 24, 9, tzinfo=UTC), tick=False):
+        # Twelve days ahead: four working weeks' notice was due on Monday 8 February.
+        soon = _create(client, headers, starts_at="2027-03-08T09:30")
+        assert soon.status_code == 201, soon.get_json()
+        warning = soon.get_json()["warnings"][0]
+        assert "8 February 2027" in warning and "has passed" in warning
+        later = _create(client, headers, starts_at="2027-06-08T09:30")
+        assert later.get_json()["warnings"] == []
+        auth.login("coordinator")
+        page = client.post(
+            "/rooms/cardiff/activities/new",
+            data={
+                "kind": "progress_conference",
+                "start_date": ["10", "3", "2027"],
+                "start_time": "09:30",
+            },
+            follow_redirects=True,
+        )
+        assert "The provider should have been notified by" in page.get_data(as_text=True)

@@ -489,7 +489,7 @@ def test_a_document_s_details_can_be_changed_and_the_change_is_audited(app, clie
     editor = auth.token("provider_editor")
     folder = world.folders[("cardiff", "provider")]
     doc = upload(client, editor, folder, "scan_0001.pdf", files.pdf("Plan")).get_json()
-    assert doc["title"] == "scan 0001"
+    assert doc["title"] == "Scan 0001"  # readable: not the file's stem as it was
     url = f"/api/v1/documents/{doc['id']}"
     r = client.patch(
         url,
@@ -533,3 +533,19 @@ def test_a_document_s_details_can_be_changed_and_the_change_is_audited(app, clie
     )
     assert "Cadwyd y manylion." in r.get_data(as_text=True)
     assert client.get(url, headers=editor).get_json()["title"] == "Cynllun gwella 2027"
+
+
+@pytest.mark.parametrize(
+    "filename,title",
+    [
+        ("improvement_plan_2027.docx", "Improvement plan 2027"),
+        ("SER_2027.v2.pdf", "SER 2027 v2"),
+        ("cynllun-gwella-pen-y-bont.pdf", "Cynllun-gwella-pen-y-bont"),
+        ("Ysgol Gymraeg – adroddiad.pdf", "Ysgol Gymraeg – adroddiad"),
+        ("noextension", "Noextension"),
+    ],
+)
+def test_titles_default_to_a_readable_name(filename, title):
+    from vir.documents.operations import title_from_filename
+
+    assert title_from_filename(filename) == title

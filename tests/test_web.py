@@ -297,3 +297,23 @@ def test_error_reports_carry_no_bodies_cookies_queries_or_users(tmp_path):
     ]
     assert events and "user" not in events[0]
     assert events[0]["tags"]["request_id"] == r.headers["X-Request-ID"]
+
+
+def test_provider_lists_follow_the_welsh_alphabet_in_welsh(client, auth, world):
+    """In Welsh the coordinator's rooms come in the order of their Welsh names: Cyngor
+    Caerdydd (C) before Dinas a Sir Abertawe (D); in English, Cardiff Council before City
+    and County of Swansea. Digraphs are letters: "Ch" comes after every "C…"."""
+    from vir.core.i18n import welsh_sort_key
+
+    assert sorted(["Chwarae Teg", "Cyngor Caerdydd", "Llanelli", "Lyn"], key=welsh_sort_key) == [
+        "Cyngor Caerdydd",
+        "Chwarae Teg",
+        "Lyn",
+        "Llanelli",
+    ]
+    auth.login("coordinator")
+    english = client.get("/").get_data(as_text=True)
+    assert english.index("Cardiff Council") < english.index("City and County of Swansea")
+    client.post("/language", data={"locale": "cy"})
+    welsh = client.get("/").get_data(as_text=True)
+    assert welsh.index("Cyngor Caerdydd") < welsh.index("Dinas a Sir Abertawe")

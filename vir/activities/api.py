@@ -19,7 +19,7 @@ from vir.activities.schemas import (
     ExtensionIn,
     OutcomeLetterIn,
 )
-from vir.activities.serialise import activity_dict
+from vir.activities.serialise import activity_dict, notice_warnings
 from vir.api.common import fail
 from vir.calendar import local_instant
 from vir.core.db import db
@@ -67,7 +67,7 @@ def create(args: dict[str, Any], slug: str) -> dict[str, Any]:
             user=current_user,
         )
     db.session.commit()
-    return activity_dict(activity)
+    return {**activity_dict(activity), "warnings": notice_warnings(activity)}
 
 
 @blp.get("/providers/<slug>/activities")

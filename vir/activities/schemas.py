@@ -63,3 +63,7 @@ class ActivityOut(ma.Schema):
         },
     )
     milestones = ma.fields.List(ma.fields.Nested(MilestoneOut))
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "when recorded: a notification date already passed"},
+    )

@@ -15,6 +15,7 @@ from vir.calendar import (
     SchoolHolidays,
     conference_milestones,
     local_today,
+    notice_date_passed,
     sent_late,
     visit_milestones,
 )
@@ -64,6 +65,27 @@ def _met(activity: Activity) -> dict[str, date]:
         if when:
             met[code] = when
     return met
+
+
+NOTICES = ("formal_notification", "visit_notification")
+
+
+def notice_warnings(activity: Activity) -> list[str]:
+    """Said when an activity is recorded: its notification date has already passed."""
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    for m in milestones(activity):
+        if m.code in NOTICES and notice_date_passed(m.due, utcnow()):
+            return [
+                _(
+                    "The provider should have been notified by %(date)s, and that date has "
+                    "passed: the notice will be shorter than the guidance expects (see the "
+                    "timeline). Tell the provider now, or choose a later date.",
+                    date=format_date(m.due, "d MMMM y"),
+                )
+            ]
+    return []
 
 
 def _readable_folder(user: Any, folder: Any) -> int | None:

@@ -20,7 +20,7 @@ from vir.access import (
 )
 from vir.activities import operations as ops
 from vir.activities.forms import ActivityForm, ExtensionForm, OutcomeLetterForm
-from vir.activities.serialise import activity_dict
+from vir.activities.serialise import activity_dict, notice_warnings
 from vir.calendar import countdown, local_instant
 from vir.core.db import db, utcnow
 from vir.letters import queries as letter_queries
@@ -76,6 +76,8 @@ def new(slug: str) -> Any:
         else:
             db.session.commit()
             flash(_("Activity recorded; its folders are ready."), "success")
+            for warning in notice_warnings(activity):
+                flash(warning, "warning")
             return redirect(url_for("activities.page", activity_id=activity.id))
     return render_template("activities/new.html", form=form, room=room)
 

@@ -18,7 +18,7 @@ from vir.admin.forms import AssignForm, OrganisationForm, UserForm
 from vir.audit.operations import record
 from vir.core.db import db
 from vir.core.forms import options
-from vir.core.i18n import locale
+from vir.core.i18n import by_name, locale
 from vir.core.labels import ROLE_LABELS
 from vir.notifications.operations import send_password_link, tell_coordinators_of_roles
 from vir.orgs import operations as org_ops
@@ -35,16 +35,12 @@ def _only_admins() -> None:
 
 
 def _orgs() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name_en)))
+    return by_name(db.session.scalars(select(Organisation)))
 
 
 def _providers() -> list[Organisation]:
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .join(Room, Room.provider_id == Organisation.id)
-            .order_by(Organisation.name_en)
-        )
+    return by_name(
+        db.session.scalars(select(Organisation).join(Room, Room.provider_id == Organisation.id))
     )
 
 

@@ -14,6 +14,7 @@ from vir.audit.api import export_csv
 from vir.calendar import local_day_range
 from vir.core.db import db
 from vir.core.forms import date_arg
+from vir.core.i18n import by_name
 from vir.orgs.models import Organisation
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -33,7 +34,7 @@ def index() -> str | Response:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    providers = db.session.scalars(select(Organisation).order_by(Organisation.name_en)).all()
+    providers = by_name(db.session.scalars(select(Organisation)))
     return render_template(
         "audit/index.html",
         audit_object_url=object_url,

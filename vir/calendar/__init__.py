@@ -205,6 +205,12 @@ def starts_in_past(starts_at: datetime, now: datetime) -> bool:
     return starts_at <= now
 
 
+def notice_date_passed(notice_due: date | None, now: datetime) -> bool:
+    """The date by which the provider should have been told of an activity is already past
+    (it is recorded anyway: the warning says the notice will be short)."""
+    return notice_due is not None and notice_due < local_today(now)
+
+
 def letter_in_future(received_on: date, now: datetime) -> bool:
     """A letter cannot have been received after today (UK time)."""
     return received_on > local_today(now)

@@ -54,3 +54,47 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "vir" / "translations"))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/London")
     app.context_processor(_template_context)
+
+
+# The Welsh alphabet: digraphs are letters of their own (ch after c, dd after d, ll after l,
+# and so on), so "Cyngor" sorts before "Chwarae" and "Llanelli" after "Lyn".
+_WELSH = ["a", "b", "c", "ch", "d", "dd", "e", "f", "ff", "g", "ng", "h", "i", "j", "l", "ll",
+          "m", "n", "o", "p", "ph", "r", "rh", "s", "t", "th", "u", "w", "y"]  # fmt: skip
+_WELSH_RANK = {letter: n for n, letter in enumerate(_WELSH)}
+_DIGRAPHS = sorted((x for x in _WELSH if len(x) == 2), key=len, reverse=True)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents (â, ŵ, ŷ sort with a, w, y)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def welsh_sort_key(text: str) -> tuple[tuple[int, str], ...]:
+    folded, out, i = _fold(text), [], 0
+    while i < len(folded):
+        pair = folded[i : i + 2]
+        if pair in _DIGRAPHS:
+            out.append((_WELSH_RANK[pair], pair))
+            i += 2
+            continue
+        ch = folded[i]
+        # Letters outside the Welsh alphabet (k, q, v, x, z) and digits sort after it.
+        out.append((_WELSH_RANK.get(ch, len(_WELSH) + ord(ch)), ch))
+        i += 1
+    return tuple(out)
+
+
+def name_sort_key(text: str, language: str | None = None) -> Any:
+    """How names sort in the reader's language: the Welsh alphabet in Welsh."""
+    if (language or locale()) == "cy":
+        return welsh_sort_key(text)
+    return _fold(text)
+
+
+def by_name(orgs: Any, language: str | None = None) -> list[Any]:
+    """Organisations in the order of their names in the reader's language."""
+    language = language or locale()
+    return sorted(orgs, key=lambda o: name_sort_key(o.name(language), language))

@@ -47,8 +47,14 @@ class Upload:
 
 
 def title_from_filename(filename: str) -> str:
+    """A readable title from a file name: no extension, underscores and dots as spaces, a
+    capital first letter ("improvement_plan_2027.docx" → "Improvement plan 2027"). Hyphens
+    stay: they belong to names such as Pen-y-bont."""
     stem = filename.rpartition(".")[0] or filename
-    return clean_name(stem.replace("_", " "))[:MAX_TITLE]
+    words = clean_name(stem.replace("_", " ").replace(".", " "))
+    if words[:1].islower():
+        words = words[0].upper() + words[1:]
+    return words[:MAX_TITLE]
 
 
 def object_key(folder: Folder, uid: str, version: int) -> str:

@@ -29,7 +29,7 @@ from vir.activities.models import Activity
 from vir.activities.rules import LateDeclaration
 from vir.core.db import db, utcnow
 from vir.core.forms import options
-from vir.core.i18n import locale
+from vir.core.i18n import by_name, locale
 from vir.core.labels import ACTIVITY_LABELS
 from vir.core.templating import local_datetime
 from vir.core.uploads import takes_files
@@ -75,7 +75,7 @@ def index() -> str:
 def _forward_form() -> tuple[ForwardForm, bool]:
     """The form, and whether there is any authority to forward to."""
     form = ForwardForm()
-    providers = list(db.session.scalars(served_providers(current_user)))
+    providers = by_name(db.session.scalars(served_providers(current_user)))
     form.provider.choices = options(
         ([("", _("Choose the authority"))] if len(providers) != 1 else [])
         + [(p.slug, p.name(locale())) for p in providers]

@@ -25,6 +25,7 @@ from vir.calendar import local_today
 from vir.core.db import db, utcnow
 from vir.core.errors import Refusal
 from vir.core.forms import options
+from vir.core.i18n import by_name
 from vir.core.labels import LETTER_LABELS
 from vir.core.uploads import takes_files
 from vir.documents.downloads import marked_response, send_stored
@@ -68,7 +69,7 @@ def final_form(letter: Letter) -> FinalForm:
 def release_form(letter: Letter) -> ReleaseForm:
     form = ReleaseForm(prefix="rl")
     locale = getattr(current_user, "locale", None) or "en"
-    orgs = sorted(ops.stakeholder_orgs(), key=lambda o: o.name(locale))
+    orgs = by_name(ops.stakeholder_orgs(), locale)
     form.organisations.choices = options((o.slug, o.name(locale)) for o in orgs)
     if not form.is_submitted():
         done = {r.organisation.slug for r in letter.releases}

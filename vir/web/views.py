@@ -18,7 +18,7 @@ from vir.access import (
 from vir.accounts.forms import EmptyForm
 from vir.accounts.views import safe_next
 from vir.core.db import db
-from vir.core.i18n import LOCALES
+from vir.core.i18n import LOCALES, locale, name_sort_key
 
 bp = Blueprint("web", __name__)
 
@@ -26,10 +26,16 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @login_required
 def home() -> str:
-    rooms = [
-        (room, readable_areas(current_user, room))
-        for room in db.session.scalars(visible_rooms(current_user))
-    ]
+    # In the order of the providers' names in the reader's language (the Welsh alphabet
+    # in Welsh), not the English names' order.
+    language = locale()
+    rooms = sorted(
+        (
+            (room, readable_areas(current_user, room))
+            for room in db.session.scalars(visible_rooms(current_user))
+        ),
+        key=lambda pair: name_sort_key(pair[0].provider.name(language), language),
+    )
     from vir.activities.queries import coming_up, late_papers
     from vir.core.db import utcnow
     from vir.forwards.queries import pending_counts, sent_pending_count
