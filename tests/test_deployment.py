@@ -185,10 +185,8 @@ def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database)
 
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         pytest.fail("nginx is missing: make test installs it (scripts/system-deps)")
-    import redis
 
-    redis_url = "redis://127.0.0.1:6379/7"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = "redis://127.0.0.1:6379/7"  # the queue's own name keeps concurrent runs apart
     web_port, https_port, http_port = free_port(), free_port(), free_port()
     (tmp_path / "metrics").mkdir()
     with clamd(stream_max="2100M") as clamd_sock:
@@ -200,6 +198,7 @@ def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database)
             VIR_BIND=f"127.0.0.1:{web_port}",
             VIR_WORKERS="2",
             VIR_REDIS_URL=redis_url,
+            VIR_QUEUE_NAME=f"vir-deployment-{uuid.uuid4().hex[:8]}",
             VIR_CLAMD_SOCKET=str(clamd_sock),
             VIR_SMTP_HOST="",
             VIR_LOG_FORMAT="json",

@@ -121,6 +121,8 @@ def from_environment() -> dict[str, Any]:
         "VIR_SCHOOL_HOLIDAYS": os.environ.get("VIR_SCHOOL_HOLIDAYS", ""),
         "VIR_FOLDER_SOFT_LIMIT": _int("VIR_FOLDER_SOFT_LIMIT", 25),
         "VIR_REMINDER_WORKING_DAYS": os.environ.get("VIR_REMINDER_WORKING_DAYS", "10,3"),
+        # The task queue's name: installations sharing one Redis give each its own.
+        "VIR_QUEUE_NAME": os.environ.get("VIR_QUEUE_NAME", "vir"),
         # Prometheus metrics at /metrics, for a scraper that sends this bearer token (none:
         # /metrics answers 404 to everyone).
         "VIR_METRICS_TOKEN": os.environ.get("VIR_METRICS_TOKEN") or None,

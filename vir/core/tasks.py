@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
         huey.immediate = True
         return
     huey._immediate = False
+    # Installations (or test runs) sharing one Redis keep their queues apart by name.
+    huey.name = cfg.get("VIR_QUEUE_NAME") or "vir"
     if cfg.get("VIR_REDIS_URL"):
         huey.storage_class = RedisStorage
         huey.storage_kwargs = {"url": cfg["VIR_REDIS_URL"]}
