@@ -227,6 +227,11 @@ def test_no_state_changes_on_get(app):
         "api_letters.get_letter",
         "api_letters.released",
         "api_letters.download_release",
+        # What's new: reading only.
+        "notifications.page",
+        "api_notifications.new",
+        # The scraper's metrics: reading counters only (404 without its token).
+        "prometheus_metrics",
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

@@ -317,3 +317,38 @@ def test_provider_lists_follow_the_welsh_alphabet_in_welsh(client, auth, world):
     client.post("/language", data={"locale": "cy"})
     welsh = client.get("/").get_data(as_text=True)
     assert welsh.index("Cyngor Caerdydd") < welsh.index("Dinas a Sir Abertawe")
+
+
+def test_whats_new_has_what_the_mail_has_for_each_reader(client, auth, world):
+    """The same news as the mails, in the service: new papers for those who read the
+    Provider Area (not their own uploads), forwarded evidence waiting for the authority,
+    nothing of another provider's, nothing at all for those who read no room."""
+    import io
+
+    from tests import files
+    from vir.core.db import db  # noqa: F401
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    r = client.post(
+        f"/api/v1/folders/{folder}/documents",
+        headers=editor,
+        data={"file": (io.BytesIO(files.pdf("news")), "attendance-news.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 201
+    inspector = client.get("/api/v1/me/new", headers=auth.token("inspector")).get_json()
+    titles = [p["title"] for p in inspector["new_papers"]]
+    assert "Attendance-news" in titles
+    assert all(p["provider"] == "cardiff" for p in inspector["new_papers"])
+    own = client.get("/api/v1/me/new", headers=editor).get_json()
+    assert "Attendance-news" not in [p["title"] for p in own["new_papers"]]  # their own
+    for role in ("partner", "admin", "stakeholder"):
+        nothing = client.get("/api/v1/me/new", headers=auth.token(role)).get_json()
+        assert nothing["new_papers"] == [] and nothing["checks_waiting"] == [], role
+    assert client.get("/api/v1/me/new?days=3", headers=editor).status_code == 422
+    auth.login("inspector")
+    page = client.get("/whats-new").get_data(as_text=True)
+    assert "Attendance-news" in page and "What’s new for you" in page
+    client.post("/language", data={"locale": "cy"})
+    assert "Attendance-news" in client.get("/whats-new?days=30").get_data(as_text=True)

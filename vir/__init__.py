@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
     from vir.letters import views as letters_views
+    from vir.notifications import views as notifications_views
     from vir.packs import views as packs_views
     from vir.rooms import views as rooms_views
     from vir.search import views as search_views
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         forwards_views,
         activities_views,
         letters_views,
+        notifications_views,
         search_views,
         audit_views,
         admin_views,

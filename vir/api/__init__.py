@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
     from vir.letters import api as letters_api
+    from vir.notifications import api as notifications_api
     from vir.packs import api as packs_api
     from vir.rooms import api as rooms_api
     from vir.search import api as search_api
@@ -104,6 +105,7 @@ def init_app(app: Flask) -> None:
         forwards_api,
         activities_api,
         letters_api,
+        notifications_api,
         search_api,
         audit_api,
         admin_api,
