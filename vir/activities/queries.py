@@ -104,6 +104,21 @@ def late_papers(
     """Papers shared late in these rooms' Provider Areas recently, newest first."""
     from datetime import timedelta
 
+    return provider_area_versions(
+        provider_ids, now - timedelta(days=days), late_only=True, limit=limit
+    )
+
+
+def provider_area_versions(
+    provider_ids: list[int],
+    since: datetime,
+    *,
+    late_only: bool = False,
+    not_by: int | None = None,
+    limit: int = 10,
+) -> list[Any]:
+    """Versions shared in these rooms' Provider Areas since then (only late ones, or none by
+    one user), newest first."""
     from sqlalchemy import select
 
     from vir.core.db import db
@@ -112,20 +127,20 @@ def late_papers(
 
     if not provider_ids:
         return []
-    return list(
-        db.session.scalars(
-            select(DocumentVersion)
-            .join(Document)
-            .join(Folder)
-            .join(Room)
-            .where(
-                Room.provider_id.in_(provider_ids),
-                Folder.area == Area.PROVIDER,
-                Document.deleted_at.is_(None),
-                DocumentVersion.late.is_(True),
-                DocumentVersion.uploaded_at > now - timedelta(days=days),
-            )
-            .order_by(DocumentVersion.uploaded_at.desc())
-            .limit(limit)
+    stmt = (
+        select(DocumentVersion)
+        .join(Document)
+        .join(Folder)
+        .join(Room)
+        .where(
+            Room.provider_id.in_(provider_ids),
+            Folder.area == Area.PROVIDER,
+            Document.deleted_at.is_(None),
+            DocumentVersion.uploaded_at > since,
         )
     )
+    if late_only:
+        stmt = stmt.where(DocumentVersion.late.is_(True))
+    if not_by is not None:
+        stmt = stmt.where(DocumentVersion.uploaded_by_id.is_distinct_from(not_by))
+    return list(db.session.scalars(stmt.order_by(DocumentVersion.uploaded_at.desc()).limit(limit)))

@@ -141,10 +141,13 @@ def record_or_remove(key: str, write: Callable[[], None], *, racing: bool = Fals
         raise
 
 
-def _version_row(
-    document: Document, number: int, key: str, checked: CheckedFile, user: Any, note: str = ""
+def version_row(
+    document: Document, number: int, key: str, checked: Any, user: Any, note: str = ""
 ) -> DocumentVersion:
-    # uploaded_at and any lateness are set when the row is written (see decide_lateness).
+    """The row for a stored file: ``checked`` is a CheckedFile, or another version whose
+    stored bytes were copied (it has the same attributes).
+
+    uploaded_at and any lateness are set when the row is written (see decide_lateness)."""
     return DocumentVersion(
         document=document,
         version=number,
@@ -253,7 +256,7 @@ def upload_document(
         description=(description or "").strip(),
         created_by_id=getattr(user, "id", None),
     )
-    version = _version_row(document, 1, key, checked, user)
+    version = version_row(document, 1, key, checked, user)
 
     def write() -> None:
         decide_lateness(folder, version, declaration)
@@ -308,7 +311,7 @@ def add_version(
             key = _store(folder, document.uid, number, checked)
         finally:
             checked.discard()
-    version = _version_row(document, number, key, checked, user, note)
+    version = version_row(document, number, key, checked, user, note)
 
     def write() -> None:
         decide_lateness(folder, version, declaration)

@@ -29,6 +29,7 @@ from vir.documents.operations import (
     record_or_remove,
     remove_quietly,
     upload_document,
+    version_row,
 )
 from vir.letters.models import Answer, Letter, LetterKind, LetterRelease, Stage
 from vir.orgs.models import Organisation, OrgKind
@@ -159,23 +160,9 @@ def _copy_version(source: DocumentVersion, document: Document, number: int, user
             "storage_unavailable",
             503,
         ) from exc
-    db.session.add(
-        DocumentVersion(
-            document=document,
-            version=number,
-            filename=source.filename,
-            media_type=source.media_type,
-            size=source.size,
-            sha256=source.sha256,
-            storage_backend=get_storage().name,
-            storage_key=key,
-            uploaded_at=utcnow(),
-            uploaded_by_id=user.id,
-            uploaded_by_org=user.organisation.slug if user.organisation else "",
-            scanned=source.scanned,
-            active_content=source.active_content,
-        )
-    )
+    version = version_row(document, number, key, source, user)
+    version.uploaded_at = utcnow()
+    db.session.add(version)
     return key
 
 

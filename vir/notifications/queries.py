@@ -46,13 +46,12 @@ LIMIT = 50
 
 
 def whats_new(user: Any, now: datetime, days: int = 14) -> WhatsNew:
-    from vir.activities.queries import coming_up, late_papers
-    from vir.documents.models import Document, DocumentVersion
+    from vir.activities.queries import coming_up, late_papers, provider_area_versions
     from vir.forwards.models import Forward, ForwardStatus
     from vir.forwards.queries import pending_counts
     from vir.letters import queries as letters
     from vir.letters.models import Letter
-    from vir.rooms.models import Area, Folder, Room
+    from vir.rooms.models import Area
 
     since = now - timedelta(days=days)
     found = WhatsNew(since=since)
@@ -60,24 +59,7 @@ def whats_new(user: Any, now: datetime, days: int = 14) -> WhatsNew:
     provider = [room.provider_id for room, areas in rooms if Area.PROVIDER in areas]
     inspectors = [room.provider_id for room, areas in rooms if Area.INSPECTORS in areas]
     found.papers_due = [d for d in coming_up(provider, now) if d.deadline >= now]
-    if provider:
-        found.new_papers = list(
-            db.session.scalars(
-                select(DocumentVersion)
-                .join(Document)
-                .join(Folder)
-                .join(Room)
-                .where(
-                    Room.provider_id.in_(provider),
-                    Folder.area == Area.PROVIDER,
-                    Document.deleted_at.is_(None),
-                    DocumentVersion.uploaded_at > since,
-                    DocumentVersion.uploaded_by_id.is_distinct_from(user.id),
-                )
-                .order_by(DocumentVersion.uploaded_at.desc())
-                .limit(LIMIT)
-            )
-        )
+    found.new_papers = provider_area_versions(provider, since, not_by=user.id, limit=LIMIT)
     found.late_papers = late_papers(provider, now, days=days, limit=LIMIT)
     inboxes = [room for room, _areas in rooms if can_read_forwards(user, room)]
     counts = pending_counts([room.provider_id for room in inboxes])
