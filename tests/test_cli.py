@@ -227,3 +227,37 @@ def test_worker_no_periodic_schedules_nothing(app):
 
     assert consumer(periodic=False).periodic is False
     assert consumer().periodic is True
+
+
+def test_users_add_a_stakeholder_assigned_to_a_provider(app, runner, world, client):
+    """`vir users add … --role stakeholder --assign PROVIDER`: in a partner organisation,
+    seeing no room (only what is released to it), refused for an authority's own staff."""
+    r = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "officer@wlga.example",
+            "--name",
+            "Officer",
+            "--org",
+            "wlga",
+            "--role",
+            "stakeholder",
+            "--assign",
+            "cardiff",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
+    assert r.exit_code == 0, r.output
+    client.post(
+        "/sign-in", data={"email": "officer@wlga.example", "password": "a long enough password"}
+    )
+    assert client.get("/rooms/cardiff").status_code == 404
+    assert client.get("/released").status_code == 200
+    wrong = runner.invoke(
+        args=["users", "add", "x@cardiff.example", "--name", "X", "--org", "cardiff",
+              "--role", "stakeholder", "--password-stdin"],
+        input="a long enough password\n",
+    )  # fmt: skip
+    assert wrong.exit_code != 0
