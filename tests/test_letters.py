@@ -726,3 +726,34 @@ def test_the_pack_marks_a_draft_under_check_and_never_sends_it_unmarked(app, peo
         pack = people.get("provider_editor", f"/api/v1/folders/{folder}/pack")
         names = zipfile.ZipFile(io.BytesIO(pack.data)).namelist()
         assert not [n for n in names if n.endswith("draft.pdf")]
+
+
+def test_a_draft_is_checked_only_as_a_pdf_so_every_copy_carries_its_mark(app, people, world):
+    """Found from outside: a Word draft was given out under check exactly as stored, since
+    only a PDF can carry the reader's name. It must be a PDF (unless marking is off)."""
+    activity = _activity(people, world)
+    r = people.post(
+        "inspector",
+        f"/api/v1/activities/{activity['id']}/letters",
+        data={"kind": "outcome_letter", "file": (io.BytesIO(files.docx("Draft")), "d.docx")},
+        content_type="multipart/form-data",
+    )
+    letter = r.get_json()
+    refused = people.post("inspector", f"/api/v1/letters/{letter['id']}/share")
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "pdf_required"
+    people.post(
+        "inspector",
+        f"/api/v1/documents/{letter['draft_document_id']}/versions",
+        data={"file": _upload("Draft as PDF")},
+        content_type="multipart/form-data",
+    )
+    assert people.post("inspector", f"/api/v1/letters/{letter['id']}/share").status_code == 200
+    # A briefing is published, not checked: any format.
+    briefing = people.post(
+        "inspector",
+        f"/api/v1/activities/{activity['id']}/letters",
+        data={"kind": "briefing", "file": (io.BytesIO(files.docx("Briefing")), "b.docx")},
+        content_type="multipart/form-data",
+    ).get_json()
+    assert people.post("inspector", f"/api/v1/letters/{briefing['id']}/share").status_code == 200

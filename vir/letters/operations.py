@@ -175,6 +175,23 @@ def share(letter: Letter, user: User) -> Letter:
     draft = letter.draft_document
     if draft.deleted_at is not None:
         raise Refusal(_("Its draft is in the trash: restore it first."), "draft_in_trash")
+    from vir.documents import watermark
+
+    if (
+        letter.kind != LetterKind.BRIEFING
+        and watermark.mode() != "off"
+        and draft.current.media_type != "application/pdf"
+    ):
+        # A draft under check is given out only with its reader's name on every page, and
+        # only a PDF can carry that mark.
+        raise Refusal(
+            _(
+                "A draft goes for its factual-accuracy check as a PDF, so that every copy "
+                "carries its reader's name: add the draft as a PDF (a new version) first."
+            ),
+            "pdf_required",
+            422,
+        )
     activity = letter.activity
     folder = letters_folder(activity, user)
     document = Document(
