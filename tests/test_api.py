@@ -196,13 +196,14 @@ def test_unknown_api_path_is_json_404(client):
 
 def test_nul_characters_are_refused_everywhere_not_a_500(client, auth, world):
     """Found by tests/test_api_fuzz.py: an email with a NUL reached PostgreSQL, which cannot
-    store one, and the token call answered 500. No text of any request may hold one."""
+    store one, and the token call answered 500. No text of any request may hold one: it is
+    refused as invalid input (422), as a bad query is."""
     r = client.post("/api/v1/tokens", json={"email": "a\x00@b.example", "password": "x"})
-    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_characters"
-    assert client.post("/sign-in", data={"email": "a\x00b", "password": "x"}).status_code == 400
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_characters"
+    assert client.post("/sign-in", data={"email": "a\x00b", "password": "x"}).status_code == 422
     headers = auth.token("provider_editor")
-    assert client.get("/api/v1/search?q=plan%00", headers=headers).status_code == 400
-    assert client.get("/api/v1/providers/card%00iff/folders", headers=headers).status_code == 400
+    assert client.get("/api/v1/search?q=plan%00", headers=headers).status_code == 422
+    assert client.get("/api/v1/providers/card%00iff/folders", headers=headers).status_code == 422
     folder = world.folders[("cardiff", "provider")]
     r = client.post(
         f"/api/v1/folders/{folder}/documents",
@@ -210,13 +211,13 @@ def test_nul_characters_are_refused_everywhere_not_a_500(client, auth, world):
         data={"title": "Plan\x00", "file": (__import__("io").BytesIO(b"%PDF-1.4"), "p.pdf")},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 400
+    assert r.status_code == 422
     nested = client.post(
         "/api/v1/providers/cardiff/folders",
         headers=headers,
         json={"name": "ok", "area": "provider", "x": ["fine", {"deep": "no\x00"}]},
     )
-    assert nested.status_code == 400
+    assert nested.status_code == 422
 
 
 def test_api_reference_page_is_served_from_vir_itself(client):

@@ -514,7 +514,7 @@ def test_a_document_s_details_can_be_changed_and_the_change_is_audited(app, clie
             if e.action == "document.edit"
         ]
         assert len(edits) == 1 and edits[0].outcome == "allowed"
-        assert "scan 0001" in str(edits[0].detail) and "Improvement plan 2027" in str(
+        assert "Scan 0001" in str(edits[0].detail) and "Improvement plan 2027" in str(
             edits[0].detail
         )
     # The web form, in Welsh.

@@ -784,13 +784,15 @@ def test_the_folder_page_shows_a_page_of_documents_at_a_time(app, client, auth, 
     auth.login("provider_viewer")
 
     def rows(html: str) -> list[str]:
-        return re.findall(r">(Paper \d{4})<", html)
+        # The papers, and the world's own PDF ("Cardiff-provider", first by title).
+        return re.findall(r">(Paper \d{4}|Cardiff-provider)<", html)
 
     first = client.get(f"/rooms/folders/{folder}").get_data(as_text=True)
     assert len(rows(first)) == 100 and "Documents 1 to 100 of 205, by title." in first
+    assert rows(first)[0] == "Cardiff-provider"
     assert 'aria-label="Pages of documents"' in first and "?page=2" in first
     last = client.get(f"/rooms/folders/{folder}", query_string={"page": 3}).get_data(as_text=True)
-    assert "Documents 201 to 205 of 205" in last and len(rows(last)) == 4
+    assert "Documents 201 to 205 of 205" in last and len(rows(last)) == 5
     assert "Paper 0203" in last and "Paper 0203" not in first
     for odd in ("99", "0", "-1", "abc"):  # out of range or not a number: the nearest page
         r = client.get(f"/rooms/folders/{folder}", query_string={"page": odd})

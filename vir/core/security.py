@@ -113,7 +113,7 @@ def refuse_nul() -> None:
 
         from vir.api.common import fail
 
-        fail(400, _("Text cannot contain NUL characters."), code="invalid_characters")
+        fail(422, _("Text cannot contain NUL characters."), code="invalid_characters")
 
 
 def init_app(app: Flask) -> None:
