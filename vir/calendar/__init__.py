@@ -297,7 +297,11 @@ def accuracy_check_due(sent: datetime, working_days: int) -> date:
 
 def check_open(due_on: date, now: datetime) -> bool:
     """A check may be answered up to and including its due date (UK time)."""
-    return local_today(now) <= due_on
+    return check_open_on(due_on, local_today(now))
+
+
+def check_open_on(due_on: date, today: date) -> bool:
+    return today <= due_on
 
 
 def check_reminder_due(due_on: date, now: datetime, working_days_before: int) -> bool:

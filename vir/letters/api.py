@@ -161,9 +161,7 @@ def release(fields: dict[str, Any], letter_id: int) -> dict[str, Any]:
     letter = load_letter(letter_id, WRITE)
     orgs = [by_slug(s) for s in fields["organisations"]]
     with refusals():
-        if any(o is None for o in orgs):
-            ops.release(letter, current_user, [])  # refused with the same message
-        ops.release(letter, current_user, [o for o in orgs if o is not None])
+        ops.release(letter, current_user, orgs)
     return letter_dict(letter)
 
 

@@ -96,7 +96,9 @@ class Letter(db.Model):
             return Stage.DRAFT
         if self.check_due_on is None:
             return Stage.PUBLISHED
-        if self.answer is None and today <= self.check_due_on:
+        from vir.calendar import check_open_on
+
+        if self.answer is None and check_open_on(self.check_due_on, today):
             return Stage.CHECKING
         return Stage.CHECKED
 

@@ -384,18 +384,22 @@ def stakeholder_orgs() -> list[Organisation]:
 DEFAULT_COPIES = ("welsh-government", "audit-wales", "wlga")
 
 
-def release(letter: Letter, user: User, organisations: list[Organisation]) -> list[LetterRelease]:
-    """Release a final record or letter to stakeholder organisations (each once)."""
+def release(
+    letter: Letter, user: User, organisations: list[Organisation | None]
+) -> list[LetterRelease]:
+    """Release a final record or letter to stakeholder organisations (each once); None in
+    the list stands for a name that is no organisation, and is refused like any other."""
     if letter.final_version is None:
         raise Refusal(_("Only a final version can be released."), "not_final")
     allowed = {o.id for o in stakeholder_orgs()}
-    if not organisations or any(o.id not in allowed for o in organisations):
+    if not organisations or any(o is None or o.id not in allowed for o in organisations):
         raise Refusal(
             _("Choose at least one organisation from the list."), "validation_error", 422, "orgs"
         )
     done = {r.org_id for r in letter.releases}
     made = []
     for org in organisations:
+        assert org is not None  # refused above
         if org.id in done:
             continue
         row = LetterRelease(letter=letter, org_id=org.id, released_by_id=user.id)
