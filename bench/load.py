@@ -3,10 +3,15 @@
     .venv/bin/python -m bench.load [--clients 20] [--seconds 60] [--database sqlite|postgresql]
                                    [--workers 4] [--docs 1000] [--profile] [--py-spy FILE]
 
-The server (gunicorn with ``--workers`` sync workers, and the task worker that indexes
-uploads) is pinned to one core and this load generator to the other, so neither steals the
-other's time. A room holds a folder of ``--docs`` documents (about 12 KB of text each, indexed)
-and a working folder seeded with 30 PDFs of 1-5 MB. Then, in order:
+The server is pinned to one core and this load generator to the other, so neither steals
+the other's time. The server is what deploy/ ships: nginx (deploy/nginx/vir.conf, on plain
+HTTP) in front of two gunicorn pools, ``--workers`` sync workers for pages, lists, searches
+and downloads, and ``--bulk-workers`` for sign-ins and uploads at vir-bulk.service's lower
+priority (its Nice=), and the task worker that indexes uploads at vir-worker.service's.
+``--one-pool`` runs one gunicorn alone instead, the shape before the pools.
+
+A room holds a folder of ``--docs`` documents (about 12 KB of text each, indexed) and a
+working folder seeded with 30 PDFs of 1-5 MB. Then, in order:
 
 1. **Large folder**, one client, nothing else running: the HTML folder page of the large
    folder, and the API list of it a page (100 documents) at a time; p50/p95 and size.
@@ -61,6 +66,7 @@ from bench.search import WORDS, record
 SERVER_CORE, CLIENT_CORE = 1, 0
 PASSWORD = "load benchmark password 1"  # noqa: S105 - accounts of a throwaway database
 PDF = "application/pdf"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- files ------------------------------------------------------------------------------
@@ -121,10 +127,6 @@ class Files:
 # --- the server -------------------------------------------------------------------------
 
 
-def _pin(core: int) -> Any:
-    return lambda: os.sched_setaffinity(0, {core})
-
-
 def build(work: Path, url: str | None, docs: int, clients: int) -> dict[str, Any]:
     """The room, its folders, the accounts and the large folder's documents, indexed."""
     from vir.accounts import operations as account_ops
@@ -157,14 +159,38 @@ def build(work: Path, url: str | None, docs: int, clients: int) -> dict[str, Any
     return {"folders": folders, "people": people}
 
 
+def _unit_nice(unit: str) -> int:
+    """The Nice= of a unit that ships in deploy/systemd, so that the benchmark runs what is
+    deployed."""
+    text = (ROOT / "deploy" / "systemd" / unit).read_text()
+    found = re.search(r"^Nice=(-?\d+)$", text, re.M)
+    return int(found.group(1)) if found else 0
+
+
+def _start(args: list[str], env: dict[str, str], log: Any, nice: int = 0) -> subprocess.Popen:
+    def prepare() -> None:
+        os.sched_setaffinity(0, {SERVER_CORE})
+        os.nice(nice)
+
+    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=prepare)
+
+
 def start_server(
-    work: Path, url: str | None, workers: int, port: int, threads: int = 1
+    work: Path,
+    url: str | None,
+    workers: int,
+    port: int,
+    threads: int = 1,
+    pools: bool = True,
+    bulk_workers: int = 2,
 ) -> list[subprocess.Popen]:
+    """The server on SERVER_CORE. With ``pools``, as deploy/ ships it: nginx (the shipped
+    site, plain HTTP) in front of two gunicorn pools, the bulk one (sign-ins, uploads) and
+    the task worker at their units' lower priority (Nice=). Without, one gunicorn alone."""
     env = {
         **os.environ,
         "VIR_DATA_DIR": str(work),
         "VIR_SECRET_KEY": secrets.token_hex(32),
-        "VIR_BIND": f"127.0.0.1:{port}",
         "VIR_WORKERS": str(workers),
         "VIR_CLAMD": "off",
         "VIR_COOKIE_SECURE": "0",
@@ -178,21 +204,28 @@ def start_server(
         env["VIR_DATABASE_URL"] = url
     bin_dir = Path(sys.executable).parent
     log = (work / "server.log").open("wb")
-    web = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "python:vir.gunicorn_conf", "vir.wsgi:app"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_pin(SERVER_CORE),
-    )
-    worker = subprocess.Popen(
-        [str(bin_dir / "vir"), "worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_pin(SERVER_CORE),
-    )
-    return [web, worker]
+    gunicorn = [str(bin_dir / "gunicorn"), "-c", "python:vir.gunicorn_conf", "vir.wsgi:app"]
+    worker_nice = _unit_nice("vir-worker.service") if pools else 0
+    if not pools:
+        web = _start(gunicorn, {**env, "VIR_BIND": f"127.0.0.1:{port}"}, log)
+        return [web, _start([str(bin_dir / "vir"), "worker"], env, log, worker_nice)]
+    from tests.services import nginx
+
+    web_port, bulk_port = free_port(), free_port()
+    env["VIR_PROXY_COUNT"] = "1"
+    started = [
+        _start(gunicorn, {**env, "VIR_BIND": f"127.0.0.1:{web_port}"}, log),
+        _start(
+            gunicorn,
+            {**env, "VIR_BIND": f"127.0.0.1:{bulk_port}", "VIR_WORKERS": str(bulk_workers)},
+            log,
+            _unit_nice("vir-bulk.service"),
+        ),
+        _start([str(bin_dir / "vir"), "worker"], env, log, worker_nice),
+    ]
+    conf = nginx.conf(work / "nginx", port, free_port(), web_port, bulk_port, tls=False)
+    started.append(_start([nginx.binary(), "-c", str(conf)], env, log))
+    return started
 
 
 # --- the clients ------------------------------------------------------------------------
@@ -590,6 +623,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument(
+        "--one-pool",
+        action="store_true",
+        help="one gunicorn alone, no nginx and no bulk pool (the shape before issue 13's pools)",
+    )
+    parser.add_argument("--bulk-workers", type=int, default=2, help="workers of the bulk pool")
+    parser.add_argument(
         "--think",
         type=float,
         default=0.0,
@@ -614,15 +653,24 @@ def main() -> None:
         if args.database == "postgresql":
             url = stack.enter_context(postgres_database(f"vir_load_{secrets.token_hex(4)}"))
         print(
-            f"VIR under load: gunicorn {args.workers} workers x {args.threads} threads + task "
-            f"worker on core "
-            f"{SERVER_CORE}, this generator on core {CLIENT_CORE}; {args.database}, "
+            f"VIR under load on core {SERVER_CORE}: "
+            + (
+                f"gunicorn {args.workers} workers x {args.threads} threads + task worker"
+                if args.one_pool
+                else f"nginx -> gunicorn {args.workers} workers x {args.threads} threads (web "
+                f"pool) + {args.bulk_workers} (bulk pool, nice "
+                f"{_unit_nice('vir-bulk.service')}) + task worker (nice "
+                f"{_unit_nice('vir-worker.service')})"
+            )
+            + f"; this generator on core {CLIENT_CORE}; {args.database}, "
             f"files on disk, {args.docs} documents in the large folder"
         )
         setup = build(work, url, args.docs, args.clients)
         folders, people = setup["folders"], setup["people"]
         port = free_port()
-        processes = start_server(work, url, args.workers, port, args.threads)
+        processes = start_server(
+            work, url, args.workers, port, args.threads, not args.one_pool, args.bulk_workers
+        )
         for p in processes:
             stack.callback(_stop, p)
         _wait_for(port)
@@ -671,7 +719,8 @@ def _wait_for(port: int) -> None:
             if conn.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)  # refused, or nginx's 502 while gunicorn starts
     raise SystemExit("the server did not start")
 
 

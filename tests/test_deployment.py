@@ -1,8 +1,9 @@
 """The production shape, brought up on loopback from the files that ship in deploy/: nginx
-(Debian's, with deploy/nginx/vir.conf, TLS) → gunicorn (the ExecStart of
-deploy/systemd/vir-web.service) → PostgreSQL, Redis, Ceph RGW and clamd, with the task
-worker of deploy/systemd/vir-worker.service. Sign in, upload 1 GB, search, download it with
-its SHA-256 checked, and /readyz through nginx."""
+(Debian's, with deploy/nginx/vir.conf, TLS) → gunicorn's two pools (the ExecStart of
+deploy/systemd/vir-web.service and vir-bulk.service) → PostgreSQL, Redis, Ceph RGW and
+clamd, with the task worker of deploy/systemd/vir-worker.service. Sign in, upload 1 GB,
+search, download it with its SHA-256 checked, and /readyz through nginx; each request is
+answered by the pool that nginx's map names for it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import secrets
 import shlex
-import shutil
 import ssl
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 
 from tests import files
 from tests.conftest import PG_ADMIN_URL, s3_config
+from tests.services import nginx
 from tests.services.ceph import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,14 +39,16 @@ GB = 1024**3
 BOUNDARY = "vir-deployment-boundary"
 
 
-def _exec_start(unit: str, **replace: str) -> list[str]:
-    """The unit's ExecStart, with /opt/vir/.venv/bin as this test's virtualenv."""
+def _exec_start(unit: str, env: dict[str, str] | None = None) -> list[str]:
+    """The unit's ExecStart, with /opt/vir/.venv/bin as this test's virtualenv and ${VAR}
+    taken from ``env``, as systemd does."""
     line = next(
         x
         for x in (DEPLOY / "systemd" / unit).read_text().splitlines()
         if x.startswith("ExecStart=")
     )
     args = shlex.split(line.removeprefix("ExecStart="))
+    args = [re.sub(r"\$\{(\w+)\}", lambda m: (env or {})[m.group(1)], a) for a in args]
     return [a.replace("/opt/vir/.venv/bin", str(BIN)) for a in args]
 
 
@@ -57,46 +61,6 @@ def _env_file(**overrides: str) -> dict[str, str]:
             env[key] = value
     env.update(overrides)
     return {**{k: v for k, v in os.environ.items() if not k.startswith("VIR_")}, **env}
-
-
-def _nginx_conf(tmp: Path, https_port: int, http_port: int, upstream: int) -> Path:
-    """deploy/nginx/vir.conf on loopback ports, with a self-signed certificate, inside a
-    minimal nginx.conf of the test's own."""
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=vir.test", "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    site = (DEPLOY / "nginx" / "vir.conf").read_text()
-    for old, new in (
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("listen [::]:443 ssl http2;", ""),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen [::]:80;", ""),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
-        ("/etc/ssl/vir/fullchain.pem", str(cert)),
-        ("/etc/ssl/vir/privkey.pem", str(key)),
-        ("/var/log/nginx/", f"{tmp}/"),
-        ("alias /opt/vir/static/;", f"alias {ROOT}/static/;"),
-    ):
-        assert old in site, old  # the shipped file still has what the test moves
-        site = site.replace(old, new)
-    (tmp / "site.conf").write_text(site)
-    conf = tmp / "nginx.conf"
-    conf.write_text(
-        f"daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\n"
-        "events { worker_connections 256; }\n"
-        "http {\n  include /etc/nginx/mime.types;\n"
-        f"  client_body_temp_path {tmp}/body;\n  proxy_temp_path {tmp}/proxy;\n"
-        f"  fastcgi_temp_path {tmp}/fcgi;\n  uwsgi_temp_path {tmp}/uwsgi;\n"
-        f"  scgi_temp_path {tmp}/scgi;\n  access_log {tmp}/access.log;\n"
-        f"  include {tmp}/site.conf;\n}}\n"
-    )
-    return conf
 
 
 @contextlib.contextmanager
@@ -183,11 +147,13 @@ def database() -> Iterator[str]:
 def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database):
     from tests.services.clamd import clamd
 
-    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
-        pytest.fail("nginx is missing: make test installs it (scripts/system-deps)")
+    try:
+        nginx.binary()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
     redis_url = "redis://127.0.0.1:6379/7"  # the queue's own name keeps concurrent runs apart
-    web_port, https_port, http_port = free_port(), free_port(), free_port()
+    web_port, bulk_port, https_port, http_port = (free_port() for _ in range(4))
     (tmp_path / "metrics").mkdir()
     with clamd(stream_max="2100M") as clamd_sock:
         env = _env_file(
@@ -197,6 +163,8 @@ def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database)
             VIR_DATA_DIR=str(tmp_path / "data"),
             VIR_BIND=f"127.0.0.1:{web_port}",
             VIR_WORKERS="2",
+            VIR_BULK_BIND=f"127.0.0.1:{bulk_port}",
+            VIR_BULK_WORKERS="1",
             VIR_REDIS_URL=redis_url,
             VIR_QUEUE_NAME=f"vir-deployment-{uuid.uuid4().hex[:8]}",
             VIR_CLAMD_SOCKET=str(clamd_sock),
@@ -220,17 +188,35 @@ def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database)
             subprocess.run(
                 [vir, *args], env=env, check=True, capture_output=True, input=stdin, text=True
             )
-        conf = _nginx_conf(tmp_path, https_port, http_port, web_port)
+        conf = nginx.conf(tmp_path / "nginx", https_port, http_port, web_port, bulk_port)
         with (
-            _running(_exec_start("vir-web.service"), env, tmp_path / "gunicorn.log"),
-            _running(_exec_start("vir-worker.service"), env, tmp_path / "worker.log"),
-            _running(["nginx", "-c", str(conf)], None, tmp_path / "nginx.out"),
+            _running(_exec_start("vir-web.service", env), env, tmp_path / "gunicorn.log"),
+            _running(_exec_start("vir-bulk.service", env), env, tmp_path / "bulk.log"),
+            _running(_exec_start("vir-worker.service", env), env, tmp_path / "worker.log"),
+            nginx.running(conf, tmp_path / "nginx.out", https_port),
         ):
             web = Client(https_port)
             try:
                 _journey(web, tmp_path, password)
             finally:
                 web.close()
+        # Each request went to its pool: the heavy ones to the bulk pool, reading to the other.
+        pools = {
+            "web": (tmp_path / "gunicorn.log").read_text(),
+            "bulk": (tmp_path / "bulk.log").read_text(),
+        }
+        for line, pool in (
+            ('"POST /api/v1/tokens" 201', "bulk"),
+            (f'"POST /api/v1/folders/{folder_id(pools)}/documents" 201', "bulk"),
+            ('"GET /api/v1/search" 200', "web"),
+            ('"GET /readyz" 200', "web"),
+        ):
+            other = "web" if pool == "bulk" else "bulk"
+            assert line in pools[pool] and line not in pools[other], (line, pools)
+
+
+def folder_id(pools: dict[str, str]) -> str:
+    return re.search(r'"POST /api/v1/folders/(\d+)/documents"', pools["bulk"]).group(1)
 
 
 def _journey(web: Client, tmp_path: Path, password: str) -> None:

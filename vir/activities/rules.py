@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from vir.activities.operations import for_folder
 from vir.calendar import PaperDecision, decide_paper, local_today, updated_plans_due
+from vir.core.i18n import in_sentence
 from vir.documents.validation import UploadRefused
 from vir.rooms.models import Folder
 
@@ -66,7 +67,7 @@ def check_paper(folder: Folder, now: datetime, declaration: LateDeclaration | No
     information_date = declaration.information_date if declaration else None
     reason = (declaration.reason if declaration else "").strip()
     decision = decide_paper(now, deadline, activity.starts_at, information_date)
-    when = format_datetime(deadline, "EEEE d MMMM y, HH:mm")
+    when = in_sentence(format_datetime(deadline, "EEEE d MMMM y, HH:mm"))
     if decision == PaperDecision.ON_TIME:
         return ON_TIME
     if decision == PaperDecision.REFUSED_CLOSED:

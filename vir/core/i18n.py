@@ -40,6 +40,15 @@ def locale() -> str:
     return loc.language if loc is not None else "en"
 
 
+def in_sentence(text: str) -> str:
+    """A date that starts with its weekday, as it is written inside a sentence: Welsh writes
+    "erbyn dydd Mercher 13 Ionawr", with "Dydd" capitalised only where a line begins (CLDR's
+    names are the capitalised ones). English weekdays keep their capital everywhere."""
+    if locale() == "cy" and text.startswith("Dydd "):
+        return "d" + text[1:]
+    return text
+
+
 def _template_context() -> dict[str, Any]:
     current = locale()
     other = "cy" if current == "en" else "en"
@@ -54,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "vir" / "translations"))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/London")
     app.context_processor(_template_context)
+    app.jinja_env.filters["in_sentence"] = in_sentence
 
 
 # The Welsh alphabet: digraphs are letters of their own (ch after c, dd after d, ll after l,

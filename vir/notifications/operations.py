@@ -13,6 +13,7 @@ from vir.accounts.models import Role, User, UserRole
 from vir.activities.models import CONFERENCES, Activity
 from vir.calendar import add_working_days, local_today
 from vir.core.db import db, utcnow
+from vir.core.i18n import in_sentence
 from vir.documents.models import Document, DocumentVersion
 from vir.notifications.mail import send_once
 from vir.notifications.models import SentMail
@@ -82,7 +83,7 @@ def send_reminders(now: datetime) -> int:
         n = min(due)
         for user in _editors(activity.provider_id):
             with force_locale(user.locale or "en"):
-                when = format_datetime(deadline, "EEEE d MMMM y, HH:mm")
+                when = in_sentence(format_datetime(deadline, "EEEE d MMMM y, HH:mm"))
                 subject = _("VIR: papers for the conference are due by %(when)s", when=when)
                 body = "\n\n".join(
                     [
@@ -90,7 +91,9 @@ def send_reminders(now: datetime) -> int:
                             "Papers for the %(provider)s conference on %(date)s must be shared in "
                             "VIR by %(when)s, one week before it starts.",
                             provider=activity.provider.name(user.locale or "en"),
-                            date=format_datetime(activity.starts_at, "EEEE d MMMM y, HH:mm"),
+                            date=in_sentence(
+                                format_datetime(activity.starts_at, "EEEE d MMMM y, HH:mm")
+                            ),
                             when=when,
                         ),
                         _(
@@ -410,7 +413,7 @@ def send_letter_mail(letter_id: int, now: datetime | None = None) -> int:
                 text = _("The lead inspector’s briefing for the activity is in VIR.")
                 key = f"letter-published:{letter.id}:{user.id}"
             elif checking:
-                due = format_date(letter.check_due_on, "EEEE d MMMM y")
+                due = in_sentence(format_date(letter.check_due_on, "EEEE d MMMM y"))
                 subject = _("VIR: a draft to check for factual accuracy: %(what)s", what=what)
                 text = _(
                     "Estyn has shared a draft for you to check for factual accuracy. "
