@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -537,3 +538,33 @@ def test_a_notification_date_already_passed_is_warned_of(client, auth, world):
             follow_redirects=True,
         )
         assert "The provider should have been notified by" in page.get_data(as_text=True)
+
+
+def test_an_activitys_folders_are_named_in_each_language(client, auth, world, activity):
+    """Issue 15: one name per language, each shown in its own; never "English / Cymraeg"."""
+    editor = auth.token("provider_editor")
+    folders = activity["folders"]
+
+    def listed(language: str) -> dict[int, dict]:
+        headers = {**editor, "Accept-Language": language}
+        found = client.get("/api/v1/providers/cardiff/folders", headers=headers).get_json()
+        return {f["id"]: f for f in found}
+
+    en, cy = listed("en"), listed("cy")
+    papers = en[folders["provider"]]
+    assert papers["name"] == papers["name_en"] == "Improvement conference 2027-03-10"
+    assert papers["name_cy"] == "Cynhadledd gwella 2027-03-10"
+    assert cy[folders["provider"]]["name"] == "Cynhadledd gwella 2027-03-10"
+    assert cy[folders["post_conference"]]["name"] == "Cynlluniau wedi’u diweddaru"
+
+    auth.login("provider_editor")
+    page = client.get(f"/rooms/folders/{folders['provider']}").get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Improvement conference 2027-03-10</h1>' in page
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    for url in (f"/rooms/folders/{folders['provider']}", "/rooms/cardiff",
+                f"/activities/{activity['id']}"):  # fmt: skip
+        page = client.get(url).get_data(as_text=True)
+        assert "Cynhadledd gwella 2027-03-10" in page, url
+        assert " / Cynhadledd" not in page, url
+        shown = re.sub(r'value="[^"]*"', "", page)  # the rename form holds both names
+        assert "Improvement conference 2027" not in shown, url

@@ -3,6 +3,7 @@ empty folders that no activity made are deleted."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests import files
@@ -86,3 +87,54 @@ def test_only_empty_folders_no_activity_made_are_deleted(app, client, auth, with
     assert "Delete this empty folder" in page
     r = client.post(f"/rooms/folders/{other['id']}/delete", follow_redirects=True)
     assert "Folder deleted." in r.get_data(as_text=True)
+
+
+def test_a_folder_can_have_a_welsh_name(client, auth, world):
+    """Issue 15: a folder a person makes may carry a Welsh name too; each language shows its
+    own, a clash with a sibling's name in either language is refused, and an empty Welsh name
+    means one name for both."""
+    editor = auth.token("provider_editor")
+    r = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "Attendance data", "name_cy": "Data presenoldeb", "area": "provider"},
+    )
+    assert r.status_code == 201, r.get_json()
+    made = r.get_json()
+    assert (made["name"], made["name_en"], made["name_cy"]) == (
+        "Attendance data",
+        "Attendance data",
+        "Data presenoldeb",
+    )
+    clash = client.post(
+        "/api/v1/providers/cardiff/folders",
+        headers=editor,
+        json={"name": "Data presenoldeb", "area": "provider"},
+    )
+    assert clash.status_code == 422 and "Data presenoldeb" in clash.get_data(as_text=True)
+    welsh = {**editor, "Accept-Language": "cy"}
+    listing = client.get("/api/v1/providers/cardiff/folders", headers=welsh).get_json()
+    assert "Data presenoldeb" in {f["name"] for f in listing}
+
+    # Renamed without naming the Welsh: it stays; with an empty one, it goes.
+    url = f"/api/v1/folders/{made['id']}"
+    r = client.patch(url, headers=editor, json={"name": "Attendance"})
+    assert r.status_code == 200 and r.get_json()["name_cy"] == "Data presenoldeb"
+    r = client.patch(url, headers=editor, json={"name": "Attendance", "name_cy": ""})
+    assert r.status_code == 200 and r.get_json()["name_cy"] is None
+    listing = client.get("/api/v1/providers/cardiff/folders", headers=welsh).get_json()
+    assert next(f for f in listing if f["id"] == made["id"])["name"] == "Attendance"
+
+    # The web form: both names, each shown in its language.
+    auth.login("provider_editor")
+    page = client.get(f"/rooms/folders/{made['id']}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    r = client.post(
+        f"/rooms/folders/{made['id']}/rename",
+        data={"csrf_token": token, "name": "Attendance", "name_cy": "Presenoldeb",
+              "description": ""},
+    )  # fmt: skip
+    assert r.status_code in (302, 303)
+    client.post("/language", data={"locale": "cy", "next": "/"})
+    page = client.get(f"/rooms/folders/{made['id']}").get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Presenoldeb</h1>' in page

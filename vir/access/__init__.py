@@ -1,9 +1,12 @@
 """Every access decision in VIR is made here, in :mod:`vir.access.policy`."""
 
 from vir.access.policy import (
+    ACCOUNT_ACTIONS,
     READ,
     WRITE,
+    AuditScope,
     area_permissions,
+    audit_scope,
     can,
     can_admin,
     can_answer_check,
@@ -47,9 +50,12 @@ from vir.access.policy import (
 )
 
 __all__ = [
+    "ACCOUNT_ACTIONS",
     "READ",
     "WRITE",
+    "AuditScope",
     "area_permissions",
+    "audit_scope",
     "can",
     "can_admin",
     "can_answer_check",

@@ -10,6 +10,7 @@ show that it exists; 403 is kept for "you can see this, but not change it".
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask import abort, g, has_request_context
@@ -105,8 +106,34 @@ def can_search(user: User) -> bool:
     )
 
 
+class AuditScope(StrEnum):
+    """What of the audit trail a role may read. Co-ordinators: all of it. Administrators
+    (who hold accounts, not document content): the account and security events (sign-ins,
+    tokens, accounts, roles and assignments, organisations and rooms made), never an event
+    about a document, folder, activity, forward or letter. Nobody else, auditors included:
+    Audit Wales reads the Provider Area of the providers it is assigned to, and asks Estyn's
+    co-ordinators for the audit records a review needs (the CSV export)."""
+
+    ALL = "all"
+    ACCOUNTS = "accounts"
+
+
+# The action families an administrator's view of the audit log holds.
+ACCOUNT_ACTIONS = ("login", "logout", "token", "user", "assignment", "org", "room")
+
+
+def audit_scope(user: User) -> AuditScope | None:
+    if not (user.is_authenticated and user.active):
+        return None
+    if user.has_role(Role.COORDINATOR):
+        return AuditScope.ALL
+    if user.has_role(Role.ADMIN):
+        return AuditScope.ACCOUNTS
+    return None
+
+
 def can_view_audit(user: User) -> bool:
-    return user.is_authenticated and user.active and user.has_role(Role.COORDINATOR)
+    return audit_scope(user) is not None
 
 
 def visible_rooms(user: User) -> Select[tuple[Room]]:

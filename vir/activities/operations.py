@@ -27,13 +27,14 @@ from vir.rooms.models import Area, Folder, Room
 from vir.rooms.operations import create_folder
 
 # Folder names are stored once, in both languages, since both audiences share the room.
+# The folders an activity makes, named in English and in Welsh (each shown in its language).
 FOLDER_NAMES = {
-    ActivityKind.IMPROVEMENT_CONFERENCE: "Improvement conference / Cynhadledd gwella",
-    ActivityKind.PROGRESS_CONFERENCE: "Progress conference / Cynhadledd cynnydd",
-    ActivityKind.MONITORING_VISIT: "Monitoring visit / Ymweliad monitro",
-    ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT: "Follow-up visit / Ymweliad dilynol",
+    ActivityKind.IMPROVEMENT_CONFERENCE: ("Improvement conference", "Cynhadledd gwella"),
+    ActivityKind.PROGRESS_CONFERENCE: ("Progress conference", "Cynhadledd cynnydd"),
+    ActivityKind.MONITORING_VISIT: ("Monitoring visit", "Ymweliad monitro"),
+    ActivityKind.CONSORTIUM_FOLLOW_UP_VISIT: ("Follow-up visit", "Ymweliad dilynol"),
 }
-POST_FOLDER = "Updated plans after the conference / Cynlluniau wedi’u diweddaru"
+POST_FOLDER = ("Updated plans after the conference", "Cynlluniau wedi’u diweddaru")
 
 
 class ActivityError(ValueError):
@@ -97,12 +98,14 @@ def create_activity(
         raise ActivityError(_("The activity must start in the future."), "starts_at")
     _check_fits(kind, room)
     lead = _lead(lead_inspector)
-    label = f"{FOLDER_NAMES[ActivityKind(kind)]} {to_local(starts_at).date().isoformat()}"
-    provider_folder = create_folder(room, Area.PROVIDER, label, user=user)
-    inspectors_folder = create_folder(room, Area.INSPECTORS, label, user=user)
+    day = to_local(starts_at).date().isoformat()
+    en, cy = (f"{x} {day}" for x in FOLDER_NAMES[ActivityKind(kind)])
+    provider_folder = create_folder(room, Area.PROVIDER, en, name_cy=cy, user=user)
+    inspectors_folder = create_folder(room, Area.INSPECTORS, en, name_cy=cy, user=user)
     post = None
     if kind in CONFERENCES:
-        post = create_folder(room, Area.PROVIDER, POST_FOLDER, parent=provider_folder, user=user)
+        en, cy = POST_FOLDER
+        post = create_folder(room, Area.PROVIDER, en, name_cy=cy, parent=provider_folder, user=user)
     activity = Activity(
         provider_id=room.provider_id,
         provider=room.provider,

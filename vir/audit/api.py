@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from vir.access import can_view_audit, require
+from vir.access import audit_scope, require
 from vir.audit import queries
 from vir.audit.schemas import AuditPage, AuditQuery
 from vir.core.db import db
@@ -31,14 +31,19 @@ def export_csv(stmt: Any) -> Response:
 @blp.response(200, AuditPage)
 @blp.alt_response(200, content_type="text/csv", description="with format=csv", success=True)
 def audit(args: dict[str, Any]) -> Any:
-    """Who did what, when and from where (co-ordinators only); format=csv for a file."""
-    require(can_view_audit(current_user), "audit.view")
+    """Who did what, when and from where; format=csv for a file. Co-ordinators read all of
+    it; administrators the account and security events only."""
+    scope = audit_scope(current_user)
+    require(scope is not None, "audit.view")
     stmt = queries.filtered(
         provider=args["provider"],
         action=args["action"],
         since=args["since"],
         until=args["until"],
         actor=args["actor"],
+        object_type=args["object_type"],
+        object_id=args["object_id"],
+        scope=scope,
     )
     if args["format"] == "csv":
         return export_csv(stmt)

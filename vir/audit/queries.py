@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from vir.audit.models import AuditEvent
 from vir.core.db import db
@@ -35,7 +35,14 @@ def filtered(
     since: datetime | None = None,
     until: datetime | None = None,
     actor: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    scope: str = "all",
 ) -> Select[tuple[AuditEvent, str | None]]:
+    """The events of the filters, newest first, within what ``scope`` (vir.access's
+    AuditScope of the reader) holds."""
+    from vir.access import ACCOUNT_ACTIONS, AuditScope
+
     stmt = (
         select(AuditEvent, Organisation.slug)
         .outerjoin(Organisation, AuditEvent.provider_id == Organisation.id)
@@ -48,8 +55,21 @@ def filtered(
         stmt = stmt.where(
             (AuditEvent.action == action) | AuditEvent.action.startswith(action + ".")
         )
+    if scope != AuditScope.ALL:
+        stmt = stmt.where(
+            or_(
+                *(
+                    (AuditEvent.action == a) | AuditEvent.action.startswith(a + ".")
+                    for a in ACCOUNT_ACTIONS
+                )
+            )
+        )
     if actor:
         stmt = stmt.where(AuditEvent.actor == actor.strip().lower())
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == object_id.strip())
     if since:
         stmt = stmt.where(AuditEvent.at >= since)
     if until:

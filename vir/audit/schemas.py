@@ -6,7 +6,17 @@ import marshmallow as ma
 class AuditQuery(ma.Schema):
     provider = ma.fields.String(load_default=None)
     action = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
-    actor = ma.fields.String(load_default=None)
+    actor = ma.fields.String(load_default=None, metadata={"description": "an email address"})
+    object_type = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=32),
+        metadata={"description": "for example document, folder, activity, forward, letter"},
+    )
+    object_id = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=64),
+        metadata={"description": "with object_type: one object's events, e.g. a document's"},
+    )
     since = ma.fields.AwareDateTime(
         load_default=None, metadata={"description": "ISO 8601 with offset"}
     )

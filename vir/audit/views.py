@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from vir.access import can_view_audit, require
+from vir.access import audit_scope, require
 from vir.audit import queries
 from vir.audit.api import export_csv
 from vir.calendar import local_day_range
@@ -24,11 +24,13 @@ PER_PAGE = 50
 @bp.get("/")
 @login_required
 def index() -> str | Response:
-    require(can_view_audit(current_user), "audit.view")
+    scope = audit_scope(current_user)
+    require(scope is not None, "audit.view")
     errors: list[str] = []
     since, until = local_day_range(date_arg("since", errors), date_arg("until", errors))
-    args = {k: (request.args.get(k) or "").strip() or None for k in ("provider", "action", "actor")}
-    stmt = queries.filtered(since=since, until=until, **args)
+    keys = ("provider", "action", "actor", "object_type", "object_id")
+    args = {k: (request.args.get(k) or "").strip()[:64] or None for k in keys}
+    stmt = queries.filtered(since=since, until=until, scope=scope, **args)
     if request.args.get("format") == "csv" and not errors:
         return export_csv(stmt)
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -45,7 +47,16 @@ def index() -> str | Response:
         errors=errors,
         providers=providers,
         args=request.args,
+        scope=scope,
+        filter_url=filter_url,
     )
+
+
+def filter_url(**change: str | None) -> str:
+    """This page with one filter changed (None: removed), the others kept, on page 1."""
+    kept = {k: v for k, v in request.args.items() if k not in ("page", "format") and v}
+    kept.update(change)
+    return url_for("audit.index", **{k: v for k, v in kept.items() if v})
 
 
 # Where an audited object can be opened (the reader of the audit log can read every room).

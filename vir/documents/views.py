@@ -11,10 +11,11 @@ from flask_login import current_user, login_required
 from vir.access import (
     READ,
     WRITE,
+    AuditScope,
+    audit_scope,
     can_change_document,
     can_restore,
     can_see_index_failure,
-    can_view_audit,
     load_document,
     load_folder,
     require,
@@ -129,7 +130,8 @@ def document(document_id: int) -> str:
     from vir.search.queries import more_like
 
     text = db.session.get(DocumentText, doc.current.id)
-    events = for_object("document", doc.id) if can_view_audit(current_user) else []
+    everything = audit_scope(current_user) == AuditScope.ALL
+    events = for_object("document", doc.id) if everything else []
     return render_template(
         "documents/document.html",
         document=doc,
@@ -211,7 +213,7 @@ def folder_choices(folders: list[Any]) -> list[tuple[int, str]]:
 
     from vir.core.templating import local_datetime
 
-    labels = {f.id: f"{f.parent.name} › {f.name}" if f.parent else f.name for f in folders}
+    labels = {f.id: f"{f.parent.label()} › {f.label()}" if f.parent else f.label() for f in folders}
     alike = Counter(labels.values())
     for f in folders:
         if alike[labels[f.id]] > 1:

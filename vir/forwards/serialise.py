@@ -20,7 +20,7 @@ def forward_dict(f: Forward, user: Any, warnings: list[str] | None = None) -> di
         accepted = {
             "document_id": f.document_id if readable else None,
             "folder_id": f.document.folder_id if readable else None,
-            "folder": f.document.folder.name,
+            "folder": f.document.folder.label(),
         }
     return {
         "id": f.id,

@@ -176,8 +176,8 @@ def inbox(slug: str) -> str:
 def _folder_choices(room: Room) -> list[tuple[int, str]]:
     choices = []
     for folder in folders_in(room, Area.PROVIDER):
-        choices.append((folder.id, folder.name))
-        choices += [(c.id, f"{folder.name} / {c.name}") for c in folder.children]
+        choices.append((folder.id, folder.label()))
+        choices += [(c.id, f"{folder.label()} › {c.label()}") for c in folder.children]
     return choices
 
 
@@ -273,7 +273,7 @@ def accept(forward_id: int) -> Any:
         _(
             "Accepted: “%(title)s” is now in %(folder)s.",
             title=document.title,
-            folder=document.folder.name,
+            folder=document.folder.label(),
         ),
         "success",
     )

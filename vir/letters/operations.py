@@ -37,7 +37,7 @@ from vir.rooms.models import Area, Folder
 from vir.rooms.operations import create_folder
 from vir.storage import StorageError, get_storage
 
-LETTERS_FOLDER = "Records and letters / Cofnodion a llythyrau"
+LETTERS_FOLDER = ("Records and letters", "Cofnodion a llythyrau")
 MAX_ANSWER = 20_000
 
 # What each kind of activity produces (the guidance: 001 to the monitoring visit, and 000).
@@ -139,7 +139,8 @@ def letters_folder(activity: Activity, user: User | None) -> Folder:
         folder = create_folder(
             activity.provider_folder.room,
             Area.PROVIDER,
-            LETTERS_FOLDER,
+            LETTERS_FOLDER[0],
+            name_cy=LETTERS_FOLDER[1],
             parent=activity.provider_folder,
             user=user,
         )

@@ -260,7 +260,7 @@ def send_forward_decision(forward_id: int) -> int:
         provider = forward.provider.name(locale)
         if forward.status == ForwardStatus.ACCEPTED:
             subject = _("VIR: %(provider)s accepted the evidence you forwarded", provider=provider)
-            folder = forward.document.folder.name if forward.document else ""
+            folder = forward.document.folder.label() if forward.document else ""
             text = _(
                 "%(provider)s accepted “%(filename)s” and shared it in VIR (folder: %(folder)s).",
                 provider=provider,

@@ -73,7 +73,7 @@ def _subtree(folder: Folder) -> list[tuple[Folder, str]]:
         current, prefix = todo.pop(0)
         out.append((current, prefix))
         for child in current.children:
-            todo.append((child, posixpath.join(prefix, _safe(child.name, "folder"))))
+            todo.append((child, posixpath.join(prefix, _safe(child.label(), "folder"))))
     return out
 
 
@@ -250,7 +250,7 @@ def index_html(folder: Folder, found: list[Entry], first: str, made: datetime) -
     sections = []
     for locale in (first, "en" if first == "cy" else "cy"):
         with force_locale(locale):
-            heading = _("Papers in %(folder)s", folder=folder.name)
+            heading = _("Papers in %(folder)s", folder=folder.label())
             provider = folder.room.provider.name(locale)
             when = _("Pack made on %(date)s.", date=format_datetime(made, "d MMMM y, HH:mm"))
             head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in _headers(locale))
@@ -267,7 +267,7 @@ def index_html(folder: Folder, found: list[Entry], first: str, made: datetime) -
         )
     page = (
         f"<!DOCTYPE html><html lang='{first}'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(folder.name)}</title>"
+        f"<title>{html.escape(folder.label())}</title>"
         "<style>body{font-family:Arial,sans-serif;margin:2em}table{border-collapse:collapse}"
         "th,td{border:1px solid #b1b4b6;padding:.3em .5em;text-align:left;vertical-align:top}"
         "section{margin-bottom:3em}</style></head><body>" + "".join(sections) + "</body></html>"
@@ -276,7 +276,7 @@ def index_html(folder: Folder, found: list[Entry], first: str, made: datetime) -
 
 
 def pack_name(folder: Folder) -> str:
-    return f"{_safe(folder.room.provider.slug, 'provider')} - {_safe(folder.name, 'folder')}.zip"
+    return f"{_safe(folder.room.provider.slug, 'provider')} - {_safe(folder.label(), 'folder')}.zip"
 
 
 def _marked(e: Entry, storage: Storage, font: Path | None, limit: int) -> bytes | None:

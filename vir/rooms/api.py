@@ -74,6 +74,7 @@ def create_folder(args: dict[str, Any], slug: str) -> Folder:
             parent=parent,
             description=args.get("description", ""),
             user=current_user,
+            name_cy=args.get("name_cy"),
         )
     except ops.FolderError as exc:
         fail(422, str(exc), name=[str(exc)])
@@ -89,7 +90,13 @@ def rename_folder(args: dict[str, Any], folder_id: int) -> Folder:
     """Rename a folder (and change its description) in an area you may write."""
     folder = load_folder(folder_id, right=WRITE)
     try:
-        ops.rename_folder(folder, args["name"], description=args["description"], user=current_user)
+        ops.rename_folder(
+            folder,
+            args["name"],
+            description=args["description"],
+            user=current_user,
+            name_cy=args.get("name_cy"),
+        )
     except ops.FolderError as exc:
         fail(422, str(exc), name=[str(exc)])
     db.session.commit()

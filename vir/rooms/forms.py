@@ -17,6 +17,12 @@ class FolderForm(FlaskForm):
             Length(max=120, message=_l("Use 120 characters or fewer")),
         ],
     )
+    name_cy = StringField(
+        _l("Welsh name (optional)"),
+        widget=GovTextInput(),
+        description=_l("Shown to people who use VIR in Welsh. Leave it empty to use one name."),
+        validators=[Optional(), Length(max=120, message=_l("Use 120 characters or fewer"))],
+    )
     parent_id = SelectField(_l("Inside"), widget=GovSelect(), coerce=int, validators=[Optional()])
     description = TextAreaField(
         _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=2000)]
@@ -32,6 +38,12 @@ class RenameForm(FlaskForm):
             DataRequired(_l("Enter a name for the folder")),
             Length(max=120, message=_l("Use 120 characters or fewer")),
         ],
+    )
+    name_cy = StringField(
+        _l("Welsh name (optional)"),
+        widget=GovTextInput(),
+        description=_l("Shown to people who use VIR in Welsh. Leave it empty to use one name."),
+        validators=[Optional(), Length(max=120, message=_l("Use 120 characters or fewer"))],
     )
     description = TextAreaField(
         _l("Description (optional)"), widget=GovTextArea(), validators=[Length(max=2000)]

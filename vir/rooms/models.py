@@ -41,7 +41,10 @@ class Folder(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("folders.id", ondelete="CASCADE"), index=True
     )
+    # The English name, and the Welsh one where the folder has one (VIR names the folders it
+    # makes in both languages; a folder a person names has the one name they gave it).
     name: Mapped[str] = mapped_column(String(200))
+    name_cy: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -52,3 +55,11 @@ class Folder(db.Model):
 
     def __repr__(self) -> str:
         return f"<Folder {self.id} {self.area}:{self.name}>"
+
+    def label(self, locale: str | None = None) -> str:
+        """The folder's name in this language (the reader's if none is given)."""
+        if locale is None:
+            from vir.core.i18n import locale as current
+
+            locale = current()
+        return self.name_cy if locale == "cy" and self.name_cy else self.name

@@ -43,6 +43,7 @@ def create_folder(
     parent: Folder | None = None,
     description: str = "",
     user: object = None,
+    name_cy: str | None = None,
 ) -> Folder:
     if area not in set(Area):
         raise FolderError(_("Choose the Provider Area or the Link Inspectors area."))
@@ -52,11 +53,13 @@ def create_folder(
         if parent.parent_id is not None:
             raise FolderError(_("Folders can be nested one level deep only."))
     name = _check_name(name, room.id, area, parent.id if parent else None, None)
+    name_cy = _check_name(name_cy, room.id, area, parent.id if parent else None, None, name) or None
     folder = Folder(
         room_id=room.id,
         room=room,
         area=area,
         name=name,
+        name_cy=name_cy,
         parent=parent,
         description=description.strip(),
         created_by_id=getattr(user, "id", None),
@@ -74,32 +77,51 @@ def create_folder(
     return folder
 
 
-def _check_name(name: str, room_id: int, area: str, parent_id: int | None, own: int | None) -> str:
-    """A folder name cleaned and checked: not empty, not too long, not a sibling's."""
-    name = clean_name(name)
+def _check_name(
+    name: str | None,
+    room_id: int,
+    area: str,
+    parent_id: int | None,
+    own: int | None,
+    english: str | None = None,
+) -> str:
+    """A folder name cleaned and checked: not empty, not too long, not a sibling's (in either
+    language). With ``english``, ``name`` is the Welsh one beside it, which may be empty."""
+    name = clean_name(name or "")
+    if english is not None and (not name or name == english):
+        return ""
     if not name:
         raise FolderError(_("Enter a name for the folder."))
     if len(name) > MAX_FOLDER_NAME:
         raise FolderError(_("A folder name must be %(n)d characters or fewer.", n=MAX_FOLDER_NAME))
-    siblings = db.session.scalars(
-        select(Folder.name).where(
+    siblings = db.session.execute(
+        select(Folder.name, Folder.name_cy).where(
             Folder.room_id == room_id,
             Folder.area == area,
             Folder.parent_id.is_(None) if parent_id is None else Folder.parent_id == parent_id,
             Folder.id != (own or 0),
         )
     )
-    if name.casefold() in {s.casefold() for s in siblings}:
+    if name.casefold() in {n.casefold() for row in siblings for n in row if n}:
         raise FolderError(_("There is already a folder called “%(name)s” here.", name=name))
     return name
 
 
 def rename_folder(
-    folder: Folder, name: str, *, description: str | None = None, user: object = None
+    folder: Folder,
+    name: str,
+    *,
+    description: str | None = None,
+    user: object = None,
+    name_cy: str | None = None,
 ) -> None:
-    """Rename a folder (and change its description); audited with the name it had."""
+    """Rename a folder (and change its description); audited with the names it had. The
+    Welsh name is left as it is when ``name_cy`` is None, and removed when it is empty."""
     new = _check_name(name, folder.room_id, folder.area, folder.parent_id, folder.id)
-    old = folder.name
+    old, old_cy = folder.name, folder.name_cy
+    if name_cy is not None:
+        args = (folder.room_id, folder.area, folder.parent_id, folder.id, new)
+        folder.name_cy = _check_name(name_cy, *args) or None
     folder.name = new
     if description is not None:
         folder.description = description.strip()
@@ -110,6 +132,8 @@ def rename_folder(
         provider_id=folder.room.provider_id,
         name_was=old,
         name=new,
+        name_cy_was=old_cy,
+        name_cy=folder.name_cy,
     )
 
 
@@ -146,11 +170,13 @@ def delete_folder(folder: Folder, user: object = None) -> None:
 
 
 def folders_in(room: Room, area: str) -> list[Folder]:
-    """Top-level folders of one area, children loaded with them."""
-    return list(
-        db.session.scalars(
-            select(Folder)
-            .where(Folder.room_id == room.id, Folder.area == area, Folder.parent_id.is_(None))
-            .order_by(Folder.name)
+    """Top-level folders of one area, children loaded with them, in the order of their names
+    in the reader's language (the Welsh alphabet in Welsh)."""
+    from vir.core.i18n import name_sort_key
+
+    found = db.session.scalars(
+        select(Folder).where(
+            Folder.room_id == room.id, Folder.area == area, Folder.parent_id.is_(None)
         )
     )
+    return sorted(found, key=lambda f: name_sort_key(f.label()))

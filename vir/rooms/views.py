@@ -84,7 +84,12 @@ def render_folder(folder: Folder, form: Any = None, status: int = 200) -> Any:
         writable=can_write_folder(current_user, folder),
         restorable=can_restore(current_user, folder.room, folder.area),
         form=form or UploadForm(),
-        rename_form=RenameForm(formdata=None, name=folder.name, description=folder.description),
+        rename_form=RenameForm(
+            formdata=None,
+            name=folder.name,
+            name_cy=folder.name_cy or "",
+            description=folder.description,
+        ),
         documents=documents,
         count=count,
         page=page,
@@ -105,7 +110,7 @@ def new_folder(slug: str, area: str) -> Any:
     form = FolderForm()
     top = ops.folders_in(room, area)
     form.parent_id.choices = options(
-        [(0, _("Top level of the area"))] + [(f.id, f.name) for f in top]
+        [(0, _("Top level of the area"))] + [(f.id, f.label()) for f in top]
     )
     if form.validate_on_submit():
         parent = next((f for f in top if f.id == form.parent_id.data), None)
@@ -117,12 +122,13 @@ def new_folder(slug: str, area: str) -> Any:
                 parent=parent,
                 description=form.description.data or "",
                 user=current_user,
+                name_cy=form.name_cy.data or "",
             )
         except ops.FolderError as exc:
             form.name.errors = [str(exc)]
         else:
             db.session.commit()
-            flash(_("Folder “%(name)s” created.", name=folder.name), "success")
+            flash(_("Folder “%(name)s” created.", name=folder.label()), "success")
             return redirect(url_for("rooms.folder", folder_id=folder.id))
     return render_template("rooms/new_folder.html", form=form, room=room, area=area)
 
@@ -139,6 +145,7 @@ def rename_folder(folder_id: int) -> Any:
                 form.name.data or "",
                 description=form.description.data or "",
                 user=current_user,
+                name_cy=form.name_cy.data or "",
             )
         except ops.FolderError as exc:
             flash(str(exc), "error")
