@@ -149,11 +149,12 @@ DEMO_FORWARDS = [
     ),
 ]
 
+# (provider, area, English name, Welsh name)
 DEMO_FOLDERS = [
-    ("cardiff", Area.PROVIDER, "Improvement conference"),
-    ("cardiff", Area.INSPECTORS, "Improvement conference"),
-    ("swansea", Area.PROVIDER, "Improvement conference"),
-    ("swansea", Area.INSPECTORS, "Improvement conference"),
+    ("cardiff", Area.PROVIDER, "Improvement conference", "Cynhadledd gwella"),
+    ("cardiff", Area.INSPECTORS, "Improvement conference", "Cynhadledd gwella"),
+    ("swansea", Area.PROVIDER, "Improvement conference", "Cynhadledd gwella"),
+    ("swansea", Area.INSPECTORS, "Improvement conference", "Cynhadledd gwella"),
 ]
 
 
@@ -240,7 +241,7 @@ def _step(kind: str, item: Any, password: str) -> None:
         for slug in assign:
             account_ops.assign_provider(user, by_slug(slug))
     elif kind == "folder":
-        slug, area, name = item
+        slug, area, name, name_cy = item
         room = room_for(by_slug(slug))
         exists = db.session.scalar(
             select(Folder).where(
@@ -248,7 +249,9 @@ def _step(kind: str, item: Any, password: str) -> None:
             )
         )
         if exists is None:
-            create_folder(room, area, name)
+            create_folder(room, area, name, name_cy=name_cy)
+        elif exists.name_cy is None:  # demo data from before folders had Welsh names
+            exists.name_cy = name_cy
     elif kind == "document":
         _demo_document(*item)
     elif kind == "forward":
