@@ -182,6 +182,7 @@ def test_no_state_changes_on_get(app):
         "api_rooms.providers",
         "api_rooms.folders",
         "api_audit.audit",
+        "api_holidays.list_holidays",
         "api_admin.organisations",
         "api_admin.users",
         "api-docs.openapi_json",

@@ -552,6 +552,8 @@ def test_other_pages_are_accessible_in_both_languages(visit: Any) -> None:
         v.check("activity-new")
         v.go("/audit")
         v.check("audit")
+        v.go("/school-holidays/cardiff")
+        v.check("school-holidays")
         v.go("/account")
         v.check("account")
         if lang == "cy":

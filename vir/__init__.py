@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vir.core import db, errors, i18n, limits, logs, security, tasks, templating
     from vir.documents import views as documents_views
     from vir.forwards import views as forwards_views
+    from vir.holidays import views as holidays_views
     from vir.letters import views as letters_views
     from vir.notifications import views as notifications_views
     from vir.packs import views as packs_views
@@ -93,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         search_views,
         audit_views,
         admin_views,
+        holidays_views,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app)

@@ -132,6 +132,14 @@ def audit_scope(user: User) -> AuditScope | None:
     return None
 
 
+def can_manage_school_holidays(user: User) -> bool:
+    """Co-ordinators (who run activities and their notice rules) and administrators (who
+    keep the organisations) record each authority's school holidays."""
+    return (
+        user.is_authenticated and user.active and bool(user.roles & {Role.COORDINATOR, Role.ADMIN})
+    )
+
+
 def can_view_audit(user: User) -> bool:
     return audit_scope(user) is not None
 

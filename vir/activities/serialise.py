@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_login import current_user
 
 from vir.access import READ, can
 from vir.activities.models import Activity
 from vir.calendar import (
     Milestone,
-    SchoolHolidays,
     conference_milestones,
     local_today,
     notice_date_passed,
@@ -32,7 +30,9 @@ def milestones(activity: Activity) -> list[Milestone]:
             activity.outcome_letter_received_on,
             activity.kind,
         )
-    school = SchoolHolidays.parse(current_app.config.get("VIR_SCHOOL_HOLIDAYS"))
+    from vir.holidays.queries import school_holidays_for
+
+    school = school_holidays_for(activity.provider)
     return visit_milestones(activity.starts_at, activity.ends_at, school, activity.kind)
 
 

@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
     from vir.comments import api as comments_api
     from vir.documents import api as documents_api
     from vir.forwards import api as forwards_api
+    from vir.holidays import api as holidays_api
     from vir.letters import api as letters_api
     from vir.notifications import api as notifications_api
     from vir.packs import api as packs_api
@@ -109,6 +110,7 @@ def init_app(app: Flask) -> None:
         search_api,
         audit_api,
         admin_api,
+        holidays_api,
     ):
         csrf.exempt(module.blp)  # bearer tokens, never cookies: CSRF cannot apply
         api.register_blueprint(module.blp)

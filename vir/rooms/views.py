@@ -31,7 +31,7 @@ bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 @login_required
 def room(slug: str) -> str:
     room = load_room(slug)
-    from vir.access import can_manage_activities
+    from vir.access import can_manage_activities, can_manage_school_holidays
     from vir.activities.operations import for_provider
 
     areas = [
@@ -48,6 +48,7 @@ def room(slug: str) -> str:
         areas=areas,
         activities=for_provider(room.provider_id),
         manage_activities=can_manage_activities(current_user, room),
+        manage_holidays=can_manage_school_holidays(current_user),
         inbox=inbox,
         forwards_waiting=pending_count(room.provider_id) if inbox else 0,
     )
