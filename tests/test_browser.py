@@ -554,6 +554,8 @@ def test_other_pages_are_accessible_in_both_languages(visit: Any) -> None:
         v.check("audit")
         v.go("/school-holidays/cardiff")
         v.check("school-holidays")
+        v.go("/whats-new")
+        v.check("whats-new")
         v.go("/account")
         v.check("account")
         if lang == "cy":
