@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
@@ -14,7 +13,7 @@ from vir.holidays import operations as ops
 from vir.holidays.models import SchoolHoliday
 from vir.holidays.queries import shown
 from vir.holidays.schemas import HolidayIn, HolidayOut, HolidaysOut
-from vir.holidays.views import load_org
+from vir.holidays.views import load_holiday, load_org
 
 blp = Blueprint("api_holidays", __name__, url_prefix="/api/v1", description="School holidays")
 
@@ -53,9 +52,5 @@ def add_holiday(args: dict[str, Any], slug: str) -> SchoolHoliday:
 @blp.response(204)
 def remove_holiday(slug: str, holiday_id: int) -> None:
     """Remove one of a local authority's school-holiday ranges."""
-    org = load_org(slug)
-    holiday = db.session.get(SchoolHoliday, holiday_id)
-    if holiday is None or holiday.org_id != org.id:
-        abort(404)
-    ops.remove_holiday(holiday, current_user)
+    ops.remove_holiday(load_holiday(load_org(slug), holiday_id), current_user)
     db.session.commit()

@@ -28,6 +28,14 @@ def load_org(slug: str) -> Organisation:
     return org
 
 
+def load_holiday(org: Organisation, holiday_id: int) -> SchoolHoliday:
+    """One of this organisation's ranges, or 404."""
+    holiday = db.session.get(SchoolHoliday, holiday_id)
+    if holiday is None or holiday.org_id != org.id:
+        abort(404)
+    return holiday
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 @login_required
 def page(slug: str) -> Any:
@@ -55,10 +63,7 @@ def page(slug: str) -> Any:
 @login_required
 def remove(slug: str, holiday_id: int) -> Any:
     org = load_org(slug)
-    holiday = db.session.get(SchoolHoliday, holiday_id)
-    if holiday is None or holiday.org_id != org.id:
-        abort(404)
-    ops.remove_holiday(holiday, current_user)
+    ops.remove_holiday(load_holiday(org, holiday_id), current_user)
     db.session.commit()
     flash(_("School holiday removed."), "success")
     return redirect(url_for("holidays.page", slug=org.slug))
