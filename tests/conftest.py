@@ -114,6 +114,29 @@ def _truncate_pg(url: str) -> None:
     engine.dispose()
 
 
+# Tests marked search_backends also run with the PostgreSQL search back end ("pgsearch": the
+# PostgreSQL database, VIR_SEARCH_BACKEND=postgres), unless they test Whoosh itself.
+PGSEARCH = "pgsearch"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    chosen = any(
+        "database_url" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")
+    )
+    if (
+        "database_url" in metafunc.fixturenames
+        and not chosen
+        and metafunc.definition.get_closest_marker("search_backends")
+        and not metafunc.definition.get_closest_marker("whoosh_only")
+    ):
+        # as a marker, which pytest's own hooks (after this one) apply in place of the
+        # fixture's params
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("database_url", [*BACKENDS, PGSEARCH], indirect=True)
+        )
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -134,12 +157,19 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def app(
-    database_url: str, tmp_path: Path, app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    database_url: str,
+    tmp_path: Path,
+    app_config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flask]:
     # Full-strength Argon2 costs ~60 ms a hash; tests hash hundreds of times.
     monkeypatch.setattr(
         account_ops, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("database_url") == PGSEARCH:
+        app_config = {"VIR_SEARCH_BACKEND": "postgres", **app_config}
     app = create_app(_config(database_url, tmp_path / "data", **app_config))
     yield app
     with app.app_context():

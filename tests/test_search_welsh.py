@@ -10,6 +10,8 @@ import pytest
 from tests.test_search import _search, _upload
 from vir.search.analysis import english_words, fold, query_is_welsh, variants
 
+pytestmark = pytest.mark.search_backends
+
 
 @pytest.fixture
 def app_config(tmp_path: Any) -> dict[str, Any]:

@@ -141,6 +141,9 @@ def from_environment() -> dict[str, Any]:
         "VIR_ACCURACY_CHECK_WORKING_DAYS": _int("VIR_ACCURACY_CHECK_WORKING_DAYS", 5),
         "VIR_CHECK_REMINDER_WORKING_DAYS": _int("VIR_CHECK_REMINDER_WORKING_DAYS", 2),
         "VIR_SEARCH_ENABLED": _bool(os.environ.get("VIR_SEARCH_ENABLED"), True),
+        # whoosh: an index on this host's disk (one host); postgres: in the database, shared
+        # by every web node (needs PostgreSQL with pg_trgm)
+        "VIR_SEARCH_BACKEND": os.environ.get("VIR_SEARCH_BACKEND", "whoosh"),
         "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 128),
         # Welsh mutations matched in searches (cynllun finds gynllun); 0 turns it off
         "VIR_SEARCH_MUTATIONS": _bool(os.environ.get("VIR_SEARCH_MUTATIONS"), True),
@@ -184,3 +187,12 @@ def check(app_config: dict[str, Any]) -> None:
         "all",
     ):
         raise ConfigError("VIR_WATERMARK must be off, drafts or all.")
+    backend = app_config.get("VIR_SEARCH_BACKEND") or "whoosh"
+    if backend not in ("whoosh", "postgres"):
+        raise ConfigError("VIR_SEARCH_BACKEND must be whoosh or postgres.")
+    database = str(app_config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if backend == "postgres" and not database.startswith("postgresql"):
+        raise ConfigError(
+            "VIR_SEARCH_BACKEND=postgres searches in the database, so VIR_DATABASE_URL must be "
+            "a PostgreSQL one; use whoosh with SQLite."
+        )

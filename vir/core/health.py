@@ -43,10 +43,9 @@ def _storage() -> str:
 def _search() -> str | None:
     if not current_app.config.get("VIR_SEARCH_ENABLED", True):
         return None
-    from vir.search import index
+    from vir.search.backend import get_backend
 
-    with index.searcher() as s:
-        return f"{s.doc_count()} documents indexed at {index.index_dir()}"
+    return get_backend().describe()
 
 
 def _queue() -> str:

@@ -48,6 +48,26 @@ def _tokens(text: str) -> list[str]:
     return words
 
 
+def term_positions(text: str, *, stemmed: bool) -> dict[str, list[int]]:
+    """Each term of a text with its positions, as the stemmed (`content`) or plain (`exact`)
+    analyzer gives them; what both back ends index."""
+    words = _tokens(text)
+    positions: dict[str, list[int]] = {}
+    if stemmed:
+        pos = None
+        for index_, word in enumerate(words):
+            if len(word) < 2 or word in STOP_WORDS:
+                continue
+            # StopFilter(renumber=True): the first kept token keeps its position, the rest
+            # follow it one by one.
+            pos = index_ if pos is None else pos + 1
+            positions.setdefault(_stem(word), []).append(pos)
+    else:
+        for index_, word in enumerate(words):
+            positions.setdefault(word, []).append(index_)
+    return positions
+
+
 class FastText(TEXT):
     """A TEXT field indexed without Whoosh's per-token object pipeline: the same terms,
     frequencies and positions its analyzer gives (`vir.search.analysis`: folded; stemmed:
@@ -65,20 +85,7 @@ class FastText(TEXT):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        words = _tokens(value)
-        positions: dict[str, list[int]] = {}
-        if self.stemmed:
-            pos = None
-            for index_, word in enumerate(words):
-                if len(word) < 2 or word in STOP_WORDS:
-                    continue
-                # StopFilter(renumber=True): the first kept token keeps its position, the
-                # rest follow it one by one.
-                pos = index_ if pos is None else pos + 1
-                positions.setdefault(_stem(word), []).append(pos)
-        else:
-            for index_, word in enumerate(words):
-                positions.setdefault(word, []).append(index_)
+        positions = term_positions(value, stemmed=self.stemmed)
         encode = self.format.encode
         boost = self.format.field_boost
         for term, where in positions.items():

@@ -3,7 +3,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from vir.core.db import UTCDateTime, db, utcnow
@@ -41,4 +42,48 @@ class DocumentText(db.Model):
         backref=backref(
             "text_row", cascade="all, delete-orphan", passive_deletes=True, uselist=False
         )
+    )
+
+
+# --- the PostgreSQL back end's index (vir.search.pg_backend) -----------------------------------
+# Created on SQLite too, where they stay empty: one schema for every database keeps the models
+# and migrations comparable.
+TERMS = Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class SearchEntry(db.Model):
+    """One indexed document: its terms (every field's, told apart by a one-letter prefix: see
+    `vir.search.pg_backend`) and the fields that are not in the documents' own tables."""
+
+    __tablename__ = "search_entries"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    activity: Mapped[str] = mapped_column(String(32), default="")
+    organisation: Mapped[str] = mapped_column(String(64), default="")
+    terms: Mapped[str] = mapped_column(TERMS)
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_search_entries_terms", "terms", postgresql_using="gin"),)
+
+
+class SearchWord(db.Model):
+    """Every word indexed (as written, folded), for fuzzy~ words, wild?cards and "did you
+    mean". A word here may belong only to documents the caller cannot read, or to none any
+    more: each use checks that a readable document holds it."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (
+        Index(
+            "ix_search_words_trigrams",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
     )

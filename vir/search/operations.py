@@ -21,7 +21,7 @@ from vir.core.db import db, utcnow
 from vir.core.metrics import EXTRACTION_FAILURES
 from vir.documents.models import Document, DocumentVersion
 from vir.rooms.models import Folder, Room
-from vir.search import index as idx
+from vir.search.backend import Change, get_backend
 from vir.search.extract import ExtractionError, Limits, extract
 from vir.search.models import DocumentText, IndexStatus
 from vir.storage import StorageError, get_storage
@@ -190,10 +190,11 @@ def index_document_ids(
     progress: Callable[[Iterable[int]], Any] | None = None,
     bulk: bool = False,
     replace: bool = False,
+    provider: str | None = None,
 ) -> int:
     """Bring the index in step for these documents, in one writer and one commit. ``bulk``:
     their old entries are already gone (a rebuild), so they are only added; ``replace``:
-    they become the whole index.
+    they become the whole index; ``provider``: they become that provider's part of it.
 
     Text is extracted (and scans read) first, each file in its own limited process, and
     committed; only then is the index writer taken, so a slow file never holds it."""
@@ -205,22 +206,22 @@ def index_document_ids(
             if _live(document) and _extraction_needed(texts.get(document.current.id)):
                 text_for(document.current, texts.get(document.current.id))
                 _commit_text()  # one file's text kept even if a later one fails
-    done = 0
     versions: list[int] = []
     activities: dict[int, str] = {}
-    with idx.writer(bulk=bulk, replace=replace) as w:
-        add = w.add_document if bulk else w.update_document
+
+    def changes() -> Iterator[Change]:
         for batch in _batches(ids):
             documents, texts = _load(batch)
             for document_id in batch:
                 document = documents.get(document_id)
                 if document is None or not _live(document):
-                    w.delete_by_term("id", str(document_id))
+                    yield ("delete", document_id)
                     continue
                 row = texts.get(document.current.id) or text_for(document.current)
-                add(**_fields(document, row.text, activities))
+                yield ("add", _fields(document, row.text, activities))
                 versions.append(document.current.id)
-                done += 1
+
+    get_backend().write(changes(), bulk=bulk, replace=replace, provider=provider)
     _commit_text()
     for batch in _batches(versions):
         db.session.execute(
@@ -229,7 +230,7 @@ def index_document_ids(
             .values(indexed_at=utcnow())
         )
     db.session.commit()
-    return done
+    return len(versions)
 
 
 def _commit_text() -> bool:
@@ -264,9 +265,7 @@ def reindex(
             .join(Organisation, Room.provider_id == Organisation.id)
             .where(Organisation.slug == provider)
         )
-        with idx.writer() as w:
-            w.delete_by_term("provider", provider)
-        return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True)
+        return index_document_ids(db.session.scalars(stmt).all(), progress, provider=provider)
     # The whole index: written anew and swapped in at commit (searches go on meanwhile).
     return index_document_ids(db.session.scalars(stmt).all(), progress, bulk=True, replace=True)
 
@@ -281,8 +280,7 @@ def check() -> dict[str, Any]:
         for d in db.session.scalars(select(Document).where(Document.deleted_at.is_(None)))
         if d.versions
     }
-    with idx.searcher() as s:
-        indexed = {int(f["document_id"]): int(f["version"]) for f in s.all_stored_fields()}
+    indexed = get_backend().indexed()
     by_version = {v.id: document_id for document_id, v in live.items()}
     texts: dict[str, list[tuple[int, str]]] = {
         IndexStatus.FAILED: [],

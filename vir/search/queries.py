@@ -8,16 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from whoosh import highlight
+from whoosh.lang.porter import stem
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.query import And, DateRange, NullQuery, Or, Query, Term
-from whoosh.searching import Searcher
+from whoosh.query import NullQuery, Or, Query, Term
 
 from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
@@ -25,8 +24,9 @@ from vir.core.i18n import locale
 from vir.documents.models import Document
 from vir.rooms.models import Folder, Room
 from vir.search import index as idx
-from vir.search import scoring, vocabulary
-from vir.search.analysis import fold, query_is_welsh, variants
+from vir.search import vocabulary
+from vir.search.analysis import fold, query_is_welsh, stemming_analyzer, variants
+from vir.search.backend import FACETS, Filters, Scope, get_backend
 from vir.search.models import DocumentText
 
 FIELDS = ["title", "content", "exact", "filename"]
@@ -53,17 +53,22 @@ class Results:
     suggestion: str | None = None
 
 
-FACETS = ("provider", "area", "category")
+def scope_of(user: Any) -> Scope:
+    """The rooms and areas the user may read now, from the access policy."""
+    return Scope(
+        frozenset(
+            (room.id, room.provider.slug, area)
+            for room in db.session.scalars(visible_rooms(user))
+            for area in readable_areas(user, room)
+        )
+    )
 
 
 def allowed_filter(user: Any) -> Query:
-    """Only (provider, area) pairs the user may read now, from the access policy."""
-    pairs = [
-        And([Term("provider", room.provider.slug), Term("area", area)])
-        for room in db.session.scalars(visible_rooms(user))
-        for area in readable_areas(user, room)
-    ]
-    return Or(pairs) if pairs else NullQuery
+    """The scope as a Whoosh filter (kept for the benchmarks and tests of the Whoosh engine)."""
+    from vir.search.whoosh_backend import allowed_filter as whoosh_filter
+
+    return whoosh_filter(scope_of(user))
 
 
 class _Parser(QueryParser):
@@ -164,38 +169,6 @@ def _check_patterns(q: Query) -> None:
             )
 
 
-def _without_trashed(s: Searcher, mask: np.ndarray) -> np.ndarray:
-    """The permission mask less documents in the trash, from the database: the index learns
-    of a trashing only when the worker gets to it, and until then totals, facets and "did you
-    mean" would still count the document."""
-    trashed = db.session.scalars(select(Document.id).where(Document.deleted_at.is_not(None)))
-    ids = np.fromiter(trashed, dtype=np.int64)
-    if not len(ids):
-        return mask
-    return mask & ~np.isin(scoring.column(s, "document_id"), ids)
-
-
-def _match(s: Searcher, q: Query, allowed: Query, stats: scoring.Stats) -> scoring.Matches:
-    """Every readable document ``q`` matches, scored with readable statistics only.
-    ``allowed``: the permission (and facet) filter, which Whoosh's own matching needs."""
-    if q is NullQuery:
-        size = s.doc_count_all()
-        return scoring.Matches(np.zeros(size, dtype=bool), np.zeros(size))
-    if scoring.supports(q, s):
-        # Words with AND/OR/NOT: scored a posting block at a time (vir.search.scoring).
-        return scoring.run(s, q, stats.allowed, stats)
-    # "near"~N phrases, dates and ranges: matched by Whoosh, scored by the same statistics.
-    readable = Searcher(
-        s.reader(), weighting=scoring.ReadableBM25F(stats, s.weighting), closereader=False
-    )
-    mask = np.zeros(s.doc_count_all(), dtype=bool)
-    scores = np.zeros(s.doc_count_all())
-    for hit in readable.search(q, limit=None, filter=idx.allowed_docs(s, allowed)):
-        mask[hit.docnum] = True
-        scores[hit.docnum] = hit.score
-    return scoring.Matches(mask & stats.allowed, scores)
-
-
 def search(
     user: Any,
     text: str,
@@ -216,84 +189,79 @@ def search(
     Every part of the answer (hits, total, facets, scores, suggestion) is computed from the
     documents the caller may read now, and from nothing else."""
     query = parse(text)
-    filters: list[Query] = [allowed_filter(user)]
-    for name, value in (("provider", provider), ("area", area), ("category", category)):
-        if value:
-            filters.append(Term(name, value))
-    if since or until:
-        filters.append(DateRange("uploaded_at", since, until, endexcl=True))
-    allowed = And(filters)
-    with idx.searcher() as s:
-        if not idx.allowed_mask(s, allowed).any():  # nothing readable: nothing to search
-            return Results(
-                total=0,
-                page=page,
-                per_page=per_page,
-                facets={name: {} for name in FACETS} if facets else {},
-            )
-        stats = scoring.Stats(s, _without_trashed(s, idx.allowed_mask(s, allowed)))
-        try:
-            q = vocabulary.restrict(s, query, stats).normalize()
-        except vocabulary.PatternTooWide as exc:
-            raise SearchError(
-                _("That pattern matches too many words. Put more letters before the * or ?.")
-            ) from exc
-        matches = _match(s, q, allowed, stats)
-        start = (page - 1) * per_page
-        top = (
-            matches.newest(s, "uploaded_at", start + per_page)
-            if sort == "date"
-            else matches.top(s, start + per_page)
+    scope = scope_of(user)
+    if not scope:  # nothing readable: nothing to search
+        return Results(
+            total=0,
+            page=page,
+            per_page=per_page,
+            facets={name: {} for name in FACETS} if facets else {},
         )
-        found = [
-            (int(s.stored_fields(docnum)["document_id"]), score) for docnum, score in top[start:]
-        ]
-        total = matches.total
-        counts = scoring.facets(s, matches.mask, FACETS) if facets else {}
-        suggestion = _suggest(s, text, allowed, stats) if total == 0 else None
-        terms = [t for f, t in q.all_terms() if f in ("content", "exact", "title")]
-    results = Results(
-        total=total, page=page, per_page=per_page, facets=counts, suggestion=suggestion
+    found = get_backend().search(
+        text,
+        query,
+        scope,
+        Filters(provider, area, category, since, until),
+        sort=sort,
+        start=(page - 1) * per_page,
+        limit=per_page,
+        facets=facets,
     )
-    if not found:
+    results = Results(
+        total=found.total,
+        page=page,
+        per_page=per_page,
+        facets=found.facets,
+        suggestion=found.suggestion,
+    )
+    if not found.page:
         return results
-    documents = {
-        d.id: d
-        for d in db.session.scalars(
-            select(Document)
-            .where(Document.id.in_([i for i, _ in found]))
-            # what the access check and the hit show, in the same statement
-            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
-        )
-    }
+    documents = _documents([i for i, _ in found.page])
+    prefixes = prefixes_of(query)
     texts = _texts([d.current.id for d in documents.values()])
-    for document_id, score in found:
+    for document_id, score in found.page:
         document = documents.get(document_id)
         # The database has the last word: deleted, moved or no longer readable means hidden.
-        if (
-            document is None
-            or document.deleted_at is not None
-            or not can(user, READ, document.folder.room, document.folder.area)
-        ):
+        if not _readable(user, document):
             results.total -= 1
             continue
+        assert document is not None
         results.hits.append(
-            Hit(document, score, snippet(texts.get(document.current.id, ""), terms))
+            Hit(
+                document,
+                score,
+                snippet(texts.get(document.current.id, ""), found.words, prefixes),
+            )
         )
     return results
 
 
-def _suggest(s: Searcher, text: str, allowed: Query, stats: scoring.Stats) -> str | None:
-    """ "Did you mean": every word it offers is in a document the caller may read, and it is
-    offered only when the corrected search finds something the caller may read."""
-    corrected = vocabulary.suggest(s, text, stats)
-    if not corrected or corrected == text:
-        return None
-    try:
-        again = vocabulary.restrict(s, parse(corrected), stats).normalize()
-    except (SearchError, vocabulary.PatternTooWide):
-        return None
-    return corrected if _match(s, again, allowed, stats).total else None
+def prefixes_of(query: Query) -> list[str]:
+    """What each prefix* of a query begins with."""
+    from whoosh.query import Prefix
+
+    leaves = [query] if query.is_leaf() else list(query.leaves())
+    return sorted({q.text for q in leaves if isinstance(q, Prefix)})
+
+
+def _documents(ids: list[int]) -> dict[int, Document]:
+    return {
+        d.id: d
+        for d in db.session.scalars(
+            select(Document)
+            .where(Document.id.in_(ids))
+            # what the access check and the hit show, in the same statement
+            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
+        )
+    }
+
+
+def _readable(user: Any, document: Document | None) -> bool:
+    return (
+        document is not None
+        and document.deleted_at is None
+        and can(user, READ, document.folder.room, document.folder.area)
+    )
 
 
 MORE_LIKE_TERMS = 15
@@ -307,47 +275,18 @@ def more_like(user: Any, document: Document, limit: int = 5) -> list[Hit]:
     if row is None or not row.text.strip():
         return []
     counts: dict[str, int] = {}
-    for token in idx.SCHEMA["content"].analyzer(row.text[:50_000]):
+    for token in stemming_analyzer()(row.text[:50_000]):
         counts[token.text] = counts.get(token.text, 0) + 1
-    with idx.searcher() as s:
-        docnum = s.document_number(id=str(document.id))
-        permitted = allowed_filter(user)
-        if docnum is None or not idx.allowed_mask(s, permitted).any():
-            return []
-        mask = _without_trashed(s, idx.allowed_mask(s, permitted))
-        stats = scoring.Stats(s, mask)
-        telling = sorted(
-            ((n * stats.idf("content", w.encode("utf-8")), w) for w, n in counts.items()),
-            reverse=True,
-        )[:MORE_LIKE_TERMS]
-        if not telling:
-            return []
-        others = mask.copy()
-        others[docnum] = False
-        matches = scoring.run(s, Or([Term("content", w) for _, w in telling]), others, stats)
-        found = [
-            (int(s.stored_fields(d)["document_id"]), score) for d, score in matches.top(s, limit)
-        ]
-    documents = {
-        d.id: d
-        for d in db.session.scalars(
-            select(Document)
-            .where(Document.id.in_([i for i, _ in found]))
-            # what the access check and the hit show, in the same statement
-            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
-        )
-    }
-    hits = []
-    for document_id, score in found:
-        other = documents.get(document_id)
-        if (
-            other is None
-            or other.deleted_at is not None
-            or not can(user, READ, other.folder.room, other.folder.area)
-        ):
-            continue
-        hits.append(Hit(other, score, ""))
-    return hits
+    scope = scope_of(user)
+    if not scope:
+        return []
+    found = get_backend().similar(document.id, counts, scope, limit)
+    documents = _documents([i for i, _ in found])
+    return [
+        Hit(documents[i], score, "")
+        for i, score in found
+        if i != document.id and _readable(user, documents.get(i))
+    ]
 
 
 _fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
@@ -407,11 +346,14 @@ def _texts(version_ids: list[int]) -> dict[int, str]:
     )
 
 
-def snippet(text: str, terms: list[Any]) -> str:
-    """HTML-escaped text around the matched words, which are wrapped in <mark>."""
-    if not text or not terms:
-        return idx.html.escape(text[:200])
+def snippet(text: str, terms: list[Any], prefixes: list[str] | tuple[str, ...] = ()) -> str:
+    """HTML-escaped text around the matched words, which are wrapped in <mark>. ``prefixes``:
+    what a prefix* search stood for, marked as the words of this text that begin with it."""
     words = {t.decode() if isinstance(t, bytes) else str(t) for t in terms}
+    if prefixes and text:
+        words |= _words_beginning(text, prefixes)
+    if not text or not words:
+        return idx.html.escape(text[:200])
     # Around the first matches when they can be found cheaply; the whole text otherwise.
     source = _windows(text, words) or text
     for field_name in ("content", "exact"):
@@ -426,6 +368,22 @@ def snippet(text: str, terms: list[Any]) -> str:
         if result:
             return result
     return idx.html.escape(text[:200])
+
+
+def _words_beginning(text: str, prefixes: list[str] | tuple[str, ...]) -> set[str]:
+    """The words of the text (folded, with their stems, which the stemmed field compares)
+    that begin with one of the prefixes: the first few, which is all a snippet shows."""
+    pattern = re.compile(
+        r"\b(?:" + "|".join(re.escape(fold(p.lower())) for p in prefixes) + r")\w*",
+        re.IGNORECASE,
+    )
+    found: set[str] = set()
+    for m in pattern.finditer(fold(text)):
+        word = m.group(0).lower()
+        found.update((word, stem(word)))
+        if len(found) >= MAX_MARKED:
+            break
+    return found
 
 
 def statuses(version_ids: list[int]) -> dict[int, str]:

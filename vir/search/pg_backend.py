@@ -1,0 +1,691 @@
+"""The PostgreSQL back end: the index is a table in the production database, so every web
+node and worker shares one index, and a search sees a document the moment its indexing
+commits.
+
+One ``tsvector`` per document holds every field's terms, each told apart by a one-letter
+prefix (``t`` title, ``c`` content, ``e`` exact, ``f`` filename), so that one GIN index
+answers a query over several fields and a phrase never runs from one field into another. The
+terms are made in Python by the same analysis as the Whoosh back end
+(`vir.search.index.term_positions`), not by PostgreSQL's text search configurations, and a
+query parsed by `vir.search.queries.parse` is translated here into a ``tsquery`` (and SQL for
+field filters and dates): the same words match the same documents on either back end.
+
+The permission filter is a join, made at query time, on what `vir.access` lets the caller read
+now (the rooms and areas of the `Scope`) and on documents not in the trash. Scores come from
+``ts_rank``, which reads only the document it scores, so no hidden document changes anyone's
+scores; the words a fuzzy~ word or wild?card stands for come from `SearchWord`, and "did you
+mean" offers a word only when a readable document holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from itertools import islice
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, insert
+from whoosh import query as wq
+from whoosh.lang.porter import stem
+
+from vir.core.db import db, utcnow
+from vir.documents.models import Document
+from vir.orgs.models import Organisation
+from vir.rooms.models import Folder, Room
+from vir.search import vocabulary
+from vir.search.analysis import fold, stemming_analyzer, variants
+from vir.search.backend import FACETS, Change, Filters, Found, Scope
+from vir.search.index import term_positions
+from vir.search.models import SearchEntry, SearchWord
+
+log = logging.getLogger(__name__)
+
+PREFIX = {"title": "t", "content": "c", "exact": "e", "filename": "f"}
+STEMMED = ("title", "content")
+# tsvector limits: positions 1..16383, 256 positions a lexeme, 1 MB of lexemes
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
+MAX_LEXEME_BYTES = 900_000
+# ts_rank's weights for D, C, B, A: content and exact words D, filename C, title A (twice a
+# content word, as the Whoosh back end's title boost)
+RANK_WEIGHTS = "{0.1, 0.1, 0.1, 0.2}"
+FIELD_WEIGHT = {"title": "A", "filename": "C", "content": "", "exact": ""}
+BATCH = 200
+
+
+# --- indexing ------------------------------------------------------------------------------
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def vector(fields: dict[str, Any]) -> tuple[str, set[str]]:
+    """The tsvector literal of a document's fields, and its plain words (for `SearchWord`)."""
+    parts: list[str] = []
+    budget = MAX_LEXEME_BYTES
+    title = fields.get("title") or ""
+    filename = fields.get("filename") or ""
+    content = fields.get("content") or ""
+    per_field = {
+        "title": _analysed(title, stemmed=True),
+        "filename": term_positions(filename, stemmed=False),
+        "content": term_positions(content, stemmed=True),
+        "exact": term_positions(content, stemmed=False),
+    }
+    words = set(per_field["exact"]) | set(term_positions(title, stemmed=False))
+    words |= set(per_field["filename"])
+    for name in ("title", "filename", "content", "exact"):
+        weight = FIELD_WEIGHT[name]
+        for term, where in per_field[name].items():
+            lexeme = PREFIX[name] + term
+            budget -= len(lexeme.encode("utf-8")) + 2
+            if budget < 0:  # a huge text: its first terms (by first appearance) are kept
+                break
+            positions = sorted({min(p + 1, MAX_POSITION) for p in where})[:MAX_POSITIONS]
+            parts.append(_quote(lexeme) + ":" + ",".join(f"{p}{weight}" for p in positions))
+    return " ".join(parts), words
+
+
+def _analysed(value: str, *, stemmed: bool) -> dict[str, list[int]]:
+    """Terms and positions of a short field through its Whoosh analyzer (a title's are the
+    same as `term_positions` gives, which is for long text)."""
+    positions: dict[str, list[int]] = {}
+    for token in stemming_analyzer()(value, positions=True):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+def _batches(items: Iterable[Change]) -> Iterator[list[Change]]:
+    it = iter(items)
+    while batch := list(islice(it, BATCH)):
+        yield batch
+
+
+# --- query translation ------------------------------------------------------------------------
+
+
+class Untranslatable(ValueError):
+    pass
+
+
+@dataclass
+class _TS:
+    """A part of a query that is a tsquery."""
+
+    tsquery: str
+
+
+@dataclass
+class _SQL:
+    """A part that needs SQL (field filters, dates, or a mix of them with words)."""
+
+    clause: ColumnElement[bool]
+
+
+Part = _TS | _SQL
+
+
+def _clause(part: Part) -> ColumnElement[bool]:
+    if isinstance(part, _SQL):
+        return part.clause
+    return SearchEntry.terms.op("@@")(cast(literal(part.tsquery), TSQUERY))
+
+
+class Translator:
+    """A parsed query as SQL over `SearchEntry` joined to its document, folder and provider.
+    ``words``: the terms matched, for snippets; ``ranked``: the tsquery scores are taken
+    from (the words the query looks for, without its field filters)."""
+
+    def __init__(self, held: Callable[[list[str]], list[str]] | None = None) -> None:
+        self.words: list[str] = []
+        self.ranked: list[str] = []
+        # The lexemes of a list that a readable document holds: what a pattern may stand
+        # for (a hidden word in the tsquery would change ts_rank's scores, an oracle).
+        self.held = held or (lambda lexemes: lexemes)
+
+    def where(self, q: wq.Query) -> ColumnElement[bool]:
+        part = self.part(q)
+        if isinstance(part, _TS):
+            self.ranked.append(part.tsquery)
+        return _clause(part)
+
+    def rank_query(self) -> str | None:
+        return " | ".join(f"({t})" for t in self.ranked) if self.ranked else None
+
+    def part(self, q: wq.Query) -> Part:
+        if q is wq.NullQuery:
+            return _SQL(false())
+        if isinstance(q, wq.Every):
+            return _SQL(true())
+        if isinstance(q, wq.FuzzyTerm):
+            return self._fuzzy(q)
+        if isinstance(q, wq.Prefix) and q.fieldname in PREFIX:
+            return _TS(_quote(PREFIX[q.fieldname] + fold(q.text.lower())) + ":*")
+        if isinstance(q, wq.Wildcard) and q.fieldname in PREFIX:
+            return self._wildcard(q)
+        if isinstance(q, wq.Term):
+            return self._term(q)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q)
+        if isinstance(q, (wq.DateRange, wq.NumericRange, wq.TermRange)):
+            return _SQL(self._range(q))
+        if isinstance(q, wq.Not):
+            inner = self.part(q.query)
+            if isinstance(inner, _TS):
+                return _TS(f"!({inner.tsquery})")
+            return _SQL(not_(inner.clause))
+        if isinstance(q, wq.AndNot):
+            return self._combine([self.part(q.a), self.part(wq.Not(q.b))], "&")
+        if isinstance(q, wq.AndMaybe):
+            return self.part(q.a)
+        if isinstance(q, wq.And):
+            return self._combine([self.part(s) for s in q.subqueries], "&")
+        if isinstance(q, wq.Or):
+            return self._combine([self.part(s) for s in q.subqueries], "|")
+        raise Untranslatable(type(q).__name__)
+
+    def _combine(self, parts: list[Part], op: str) -> Part:
+        if not parts:
+            return _SQL(true() if op == "&" else false())
+        if all(isinstance(p, _TS) for p in parts):
+            return _TS(f" {op} ".join(f"({p.tsquery})" for p in parts))  # type: ignore[union-attr]
+        words = [p.tsquery for p in parts if isinstance(p, _TS)]
+        clauses = [p.clause for p in parts if isinstance(p, _SQL)]
+        if words:
+            # the words in one tsquery, so one index scan answers them
+            clauses.insert(0, _clause(_TS(f" {op} ".join(f"({w})" for w in words))))
+            self.ranked.extend(words)
+        return _SQL(and_(*clauses) if op == "&" else or_(*clauses))
+
+    def _term(self, q: wq.Term) -> Part:
+        value = str(q.text)
+        if q.fieldname in PREFIX:
+            self.words.append(value)
+            return _TS(_quote(PREFIX[q.fieldname] + value))
+        column = _FIELD_COLUMNS.get(q.fieldname)
+        if column is None:
+            return _SQL(false())
+        return _SQL(column() == value)
+
+    def _phrase(self, q: wq.Phrase) -> Part:
+        if q.fieldname not in PREFIX or not q.words:
+            return _SQL(false())
+        self.words.extend(q.words)
+        lexemes = [_quote(PREFIX[q.fieldname] + w) for w in q.words]
+        if len(lexemes) == 1:
+            return _TS(lexemes[0])
+        if q.slop <= 1:
+            return _TS(" <-> ".join(lexemes))
+        if len(lexemes) == 2:
+            # "a b"~N: b one to N words after a
+            a, b = lexemes
+            return _TS(" | ".join(f"({a} <{n}> {b})" for n in range(1, q.slop + 1)))
+        # longer sloppy phrases: every word (PostgreSQL's <N> is an exact distance)
+        return _TS(" & ".join(lexemes))
+
+    def _range(self, q: Any) -> ColumnElement[bool]:
+        column = (
+            SearchEntry.uploaded_at
+            if q.fieldname == "uploaded_at"
+            else _NUMERIC_COLUMNS.get(q.fieldname, lambda: None)()
+        )
+        if column is None:
+            raise Untranslatable(q.fieldname)
+        start, end = q.start, q.end
+        if isinstance(q, wq.DateRange):
+            # the query parser's dates are naive; the index's (as Whoosh's) are UTC
+            start, end = (
+                d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
+                for d in (q.startdate, q.enddate)
+            )
+        conditions = []
+        if start is not None:
+            conditions.append(column > start if q.startexcl else column >= start)
+        if end is not None:
+            conditions.append(column < end if q.endexcl else column <= end)
+        return and_(true(), *conditions)
+
+    def _wildcard(self, q: wq.Wildcard) -> Part:
+        if q.fieldname in STEMMED:
+            return _SQL(false())  # the same words, unstemmed, are in exact
+        pattern = (
+            fold(q.text.lower())
+            .replace("\\", "\\\\")
+            .replace("%", "\\%")
+            .replace("_", "\\_")
+            .replace("*", "%")
+            .replace("?", "_")
+        )
+        words = db.session.scalars(
+            select(SearchWord.word)
+            .where(SearchWord.word.like(pattern, escape="\\"))
+            .order_by(SearchWord.word)
+            .limit(vocabulary.MAX_EXPANSIONS)
+        ).all()
+        return self._any(q.fieldname, list(words))
+
+    def _fuzzy(self, q: wq.FuzzyTerm) -> Part:
+        if q.fieldname not in vocabulary.FUZZY_FIELDS:
+            return _SQL(false())  # "exact" holds the same words, unstemmed
+        found = near_words(
+            fold(str(q.text).lower()),
+            min(int(q.maxdist), vocabulary.MAX_FUZZY),
+            q.prefixlength,
+        )
+        words = [w for w, _d in found]
+        if q.fieldname == "title":
+            words = sorted({stem(w) for w in words})
+        return self._any(q.fieldname, words)
+
+    def _any(self, fieldname: str, words: list[str]) -> Part:
+        mark = PREFIX[fieldname]
+        lexemes = self.held([mark + w for w in words])
+        if not lexemes:
+            return _SQL(false())
+        self.words.extend(lexeme[len(mark) :] for lexeme in lexemes)
+        return _TS(" | ".join(_quote(lexeme) for lexeme in lexemes))
+
+
+_FIELD_COLUMNS: dict[str, Any] = {
+    "provider": lambda: Organisation.slug,
+    "area": lambda: Folder.area,
+    "category": lambda: Document.category,
+    "folder": lambda: cast(Folder.id, db.String),
+    "activity": lambda: SearchEntry.activity,
+    "organisation": lambda: SearchEntry.organisation,
+    "id": lambda: cast(SearchEntry.document_id, db.String),
+    "document_id": lambda: cast(SearchEntry.document_id, db.String),
+    "version": lambda: cast(SearchEntry.version, db.String),
+}
+_NUMERIC_COLUMNS: dict[str, Any] = {
+    "document_id": lambda: SearchEntry.document_id,
+    "version": lambda: SearchEntry.version,
+}
+
+
+def near_words(word: str, maxdist: int, prefix: int = 0) -> list[tuple[str, int]]:
+    """Indexed words within ``maxdist`` edits of ``word``, nearest first (candidates from the
+    trigram index, distances from rapidfuzz). Whether a readable document holds one is for
+    the caller to check."""
+    # Two edits in a short word leave few trigrams in common: a low threshold, then the
+    # exact distance.
+    db.session.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
+    candidates = db.session.scalars(
+        select(SearchWord.word)
+        .where(SearchWord.word.op("%")(word))
+        .limit(vocabulary.MAX_CANDIDATES)
+    ).all()
+    found = []
+    for candidate in candidates:
+        if candidate[:prefix] != word[:prefix]:
+            continue
+        distance = Levenshtein.distance(word, candidate, score_cutoff=maxdist)
+        if distance <= maxdist:
+            found.append((candidate, distance))
+    found.sort(key=lambda wd: (wd[1], wd[0]))
+    return found[: vocabulary.MAX_EXPANSIONS]
+
+
+# --- the back end -------------------------------------------------------------------------------
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    @property
+    def _known_words(self) -> set[str]:
+        """Words this process has seen in `SearchWord` (per app: a test's database, or a
+        restored one, starts afresh)."""
+        return current_app.extensions.setdefault("vir_search_words", set())
+
+    # writing
+
+    def write(
+        self,
+        changes: Iterable[Change],
+        *,
+        bulk: bool = False,
+        replace: bool = False,
+        provider: str | None = None,
+    ) -> None:
+        """In a transaction of its own: searches go on seeing the old entries until it
+        commits, a rebuild included (no moment where search finds nothing)."""
+        written: list[int] = []
+        with db.engine.begin() as conn:
+            if replace:
+                conn.execute(delete(SearchEntry))
+                conn.execute(delete(SearchWord))
+                self._known_words.clear()
+            for batch in _batches(changes):
+                gone = [value for kind, value in batch if kind == "delete"]
+                if gone:
+                    conn.execute(delete(SearchEntry).where(SearchEntry.document_id.in_(gone)))
+                rows = []
+                words: set[str] = set()
+                for kind, fields in batch:
+                    if kind != "add":
+                        continue
+                    terms, found = vector(fields)
+                    words |= found
+                    rows.append(
+                        {
+                            "document_id": fields["document_id"],
+                            "version": fields["version"],
+                            "uploaded_at": fields["uploaded_at"],
+                            "activity": fields["activity"] or "",
+                            "organisation": fields["organisation"] or "",
+                            "terms": terms,
+                            "indexed_at": utcnow(),
+                        }
+                    )
+                    written.append(fields["document_id"])
+                if rows:
+                    stmt = insert(SearchEntry).values(
+                        [{**r, "terms": cast(r["terms"], SearchEntry.terms.type)} for r in rows]
+                    )
+                    conn.execute(
+                        stmt.on_conflict_do_update(
+                            index_elements=[SearchEntry.document_id],
+                            set_={
+                                c: stmt.excluded[c]
+                                for c in (
+                                    "version",
+                                    "uploaded_at",
+                                    "activity",
+                                    "organisation",
+                                    "terms",
+                                    "indexed_at",
+                                )
+                            },
+                        )
+                    )
+                self._add_words(conn, words)
+            if provider:
+                # the provider's entries not written now belong to documents no longer there
+                stale = (
+                    select(Document.id)
+                    .join(Folder, Document.folder_id == Folder.id)
+                    .join(Room, Folder.room_id == Room.id)
+                    .join(Organisation, Room.provider_id == Organisation.id)
+                    .where(Organisation.slug == provider)
+                )
+                conn.execute(
+                    delete(SearchEntry).where(
+                        SearchEntry.document_id.in_(stale),
+                        SearchEntry.document_id.not_in(written or [-1]),
+                    )
+                )
+
+    def _add_words(self, conn: Any, words: set[str]) -> None:
+        new = sorted(w for w in words - self._known_words if len(w) <= 200)
+        if not new:
+            return
+        conn.execute(
+            text(
+                "INSERT INTO search_words (word) SELECT unnest(CAST(:words AS text[])) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"words": new},
+        )
+        if len(self._known_words) > 2_000_000:  # a worker's memory, not a cache of everything
+            self._known_words.clear()
+        self._known_words.update(new)
+
+    # reading
+
+    def _readable(self, scope: Scope, filters: Filters | None = None) -> Select[Any]:
+        """Entries of documents the caller may read now: the permission filter, a join."""
+        stmt = (
+            select()
+            .select_from(SearchEntry)
+            .join(Document, Document.id == SearchEntry.document_id)
+            .join(Folder, Folder.id == Document.folder_id)
+            .join(Room, Room.id == Folder.room_id)
+            .join(Organisation, Organisation.id == Room.provider_id)
+            .where(
+                Document.deleted_at.is_(None),
+                tuple_(Folder.room_id, Folder.area).in_(
+                    sorted({(room, area) for room, _provider, area in scope.areas})
+                ),
+            )
+        )
+        if filters is not None:
+            if filters.provider:
+                stmt = stmt.where(Organisation.slug == filters.provider)
+            if filters.area:
+                stmt = stmt.where(Folder.area == filters.area)
+            if filters.category:
+                stmt = stmt.where(Document.category == filters.category)
+            if filters.since:
+                stmt = stmt.where(SearchEntry.uploaded_at >= filters.since)
+            if filters.until:
+                stmt = stmt.where(SearchEntry.uploaded_at < filters.until)
+        return stmt
+
+    def search(
+        self,
+        text: str,
+        query: Any,
+        scope: Scope,
+        filters: Filters,
+        *,
+        sort: str,
+        start: int,
+        limit: int,
+        facets: bool,
+    ) -> Found:
+        from vir.search.queries import SearchError
+
+        translator = Translator(held=lambda lexemes: self._held(scope, lexemes))
+        try:
+            where = translator.where(query.normalize())
+        except Untranslatable as exc:
+            raise SearchError(
+                _("The search could not be understood. Check quotes and brackets.")
+            ) from exc
+        base = self._readable(scope, filters).where(where)
+        found = Found(words=translator.words)
+        if facets:
+            counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+            for slug, area, category, n in db.session.execute(
+                base.add_columns(
+                    Organisation.slug, Folder.area, Document.category, func.count()
+                ).group_by(Organisation.slug, Folder.area, Document.category)
+            ):
+                found.total += n
+                for name, value in zip(FACETS, (slug, area, category), strict=True):
+                    if value:
+                        counts[name][value] = counts[name].get(value, 0) + n
+            found.facets = counts
+        else:
+            found.total = db.session.scalar(base.add_columns(func.count())) or 0
+        if found.total:
+            ranked = translator.rank_query()
+            score = (
+                func.ts_rank(
+                    literal_column(f"'{RANK_WEIGHTS}'::real[]"),
+                    SearchEntry.terms,
+                    cast(literal(ranked), TSQUERY),
+                )
+                if ranked
+                else literal(0.0)
+            )
+            order = (
+                [SearchEntry.uploaded_at.desc(), SearchEntry.document_id]
+                if sort == "date"
+                else [score.desc(), SearchEntry.document_id]
+            )
+            found.page = [
+                (int(i), float(s))
+                for i, s in db.session.execute(
+                    base.add_columns(SearchEntry.document_id, score)
+                    .order_by(*order)
+                    .offset(start)
+                    .limit(limit)
+                )
+            ]
+        else:
+            found.suggestion = self._suggest(text, scope, filters)
+        return found
+
+    def _held(self, scope: Scope, lexemes: list[str]) -> list[str]:
+        """The lexemes that some readable document holds, in their order."""
+        if not lexemes:
+            return []
+        candidate = (
+            text("SELECT q, n FROM unnest(CAST(:queries AS tsquery[])) WITH ORDINALITY AS c(q, n)")
+            .bindparams(bindparam("queries", [_quote(x) for x in lexemes], ARRAY(Text)))
+            .columns(column("q", TSQUERY), column("n", Integer))
+            .subquery("candidate")
+        )
+        held = (
+            self._readable(scope)
+            .where(SearchEntry.terms.op("@@")(candidate.c.q))
+            .add_columns(literal(1))
+            .exists()
+        )
+        found = set(db.session.scalars(select(candidate.c.n).where(held)))
+        return [lexeme for n, lexeme in enumerate(lexemes, 1) if n in found]
+
+    def _holds(self, scope: Scope, tsquery: str, filters: Filters | None = None) -> int:
+        """How many readable documents match a tsquery."""
+        return (
+            db.session.scalar(
+                self._readable(scope, filters)
+                .where(_clause(_TS(tsquery)))
+                .add_columns(func.count())
+            )
+            or 0
+        )
+
+    def _suggest(self, text_: str, scope: Scope, filters: Filters) -> str | None:
+        """ "Did you mean": each word no readable document holds replaced by the nearest one
+        that a readable document does, offered only if the corrected search finds something
+        readable (the Whoosh back end's rule, `vir.search.vocabulary.suggest`)."""
+        from vir.search.queries import SearchError, parse
+
+        out: list[str] = []
+        last = 0
+        changed = False
+        for n, m in enumerate(vocabulary._WORD.finditer(text_)):
+            if n >= vocabulary.MAX_CORRECTED:
+                break
+            word, field, suffix = m.group("word"), m.group("field"), m.group("suffix") or ""
+            if (
+                word in vocabulary._OPERATORS
+                or word.isdigit()
+                or len(word) < 3
+                or suffix[:1] in ("*", "?")
+                or (field and field[:-1] not in vocabulary.TEXT_FIELDS)
+            ):
+                continue
+            key = fold(word.lower())
+            if self._holds(scope, " | ".join(_quote("e" + v) for v in variants(key))):
+                continue
+            better = self._nearest_readable(key, scope)
+            if better is None:
+                continue
+            out.extend((text_[last : m.start("word")], better))
+            last = m.end("word")
+            changed = True
+        if not changed:
+            return None
+        out.append(text_[last:])
+        corrected = "".join(out)
+        try:
+            where = Translator().where(parse(corrected).normalize())
+        except (SearchError, Untranslatable):
+            return None
+        hits = db.session.scalar(
+            self._readable(scope, filters).where(where).add_columns(func.count())
+        )
+        return corrected if hits else None
+
+    def _nearest_readable(self, word: str, scope: Scope) -> str | None:
+        near = near_words(word, 1 if len(word) <= 4 else 2)
+        if not near:
+            return None
+        best: tuple[int, int, str] | None = None
+        for candidate, distance in near[:20]:
+            if best is not None and distance > best[0]:
+                break  # nearest first; among the nearest, the most used
+            n = self._holds(scope, _quote("e" + candidate))
+            if n and (best is None or (distance, -n, candidate) < best):
+                best = (distance, -n, candidate)
+        return best[2] if best else None
+
+    def similar(
+        self, document_id: int, words: dict[str, int], scope: Scope, limit: int
+    ) -> list[tuple[int, float]]:
+        from vir.search.queries import MORE_LIKE_TERMS
+
+        readable = self._readable(scope)
+        if not db.session.scalar(
+            readable.where(SearchEntry.document_id == document_id).add_columns(func.count())
+        ):
+            return []
+        # Frequent in it first; then rare among readable documents.
+        frequent = sorted(words.items(), key=lambda wn: (-wn[1], wn[0]))[: MORE_LIKE_TERMS * 2]
+        n_readable = db.session.scalar(readable.add_columns(func.count())) or 1
+        telling = []
+        for word, n in frequent:
+            df = self._holds(scope, _quote("c" + word))
+            if df > 1:  # held by another readable document
+                telling.append((n * (1 + _log(n_readable / (df + 1))), word))
+        telling = sorted(telling, reverse=True)[:MORE_LIKE_TERMS]
+        if not telling:
+            return []
+        tsquery = " | ".join(_quote("c" + w) for _, w in telling)
+        score = func.ts_rank(SearchEntry.terms, cast(literal(tsquery), TSQUERY))
+        return [
+            (int(i), float(s))
+            for i, s in db.session.execute(
+                readable.where(_clause(_TS(tsquery)), SearchEntry.document_id != document_id)
+                .add_columns(SearchEntry.document_id, score)
+                .order_by(score.desc(), SearchEntry.document_id)
+                .limit(limit)
+            )
+        ]
+
+    def indexed(self) -> dict[int, int]:
+        return dict(db.session.execute(select(SearchEntry.document_id, SearchEntry.version)).all())
+
+    def describe(self) -> str:
+        n = db.session.scalar(select(func.count()).select_from(SearchEntry))
+        return f"{n} documents indexed in PostgreSQL"
+
+    def reset(self) -> None:
+        current_app.extensions.pop("vir_search_words", None)
+
+
+def _log(x: float) -> float:
+    import math
+
+    return math.log(max(x, 1.0))
