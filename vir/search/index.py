@@ -48,7 +48,7 @@ def _tokens(text: str) -> list[str]:
     return words
 
 
-def term_positions(text: str, *, stemmed: bool) -> dict[str, list[int]]:
+def term_positions(text: str, *, stemmed: bool, start: int = 0) -> dict[str, list[int]]:
     """Each term of a text with its positions, as the stemmed (`content`) or plain (`exact`)
     analyzer gives them; what both back ends index."""
     words = _tokens(text)
@@ -60,10 +60,10 @@ def term_positions(text: str, *, stemmed: bool) -> dict[str, list[int]]:
                 continue
             # StopFilter(renumber=True): the first kept token keeps its position, the rest
             # follow it one by one.
-            pos = index_ if pos is None else pos + 1
+            pos = index_ + start if pos is None else pos + 1
             positions.setdefault(_stem(word), []).append(pos)
     else:
-        for index_, word in enumerate(words):
+        for index_, word in enumerate(words, start):
             positions.setdefault(word, []).append(index_)
     return positions
 
