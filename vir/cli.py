@@ -426,8 +426,8 @@ def doctor_cmd() -> None:
     "--periodic/--no-periodic",
     default=True,
     show_default=True,
-    help="Schedule the periodic jobs (mail, index repair, purges). With several workers "
-    "sharing one queue, give every worker but one --no-periodic, so each job runs once.",
+    help="Schedule the periodic jobs (mail, index repair, purges). Workers sharing one "
+    "queue (a worker on every host) each schedule them, and each job runs once a period.",
 )
 @with_appcontext
 def worker_cmd(workers: int, periodic: bool) -> None:

@@ -27,6 +27,9 @@ def upgrade():
         sa.Column("activity", sa.String(length=32), nullable=False),
         sa.Column("organisation", sa.String(length=64), nullable=False),
         sa.Column("terms", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=False),
+        sa.Column(
+            "rank_terms", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=False
+        ),
         sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],

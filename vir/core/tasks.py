@@ -7,6 +7,8 @@ immediately, in-process, so what a task writes is visible as soon as the request
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +18,7 @@ from huey import Huey, crontab
 from huey.storage import RedisStorage, SqliteStorage
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 # Configured by init_app; until then it is an in-memory immediate queue that touches no disk.
 huey = Huey("vir", immediate=True)
@@ -67,6 +70,30 @@ def with_app(func: F) -> F:
 POLL_MAX_SECONDS = 0.5
 
 
+def once_per(minutes: int) -> Callable[[F], F]:
+    """A periodic job that runs once per period across every worker sharing the queue: each
+    worker's scheduler enqueues it (every host runs `vir worker`), the first to start it
+    claims the period in the queue's storage (Redis, in a cluster) and the others skip it.
+    Only the claim of the period before is kept beside it, so claims do not pile up."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if huey.immediate:  # tests and `vir serve`'s one process: nothing to share
+                return func(*args, **kwargs)
+            period = int(time.time() // (minutes * 60))
+            name = f"vir-periodic:{func.__name__}"
+            if not huey.put_if_empty(f"{name}:{period}", "1"):
+                log.info("%s already ran in this period on another worker", func.__name__)
+                return None
+            huey.delete(f"{name}:{period - 1}")
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 def consumer(workers: int = 2, *, periodic: bool = True) -> Any:
     return huey.create_consumer(
         workers=workers,
@@ -97,6 +124,7 @@ def rebuild_index() -> int:
 
 
 @huey.periodic_task(crontab(minute="*/15"))
+@once_per(15)
 @with_app
 def send_due_mail() -> int:
     """Deadline reminders and inspectors' digests; each message goes once."""
@@ -124,6 +152,7 @@ def send_letter_mail(letter_id: int) -> int:
 
 
 @huey.periodic_task(crontab(minute="*/10"))
+@once_per(10)
 @with_app
 def repair_index() -> int:
     """Bring back in step any document an indexing task gave up on (the writer was held
@@ -133,7 +162,7 @@ def repair_index() -> int:
     return repair()
 
 
-@huey.periodic_task(crontab(minute="*/20"))
+@huey.periodic_task(crontab(minute="*/20"))  # every host's own spool: on every worker
 @with_app
 def sweep_spools() -> int:
     """Remove upload spool files that no live upload owns (a worker killed mid-upload)."""
@@ -143,6 +172,7 @@ def sweep_spools() -> int:
 
 
 @huey.periodic_task(crontab(minute="7"))
+@once_per(60)
 @with_app
 def purge_expired_sessions() -> int:
     from vir.accounts.operations import purge_expired

@@ -65,6 +65,8 @@ class SearchEntry(db.Model):
     activity: Mapped[str] = mapped_column(String(32), default="")
     organisation: Mapped[str] = mapped_column(String(64), default="")
     terms: Mapped[str] = mapped_column(TERMS)
+    # what scores are computed from: a smaller vector (vir.search.pg_backend.RANKED_FIELDS)
+    rank_terms: Mapped[str] = mapped_column(TERMS)
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_search_entries_terms", "terms", postgresql_using="gin"),)
