@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from tests.conftest import s3_config
 from tests.services.ceph import free_port
-from tests.test_deployment import _env_file, _exec_start, _running, database  # noqa: F401
+from tests.test_deployment import _env_file, _exec_start, _running, database, provision  # noqa: F401
 
 BOUNDARY = "vir-cluster-boundary"
 # What the load balancer in front of both nodes says the caller's address is.
@@ -130,18 +130,7 @@ def test_two_nodes_share_search_sessions_throttle_and_jobs(tmp_path, s3_server, 
             VIR_BIND=f"127.0.0.1:{port}",
         )
     vir = _exec_start("vir-worker.service")[0]
-    for args, stdin in (
-        (["db", "upgrade"], None),
-        (["orgs", "add", "cardiff", "--name", "Cardiff", "--kind", "local_authority"], None),
-        (
-            ["users", "add", "editor@cardiff.example", "--name", "Eleri", "--org", "cardiff",
-             "--role", "provider_editor", "--password-stdin"],
-            password + "\n",
-        ),
-    ):  # fmt: skip
-        subprocess.run(
-            [vir, *args], env=hosts["a"], check=True, capture_output=True, input=stdin, text=True
-        )
+    provision(hosts["a"], password)
     logs = {name: tmp_path / f"{name}.log" for name in ("web-a", "web-b", "w-a", "w-b")}
     with (
         _running(_exec_start("vir-web.service", hosts["b"]), hosts["b"], logs["web-b"]),

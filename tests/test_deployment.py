@@ -132,6 +132,23 @@ def _multipart(size: int, digest: Any) -> tuple[int, Iterator[bytes]]:
     return len(head) + size + len(tail), body()
 
 
+def provision(env: dict[str, str], password: str) -> None:
+    """With the `vir` CLI, as an operator would: the schema, Cardiff, and its editor Eleri."""
+    vir = _exec_start("vir-worker.service")[0]
+    for args, stdin in (
+        (["db", "upgrade"], None),
+        (["orgs", "add", "cardiff", "--name", "Cardiff", "--kind", "local_authority"], None),
+        (
+            ["users", "add", "editor@cardiff.example", "--name", "Eleri", "--org", "cardiff",
+             "--role", "provider_editor", "--password-stdin"],
+            password + "\n",
+        ),
+    ):  # fmt: skip
+        subprocess.run(
+            [vir, *args], env=env, check=True, capture_output=True, input=stdin, text=True
+        )
+
+
 @pytest.fixture
 def database() -> Iterator[str]:
     name = f"vir_deploy_{uuid.uuid4().hex[:8]}"
@@ -174,20 +191,8 @@ def test_nginx_gunicorn_postgres_redis_ceph_clamd(tmp_path, s3_server, database)
             VIR_METRICS_TOKEN="scrape-0123456789",
             **{k: str(v) for k, v in s3_config(s3_server).items()},
         )
-        vir = _exec_start("vir-worker.service")[0]
         password = secrets.token_urlsafe(16)
-        for args, stdin in (
-            (["db", "upgrade"], None),
-            (["orgs", "add", "cardiff", "--name", "Cardiff", "--kind", "local_authority"], None),
-            (
-                ["users", "add", "editor@cardiff.example", "--name", "Eleri", "--org", "cardiff",
-                 "--role", "provider_editor", "--password-stdin"],
-                password + "\n",
-            ),
-        ):  # fmt: skip
-            subprocess.run(
-                [vir, *args], env=env, check=True, capture_output=True, input=stdin, text=True
-            )
+        provision(env, password)
         conf = nginx.conf(tmp_path / "nginx", https_port, http_port, web_port, bulk_port)
         with (
             _running(_exec_start("vir-web.service", env), env, tmp_path / "gunicorn.log"),

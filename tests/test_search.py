@@ -788,3 +788,46 @@ def test_both_back_ends_find_the_same_documents(app, client, auth, world, runner
         assert whoosh[q] == postgres[q], q
     # The set is worth comparing: most queries find something, and not everything.
     assert sum(1 for q in EQUIVALENCE_QUERIES if 0 < len(whoosh[q]) < 6) >= 20
+
+
+@pytest.mark.parametrize("database_url", ["pgsearch"], indirect=True)
+def test_a_rebuild_on_postgresql_never_leaves_search_empty(app, client, auth, world, monkeypatch):
+    """`vir search reindex` on PostgreSQL replaces the whole index in one transaction: a search
+    while it runs (here slowed down, in a thread of its own) still finds what it found before,
+    and afterwards finds the same."""
+    import threading
+
+    from vir.search import pg_backend
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    for n in range(4):
+        _upload(client, editor, folder, f"p{n}.txt", f"rebuildword paper {n}".encode())
+    assert _search(client, editor, "rebuildword").get_json()["total"] == 4
+    real = pg_backend.vector
+    started = threading.Event()
+
+    def slow(fields: dict) -> Any:
+        started.set()
+        import time
+
+        time.sleep(0.2)
+        return real(fields)
+
+    monkeypatch.setattr(pg_backend, "vector", slow)
+
+    def rebuild() -> None:
+        from vir.search.operations import reindex
+
+        with app.app_context():
+            reindex()
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    assert started.wait(10)
+    seen = []
+    while thread.is_alive():
+        seen.append(_search(client, editor, "rebuildword").get_json()["total"])
+    thread.join()
+    assert seen and set(seen) == {4}, seen
+    assert _search(client, editor, "rebuildword").get_json()["total"] == 4
