@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -721,34 +722,15 @@ class PostgresBackend:
         readable (the Whoosh back end's rule, `vir.search.vocabulary.suggest`)."""
         from vir.search.queries import SearchError, parse
 
-        out: list[str] = []
-        last = 0
-        changed = False
-        for n, m in enumerate(vocabulary._WORD.finditer(text_)):
-            if n >= vocabulary.MAX_CORRECTED:
-                break
-            word, field, suffix = m.group("word"), m.group("field"), m.group("suffix") or ""
-            if (
-                word in vocabulary._OPERATORS
-                or word.isdigit()
-                or len(word) < 3
-                or suffix[:1] in ("*", "?")
-                or (field and field[:-1] not in vocabulary.TEXT_FIELDS)
-            ):
-                continue
+        def correct(word: str) -> str | None:
             key = fold(word.lower())
             if self._holds(scope, " | ".join(_quote("e" + v) for v in variants(key))):
-                continue
-            better = self._nearest_readable(key, scope)
-            if better is None:
-                continue
-            out.extend((text_[last : m.start("word")], better))
-            last = m.end("word")
-            changed = True
-        if not changed:
+                return None  # found as it is (or as a mutated form of it)
+            return self._nearest_readable(key, scope)
+
+        corrected = vocabulary.corrected(text_, correct)
+        if corrected is None:
             return None
-        out.append(text_[last:])
-        corrected = "".join(out)
         translator = Translator()
         try:
             where = translator.where(parse(corrected).normalize())
@@ -791,7 +773,7 @@ class PostgresBackend:
         for word, n in frequent:
             df = self._holds(scope, _quote("c" + word))
             if df > 1:  # held by another readable document
-                telling.append((n * (1 + _log(n_readable / (df + 1))), word))
+                telling.append((n * (1 + math.log(max(n_readable / (df + 1), 1.0))), word))
         telling = sorted(telling, reverse=True)[:MORE_LIKE_TERMS]
         if not telling:
             return []
@@ -817,9 +799,3 @@ class PostgresBackend:
 
     def reset(self) -> None:
         current_app.extensions.pop("vir_search_words", None)
-
-
-def _log(x: float) -> float:
-    import math
-
-    return math.log(max(x, 1.0))

@@ -64,13 +64,6 @@ def scope_of(user: Any) -> Scope:
     )
 
 
-def allowed_filter(user: Any) -> Query:
-    """The scope as a Whoosh filter (kept for the benchmarks and tests of the Whoosh engine)."""
-    from vir.search.whoosh_backend import allowed_filter as whoosh_filter
-
-    return whoosh_filter(scope_of(user))
-
-
 class _Parser(QueryParser):
     """Today's query language, with each plain word widened to its Welsh mutated forms
     (`vir.search.analysis.variants`) and ``word~`` / ``word~2`` as fuzzy words."""

@@ -9,6 +9,7 @@ Inspectors area, another provider) changes anything in the answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rapidfuzz import process
@@ -180,6 +181,13 @@ _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 def suggest(s: Searcher, text: str, stats: scoring.Stats) -> str | None:
     """The query with each word that no readable document holds replaced by the nearest
     word that one does; None if nothing would change."""
+    return corrected(text, lambda word: _correct(s, word, stats))
+
+
+def corrected(text: str, correct: Callable[[str], str | None]) -> str | None:
+    """The query with each word a correction is worth looking for (not an operator, number,
+    pattern or non-text field) replaced by ``correct(word)`` where that gives one; None if
+    nothing would change. Each back end says how a word is corrected."""
     out: list[str] = []
     last = 0
     changed = False
@@ -195,7 +203,7 @@ def suggest(s: Searcher, text: str, stats: scoring.Stats) -> str | None:
             or (field and field[:-1] not in TEXT_FIELDS)
         ):
             continue
-        better = _correct(s, word, stats)
+        better = correct(word)
         if better is None:
             continue
         out.append(text[last : m.start("word")])
