@@ -117,9 +117,10 @@ def test_two_nodes_share_search_sessions_throttle_and_jobs(tmp_path, s3_server, 
         VIR_REQUIRE_2FA="0",
         VIR_LOGIN_FREE_ATTEMPTS="3",
         VIR_LOG_FORMAT="text",
-        PROMETHEUS_MULTIPROC_DIR="",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         **{k: str(v) for k, v in s3_config(s3_server).items()},
     )
+    (tmp_path / "metrics").mkdir()  # else the metrics' files land in the working directory
     hosts = {}
     for name, port in (("a", port_a), ("b", port_b)):
         (tmp_path / name).mkdir()
