@@ -18,8 +18,12 @@ of hits whose snippet marks a match, and the ratio to tantivy's p50. Also: index
 documents/s, how long a new document takes to become searchable (upload committed → found),
 and the searching process's RSS.
 
+Then ``--clients`` searchers at once (20 by default) against gunicorn with ``--workers`` sync
+workers, for ``--seconds``: searches/s, latency and each worker's RSS.
+
 Goals (issue 16), at 50k documents on both back ends: every kind p95 <= 50 ms, a misspelt
-word <= 100 ms; indexing >= 300 docs/s; a new document searchable p95 <= 2 s; RSS <= 300 MB.
+word <= 100 ms; indexing >= 300 docs/s; a new document searchable p95 <= 2 s; RSS <= 300 MB;
+20 concurrent searchers at >= 100 searches/s on two cores.
 """
 
 from __future__ import annotations
@@ -248,6 +252,132 @@ def _bytes(text: str) -> Any:
     return io.BytesIO(text.encode())
 
 
+# --- concurrent searchers, through gunicorn ------------------------------------------------------
+
+
+def concurrent(
+    args: argparse.Namespace,
+    backend: str,
+    url: str,
+    work: Path,
+    token: str,
+    queries: dict[str, list[dict[str, str]]],
+) -> dict[str, Any]:
+    """``--clients`` searchers at once, each asking the next query of every kind as soon as
+    it has its answer, for ``--seconds``, against gunicorn (``--workers`` sync workers, as
+    deployed) on this machine's cores: searches/s, latency, each worker's RSS."""
+    import http.client
+    import threading
+    import urllib.parse
+
+    from bench.common import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "VIR_DATABASE_URL": url,
+        "VIR_DATA_DIR": str(work),
+        "VIR_STORAGE_DIR": str(work / "files"),
+        "VIR_SEARCH_BACKEND": backend,
+        "VIR_SECRET_KEY": secrets.token_hex(32),
+        "VIR_WORKERS": str(args.workers),
+        "VIR_BIND": f"127.0.0.1:{port}",
+        "VIR_CLAMD": "off",
+        "VIR_RATE_LIMITS": "0",
+        "VIR_ACCESS_LOG": str(work / f"access-{backend}.log"),
+    }
+    log = (work / f"gunicorn-{backend}.log").open("wb")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen(
+        [gunicorn, "-c", "python:vir.gunicorn_conf", "vir.wsgi:app"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    mixed = [q for kind in KINDS for q in queries[kind]]
+    rng = random.Random(7)
+    rng.shuffle(mixed)
+    paths = ["/api/v1/search?" + urllib.parse.urlencode(q) for q in mixed]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def get(path: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get(paths[0]) == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer: see {log.name}")
+            time.sleep(0.2)
+        for path in paths:  # every worker warm: each query once per worker, roughly
+            for _ in range(args.workers):
+                get(path)
+        times: list[float] = []
+        errors = [0]
+        stop = time.monotonic() + args.seconds
+        lock = threading.Lock()
+
+        def client(n: int) -> None:
+            i = n * 37
+            while time.monotonic() < stop:
+                path = paths[i % len(paths)]
+                i += 1
+                start = time.perf_counter()
+                status = get(path)
+                took = (time.perf_counter() - start) * 1000
+                with lock:
+                    times.append(took)
+                    if status != 200:
+                        errors[0] += 1
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        began = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - began
+        workers = [
+            pid for pid, (parent, _name, _cpu) in _processes().items() if parent == server.pid
+        ]
+        rss = [_rss_mb(pid) for pid in workers]
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {
+        "per_s": len(times) / elapsed,
+        "p50": statistics.median(times),
+        "p95": percentile(times, 95),
+        "errors": errors[0],
+        "worker_rss_mb": rss,
+    }
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    from bench.common import processes
+
+    return processes()
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # --- the references -------------------------------------------------------------------------------
 
 
@@ -351,6 +481,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--fresh", type=int, default=20, help="new documents timed until found")
     parser.add_argument("--backends", default="whoosh,postgres")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent searchers (0: none)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long they search")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--searcher", action="store_true", help=argparse.SUPPRESS)
     for name in ("database", "work", "backend", "token", "queries-file", "folder"):
         parser.add_argument(f"--{name}", help=argparse.SUPPRESS)
@@ -437,6 +570,10 @@ def main() -> None:
                 raise SystemExit(f"the {backend} searcher failed")
             results[backend] = json.loads(child.stdout.strip().splitlines()[-1])
             results[backend]["docs_s"] = n / took
+            if args.clients:
+                results[backend]["concurrent"] = concurrent(
+                    args, backend, url, work, token, queries
+                )
     results["tantivy"] = tantivy_reference(corpus, queries, work)
     results["FTS5"] = fts5(corpus, queries)
     report(args, results)
@@ -478,6 +615,15 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
                 f"p50 {r['fresh_p50']:.0f} ms, p95 {r['fresh_p95']:.0f} ms"
             )
         print(line)
+        if "concurrent" in r:
+            c = r["concurrent"]
+            print(
+                f"{'':9} {args.clients} concurrent searchers, gunicorn {args.workers} workers: "
+                f"{c['per_s']:.0f} searches/s, p50 {c['p50']:.0f} ms, p95 {c['p95']:.0f} ms, "
+                f"{c['errors']} errors; worker RSS "
+                + ", ".join(f"{m:.0f}" for m in c["worker_rss_mb"])
+                + " MB"
+            )
 
 
 if __name__ == "__main__":

@@ -637,6 +637,62 @@ def test_a_page_of_results_costs_the_same_statements_however_many_hits(app, clie
     assert _statements(app, search) == few
 
 
+@pytest.mark.parametrize("rank_limit", [200, 2])
+def test_pages_totals_and_facets_agree(app, client, auth, world, monkeypatch, rank_limit):
+    """The page, the total and the facets come from one pass over the matches (on PostgreSQL
+    one statement): every page reports the same total, the pages together hold each match
+    once, a page past the last is empty with the total still right, and the facets add up
+    to it. ``rank_limit`` 2: PostgreSQL scores from each document's small vector, as for a
+    common word, and a word in the title still ranks first."""
+    from vir.search import pg_backend
+
+    monkeypatch.setattr(pg_backend, "FULL_RANK_LIMIT", rank_limit)
+    editor = auth.token("provider_editor")
+    inspector = auth.token("inspector")
+    folder = world.folders[("cardiff", "provider")]
+    ids = [
+        _upload(client, editor, folder, f"p{n}.txt", f"pagingword note {n}".encode())["id"]
+        for n in range(5)
+    ]
+    titled = _upload(
+        client, editor, folder, "t.txt", b"pagingword pagingword summary", title="Pagingword plan"
+    )["id"]
+    ids.append(titled)
+    seen = []
+    for page in (1, 2, 3):
+        r = _search(client, inspector, "pagingword", per_page="2", page=str(page), facets="true")
+        body = r.get_json()
+        assert r.status_code == 200 and body["total"] == 6, body
+        assert sum(body["facets"]["provider"].values()) == 6
+        seen += [h["document_id"] for h in body["results"]]
+    assert sorted(seen) == sorted(ids)
+    assert seen[0] == titled
+    past = _search(client, inspector, "pagingword", per_page="2", page="9").get_json()
+    assert past["results"] == [] and past["total"] == 6
+    past = _search(client, inspector, "pagingword", per_page="2", page="9", facets="true")
+    assert past.get_json()["total"] == 6
+    newest = _search(client, inspector, "pagingword", sort="date", per_page="50").get_json()
+    dates = [h["uploaded_at"] for h in newest["results"]]
+    assert dates == sorted(dates, reverse=True) and newest["total"] == 6
+
+
+@pytest.mark.whoosh_only
+def test_segments_are_read_where_they_lie(app, client, auth, world):
+    """Whoosh reads a compound segment through a copy of each file in it, so each searching
+    process held the whole index in memory (630 MB at 10,000 documents): the index is
+    written as separate files, which are read through the operating system's cache."""
+    from vir.search import index as idx
+
+    folder = world.folders[("cardiff", "provider")]
+    for n in range(3):
+        _upload(client, auth.token("provider_editor"), folder, f"s{n}.txt", b"segment heron")
+    with app.app_context():
+        names = [p.name for p in idx.index_dir().iterdir()]
+    assert not [n for n in names if n.endswith(".seg")], names
+    assert [n for n in names if n.endswith(".pst")]
+    assert _search(client, auth.token("inspector"), "heron").get_json()["total"] == 3
+
+
 @pytest.mark.whoosh_only
 def test_a_generation_replaced_while_a_searcher_opens_it_is_read_again(
     app, client, auth, world, monkeypatch

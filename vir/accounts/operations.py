@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from vir.accounts.models import ApiToken, LoginThrottle, Role, User, UserRole, UserSession
 from vir.audit.operations import record, record_now
@@ -452,7 +453,11 @@ def issue_token(user: User, ip: str | None = None) -> tuple[str, ApiToken]:
 
 
 def resolve_token(token: str) -> tuple[User, ApiToken] | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token))
+        .options(joinedload(ApiToken.user))  # every API request: one statement, not two
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from whoosh import highlight
 from whoosh.lang.porter import stem
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser
@@ -58,7 +58,10 @@ def scope_of(user: Any) -> Scope:
     return Scope(
         frozenset(
             (room.id, room.provider.slug, area)
-            for room in db.session.scalars(visible_rooms(user))
+            # the provider from the join the query already makes, not a statement a room
+            for room in db.session.scalars(
+                visible_rooms(user).options(contains_eager(Room.provider))
+            )
             for area in readable_areas(user, room)
         )
     )
@@ -286,7 +289,7 @@ _fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
 _formatter = idx.MarkFormatter()
 
 
-WINDOW = 600  # characters of text analysed around a match, instead of the whole document
+WINDOW = 400  # characters analysed around a match: a snippet shows 220 of them around it
 MAX_MARKED = 50  # words looked for (a prefix* may stand for hundreds)
 
 
@@ -296,25 +299,19 @@ def _windows(text: str, words: set[str]) -> str:
     hundred characters rather than a whole document is most of the speed of a search."""
     if not words:
         return ""
-    pattern = re.compile(
-        r"\b(?:"
-        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)[:MAX_MARKED])
-        + ")",
-        re.IGNORECASE,
-    )
-    spans: list[tuple[int, int]] = []
-    seen: set[str] = set()
-    # One pass over the folded text (the same length as the text: the index holds folded
-    # words): the first place of each of the first three words found.
-    for found in pattern.finditer(fold(text)):
-        word = found.group(0).lower()
-        if word in seen:
-            continue
-        seen.add(word)
-        start = max(0, found.start() - WINDOW // 2)
-        spans.append((start, min(len(text), start + WINDOW)))
-        if len(spans) == 3:
-            break
+    # The folded, lower-cased text has the same length as the text (the index holds folded
+    # words); str.find over it for each word is many times faster than one case-insensitive
+    # regular expression of them all over a document of 40 KB.
+    folded = fold(text).lower()
+    firsts: list[int] = []
+    for word in sorted(words, key=len, reverse=True)[:MAX_MARKED]:
+        if (at := _word_start(folded, word)) >= 0:
+            firsts.append(at)
+    # the first places of the first three words found
+    spans = [
+        (start, min(len(text), start + WINDOW))
+        for start in (max(0, at - WINDOW // 2) for at in sorted(set(firsts))[:3])
+    ]
     if not spans:
         return ""
     merged = [spans[0]]
@@ -324,6 +321,18 @@ def _windows(text: str, words: set[str]) -> str:
         else:
             merged.append((start, end))
     return " … ".join(text[a:b] for a, b in merged)
+
+
+def _word_start(folded: str, word: str) -> int:
+    """Where the word first begins a word of the text, or -1."""
+    at = folded.find(word)
+    for _attempt in range(20):
+        if at <= 0 or not (folded[at - 1].isalnum() or folded[at - 1] == "_"):
+            return at
+        at = folded.find(word, at + 1)
+    # mostly inside other words (a short one): let the regular expression look
+    found = re.search(r"\b" + re.escape(word), folded)
+    return found.start() if found else -1
 
 
 def _texts(version_ids: list[int]) -> dict[int, str]:
