@@ -97,6 +97,7 @@ BATCH = 200
 # Words a fuzzy~ word or "did you mean" compares exactly, the most similar first: the
 # trigram index finds them, the distance is counted in Python.
 MAX_NEAR_CANDIDATES = 2000
+SUGGEST_COUNT_CAP = 1000
 
 
 # --- indexing ------------------------------------------------------------------------------
@@ -776,12 +777,16 @@ class PostgresBackend:
         )
         return stmt.join(matched, matched.c.document_id == SearchEntry.document_id)
 
-    def _holds(self, scope: Scope, tsquery: str, filters: Filters | None = None) -> int:
-        """How many readable documents match a tsquery."""
-        return (
-            db.session.scalar(self._matching(scope, filters, tsquery).add_columns(func.count()))
-            or 0
-        )
+    def _holds(
+        self, scope: Scope, tsquery: str, filters: Filters | None = None, cap: int | None = None
+    ) -> int:
+        """How many readable documents match a tsquery (counted up to ``cap``: a common word
+        costs a join for each of its thousands of documents, and "is there one" or "which
+        of these is used more" needs far fewer)."""
+        matching = self._matching(scope, filters, tsquery).add_columns(literal(1))
+        if cap is not None:
+            matching = matching.limit(cap)
+        return db.session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
     def _suggest(self, text_: str, scope: Scope, filters: Filters) -> str | None:
         """ "Did you mean": each word no readable document holds replaced by the nearest one
@@ -791,7 +796,7 @@ class PostgresBackend:
 
         def correct(word: str) -> str | None:
             key = fold(word.lower())
-            if self._holds(scope, " | ".join(_quote("e" + v) for v in variants(key))):
+            if self._holds(scope, " | ".join(_quote("e" + v) for v in variants(key)), cap=1):
                 return None  # found as it is (or as a mutated form of it)
             return self._nearest_readable(key, scope)
 
@@ -803,12 +808,13 @@ class PostgresBackend:
             where = translator.where(parse(corrected).normalize())
         except (SearchError, Untranslatable):
             return None
-        hits = db.session.scalar(
+        found = db.session.scalar(
             self._matching(scope, filters, translator.required)
             .where(where)
-            .add_columns(func.count())
+            .add_columns(literal(1))
+            .limit(1)
         )
-        return corrected if hits else None
+        return corrected if found else None
 
     def _nearest_readable(self, word: str, scope: Scope) -> str | None:
         near = near_words(word, 1 if len(word) <= 4 else 2)
@@ -818,7 +824,8 @@ class PostgresBackend:
         for candidate, distance in near[:20]:
             if best is not None and distance > best[0]:
                 break  # nearest first; among the nearest, the most used
-            n = self._holds(scope, _quote("e" + candidate))
+            # among the nearest, the most used: told apart up to SUGGEST_COUNT_CAP uses
+            n = self._holds(scope, _quote("e" + candidate), cap=SUGGEST_COUNT_CAP)
             if n and (best is None or (distance, -n, candidate) < best):
                 best = (distance, -n, candidate)
         return best[2] if best else None
