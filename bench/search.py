@@ -33,7 +33,6 @@ import gzip
 import json
 import os
 import random
-import resource
 import secrets
 import sqlite3
 import statistics
@@ -222,7 +221,8 @@ def searcher(args: argparse.Namespace) -> None:
             "marked": marked / hits if hits else None,
             "hits": hits / len(queries),
         }
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # now, from /proc: ru_maxrss would report the parent's memory at the fork (the corpus)
+    out["rss_mb"] = _rss_mb(os.getpid())
     # A new document, uploaded and committed, until this process finds it.
     fresh = []
     for n in range(args.fresh):
