@@ -393,6 +393,39 @@ def test_fast_indexing_gives_the_analyzers_terms(text):
         assert decoded(fast, fast.index(text)) == decoded(plain, plain.index(text)), name
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cynllun gwella ysgolion: the school's plan, plan, plan 2027-03-10 naïve café",
+        " ".join(f"word{n % 900}" for n in range(20_000)),  # positions past 16,383
+        "again " * 300 + "once",  # more than 256 positions of one word
+        "",
+    ],
+)
+def test_tsvector_entries_in_one_pass_are_the_careful_ones(text):
+    """A rebuild writes most fields' tsvector entries in one comprehension; they are exactly
+    what the term-by-term path (quoting, cutting to PostgreSQL's limits) gives."""
+    from vir.search import pg_backend
+    from vir.search.index import term_positions
+
+    for stemmed in (True, False):
+        positions = term_positions(text, stemmed=stemmed, start=1)
+        fast: list[str] = []
+        careful: list[str] = []
+        left = pg_backend._entries(fast, "c", "", positions, pg_backend.MAX_LEXEME_BYTES)
+        assert left == pg_backend._careful_entries(
+            careful, "c", "", positions, pg_backend.MAX_LEXEME_BYTES
+        )
+        assert fast == careful
+    # and a budget too small for the field: its first terms are kept, as before
+    positions = term_positions(text, stemmed=False, start=1)
+    fast, careful = [], []
+    assert pg_backend._entries(fast, "e", "", positions, 40) == pg_backend._careful_entries(
+        careful, "e", "", positions, 40
+    )
+    assert fast == careful
+
+
 WORDS = (
     "attendance",
     "leadership",
@@ -887,3 +920,49 @@ def test_a_rebuild_on_postgresql_never_leaves_search_empty(app, client, auth, wo
     thread.join()
     assert seen and set(seen) == {4}, seen
     assert _search(client, editor, "rebuildword").get_json()["total"] == 4
+
+
+@pytest.mark.parametrize("database_url", ["pgsearch"], indirect=True)
+def test_a_rebuild_on_postgresql_in_worker_processes_writes_the_same_index(
+    app, client, auth, world, monkeypatch
+):
+    """A rebuild past its first batch makes its terms in worker processes; the index it
+    writes is the one this process alone writes, and a worker that dies costs nothing."""
+    from sqlalchemy import text
+
+    from vir.search import pg_backend
+    from vir.search.operations import reindex
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    for n in range(7):
+        body = f"Cynllun gwella {n}: ei gynllun, attendance plans {'again ' * n}".encode()
+        _upload(client, editor, folder, f"plan-{n}.txt", body)
+    monkeypatch.setattr(pg_backend, "BATCH", 2)
+
+    def index_now() -> tuple[list, list]:
+        with app.app_context():
+            assert reindex() >= 7  # and the world's documents
+            entries = db.session.execute(
+                text(
+                    "SELECT document_id, version, terms::text, rank_terms::text "
+                    "FROM search_entries ORDER BY document_id"
+                )
+            ).all()
+            words = db.session.scalars(text("SELECT word FROM search_words ORDER BY word")).all()
+            return entries, words
+
+    monkeypatch.setattr(pg_backend, "VECTOR_PROCESSES", 0)
+    alone = index_now()
+    monkeypatch.setattr(pg_backend, "VECTOR_PROCESSES", 2)
+    assert index_now() == alone
+
+    class Dying(pg_backend.concurrent.futures.ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            future = pg_backend.concurrent.futures.Future()
+            future.set_exception(pg_backend.BrokenProcessPool("killed"))
+            return future
+
+    monkeypatch.setattr(pg_backend.concurrent.futures, "ProcessPoolExecutor", Dying)
+    assert index_now() == alone
+    assert _search(client, editor, "gynllun").get_json()["total"] == 7

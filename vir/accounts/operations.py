@@ -7,6 +7,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
@@ -394,9 +395,24 @@ def open_session(user: User, ip: str, user_agent: str) -> str:
     return key
 
 
+def _with_user(relationship: Any) -> tuple[Any, ...]:
+    """Loader options for a row's user with their roles and assignments: every signed-in
+    request reads all three, in one statement rather than four."""
+    user = joinedload(relationship)
+    return (user, user.joinedload(User.role_rows), user.joinedload(User.assignments))
+
+
 def resume_session(key: str) -> User | None:
     """The user of a live session, or None if it was revoked, idle or too old."""
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key)))
+    row = (
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.key_hash == _digest(key))
+            .options(*_with_user(UserSession.user))
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()
@@ -453,10 +469,14 @@ def issue_token(user: User, ip: str | None = None) -> tuple[str, ApiToken]:
 
 
 def resolve_token(token: str) -> tuple[User, ApiToken] | None:
-    row = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(token))
-        .options(joinedload(ApiToken.user))  # every API request: one statement, not two
+    row = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _digest(token))
+            .options(*_with_user(ApiToken.user))
+        )
+        .unique()
+        .first()
     )
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:

@@ -48,23 +48,51 @@ def _tokens(text: str) -> list[str]:
     return words
 
 
+# word -> its Porter stem, or "" for a word the stemmed field drops (one letter, a stop word):
+# one dict lookup per token. Bounded: cleared when it grows past a rebuild's vocabulary.
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 500_000
+
+
+def _stem_or_drop(word: str) -> str:
+    if len(_STEMS) > _MAX_STEMS:
+        _STEMS.clear()
+    found = _STEMS[word] = "" if len(word) < 2 or word in STOP_WORDS else _stem(word)
+    return found
+
+
 def term_positions(text: str, *, stemmed: bool, start: int = 0) -> dict[str, list[int]]:
     """Each term of a text with its positions, as the stemmed (`content`) or plain (`exact`)
-    analyzer gives them; what both back ends index."""
+    analyzer gives them; what both back ends index. (A rebuild makes millions of these, so
+    the loops avoid a call or a new list per token; two loops are faster than one doing
+    both.)"""
     words = _tokens(text)
     positions: dict[str, list[int]] = {}
+    get = positions.get
     if stemmed:
+        stems = _STEMS
         pos = None
         for index_, word in enumerate(words):
-            if len(word) < 2 or word in STOP_WORDS:
+            term = stems.get(word)
+            if term is None:
+                term = _stem_or_drop(word)
+            if not term:
                 continue
             # StopFilter(renumber=True): the first kept token keeps its position, the rest
             # follow it one by one.
             pos = index_ + start if pos is None else pos + 1
-            positions.setdefault(_stem(word), []).append(pos)
+            found = get(term)
+            if found is None:
+                positions[term] = [pos]
+            else:
+                found.append(pos)
     else:
         for index_, word in enumerate(words, start):
-            positions.setdefault(word, []).append(index_)
+            found = get(word)
+            if found is None:
+                positions[word] = [index_]
+            else:
+                found.append(index_)
     return positions
 
 

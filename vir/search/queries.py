@@ -247,8 +247,11 @@ def _documents(ids: list[int]) -> dict[int, Document]:
             select(Document)
             .where(Document.id.in_(ids))
             # what the access check and the hit show, in the same statement
-            .options(joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider))
-        )
+            .options(
+                joinedload(Document.folder).joinedload(Folder.room).joinedload(Room.provider),
+                joinedload(Document.versions),
+            )
+        ).unique()
     }
 
 
