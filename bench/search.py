@@ -133,7 +133,7 @@ class Corpus:
                 out.append({"q": mid[:4] + "*"})
             elif kind == "date filter":
                 year = rng.choice((2024, 2025, 2026))
-                out.append({"q": mid, "since": f"{year}-01-01", "until": f"{year}-06-30"})
+                out.append({"q": mid, "from": f"{year}-01-01", "to": f"{year}-06-30"})
             elif kind == "facets":
                 out.append({"q": mid, "facets": "true"})
             else:  # misspelt: a mid word with a letter changed, found nowhere
@@ -397,9 +397,9 @@ def fts5(corpus: Corpus, queries: dict[str, list[dict[str, str]]]) -> dict[str, 
             match = q["q"] if q["q"].startswith('"') else " AND ".join(q["q"].split())
             sql = "SELECT rowid, snippet(t, 0, '<mark>', '</mark>', '…', 16) FROM t WHERE t MATCH ?"
             params: list[Any] = [match]
-            if "since" in q:
+            if "from" in q:
                 sql += " AND uploaded >= ? AND uploaded < ?"
-                params += [q["since"], q["until"]]
+                params += [q["from"], q["to"]]
             sql += " ORDER BY rank LIMIT 10"
             start = time.perf_counter()
             rows = db.execute(sql, params).fetchall()
@@ -442,13 +442,13 @@ def tantivy_reference(
                 query = tantivy.Query.regex_query(schema, "body", text[:-1] + ".*")
             else:
                 query = index.parse_query(text, ["body"], conjunction_by_default=True)
-            if "since" in q:
+            if "from" in q:
                 dates = tantivy.Query.range_query(
                     schema,
                     "uploaded",
                     tantivy.FieldType.Date,
-                    datetime.fromisoformat(q["since"]).replace(tzinfo=UTC),
-                    datetime.fromisoformat(q["until"]).replace(tzinfo=UTC),
+                    datetime.fromisoformat(q["from"]).replace(tzinfo=UTC),
+                    datetime.fromisoformat(q["to"]).replace(tzinfo=UTC),
                 )
                 query = tantivy.Query.boolean_query(
                     [(tantivy.Occur.Must, query), (tantivy.Occur.Must, dates)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_openapi_document_describes_every_api_route(app, client):
     r = client.get("/api/v1/openapi.json")
@@ -192,6 +194,27 @@ def test_unknown_api_path_is_json_404(client):
     r = client.get("/api/v1/nothing-here")
     assert r.status_code == 404
     assert r.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/search?q=plan&since=2024-01-01",  # the filter is called "from"
+        "/api/v1/search?q=plan&until=2024-06-30",
+        "/api/v1/audit?page=1&who=x",
+        "/api/v1/forwards?stat=open",
+    ],
+)
+def test_unknown_query_parameters_are_refused_not_ignored(client, auth, world, path):
+    """A misspelt filter was ignored: ``since=`` searched everything, and the caller took the
+    answer for a filtered one. Every API query string refuses a parameter it does not know."""
+    headers = auth.token("coordinator")
+    r = client.get(path, headers=headers)
+    assert r.status_code == 422, r.get_json()
+    error = r.get_json()["error"]
+    assert error["code"] == "validation_error"
+    name = path.rsplit("&", 1)[-1].split("?")[-1].split("=")[0]
+    assert name in error["details"]
 
 
 def test_nul_characters_are_refused_everywhere_not_a_500(client, auth, world):

@@ -966,3 +966,31 @@ def test_a_rebuild_on_postgresql_in_worker_processes_writes_the_same_index(
     monkeypatch.setattr(pg_backend.concurrent.futures, "ProcessPoolExecutor", Dying)
     assert index_now() == alone
     assert _search(client, editor, "gynllun").get_json()["total"] == 7
+
+
+@pytest.mark.parametrize("database_url", ["pgsearch"], indirect=True)
+def test_a_rebuild_by_a_database_user_that_does_not_own_the_index_still_commits(app, caplog):
+    """Emptying GIN's pending list is for the index's owner only; another database user's
+    rebuild leaves that to autovacuum and goes on in the same transaction."""
+    from sqlalchemy import text
+
+    from vir.search import pg_backend
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles "
+                    "WHERE rolname = 'vir_test_not_owner') THEN "
+                    "CREATE ROLE vir_test_not_owner NOLOGIN; END IF; END $$"
+                )
+            )
+        with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL ROLE vir_test_not_owner"))
+            pg_backend._clean_pending_list(conn)  # refused, and caught
+            assert "left to autovacuum" in caplog.text
+            assert conn.execute(text("SELECT current_user")).scalar() == "vir_test_not_owner"
+        caplog.clear()
+        with db.engine.begin() as conn:
+            pg_backend._clean_pending_list(conn)  # the owner's: done
+        assert "autovacuum" not in caplog.text

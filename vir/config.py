@@ -144,7 +144,7 @@ def from_environment() -> dict[str, Any]:
         # whoosh: an index on this host's disk (one host); postgres: in the database, shared
         # by every web node (needs PostgreSQL with pg_trgm)
         "VIR_SEARCH_BACKEND": os.environ.get("VIR_SEARCH_BACKEND", "whoosh"),
-        "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 128),
+        "VIR_SEARCH_CACHE_MB": _int("VIR_SEARCH_CACHE_MB", 64),
         # Welsh mutations matched in searches (cynllun finds gynllun); 0 turns it off
         "VIR_SEARCH_MUTATIONS": _bool(os.environ.get("VIR_SEARCH_MUTATIONS"), True),
         # Text indexed per document; beyond it a document is "partly indexed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, stream_with_context
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -27,7 +28,7 @@ def export_csv(stmt: Any) -> Response:
 
 @blp.get("/audit")
 @login_required
-@blp.arguments(AuditQuery, location="query")
+@blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, AuditPage)
 @blp.alt_response(200, content_type="text/csv", description="with format=csv", success=True)
 def audit(args: dict[str, Any]) -> Any:

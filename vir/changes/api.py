@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask_login import login_required
 from flask_smorest import Blueprint
 
@@ -16,7 +17,7 @@ blp = Blueprint("api_changes", __name__, url_prefix="/api/v1", description="What
 
 @blp.get("/documents/<int:document_id>/compare")
 @login_required
-@blp.arguments(CompareQuery, location="query")
+@blp.arguments(CompareQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, ComparisonSchema)
 def compare(args: dict[str, Any], document_id: int) -> dict[str, Any]:
     """Word-level differences between two versions' text (``from``, ``to``; by default the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import Response
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -142,7 +143,7 @@ def new_version(fields: dict[str, Any], files: dict[str, Any], document_id: int)
 
 @blp.get("/documents/<int:document_id>/download")
 @login_required
-@blp.arguments(DownloadQuery, location="query")
+@blp.arguments(DownloadQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, description="the file (or, for S3, a redirect to a short-lived link)")
 def download(args: dict[str, Any], document_id: int) -> Response:
     """Download the current version, or ?version=N."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -91,7 +92,7 @@ def create(fields: dict[str, Any], files: dict[str, Any], slug: str) -> dict[str
 
 @blp.get("/forwards")
 @login_required
-@blp.arguments(ForwardListQuery, location="query")
+@blp.arguments(ForwardListQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, ForwardSchema(many=True))
 def list_forwards(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Forwards you sent (partners) and forwards to authorities whose inbox you may read."""

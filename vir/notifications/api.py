@@ -43,7 +43,7 @@ def _paper(v: Any) -> dict[str, Any]:
 
 @blp.get("/me/new")
 @login_required
-@blp.arguments(NewQuery, location="query")
+@blp.arguments(NewQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, WhatsNewOut)
 def new(args: dict[str, Any]) -> dict[str, Any]:
     """What is new for you in the last 7, 14 (default) or 30 days: the same items as the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -38,7 +39,7 @@ def providers() -> list[dict[str, Any]]:
 
 @blp.get("/providers/<slug>/folders")
 @login_required
-@blp.arguments(FolderQuery, location="query")
+@blp.arguments(FolderQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, FolderSchema(many=True))
 def folders(args: dict[str, Any], slug: str) -> list[Folder]:
     """Folders of the areas you may read (or of one area)."""

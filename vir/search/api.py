@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
@@ -37,7 +38,7 @@ def hit_dict(hit: queries.Hit) -> dict[str, Any]:
 @blp.get("/search")
 @limited("VIR_RATE_SEARCH")
 @login_required
-@blp.arguments(SearchQuery, location="query")
+@blp.arguments(SearchQuery, location="query", unknown=ma.RAISE)
 @blp.response(200, SearchResults)
 def search(args: dict[str, Any]) -> dict[str, Any]:
     """Words, "phrases", AND/OR/NOT, prefix*, field:value; only what you may read."""

@@ -58,7 +58,7 @@ def _after_rollback(session: Session) -> None:
 def init_app(app: Flask) -> None:
     from vir.search import scoring
 
-    scoring.configure(app.config.get("VIR_SEARCH_CACHE_MB", 128))
+    scoring.configure(app.config.get("VIR_SEARCH_CACHE_MB", 64))
     if getattr(init_app, "_registered", False):
         return
     # after_flush: keys are assigned, and new/dirty/deleted still show what was flushed.

@@ -32,7 +32,7 @@ from vir.search.codec import ArrayLeafMatcher, PackedPositions
 # segment is merged away; deletions are applied by the permission mask, not here.
 _segment_cache: OrderedDict[tuple[str, str, Any], Any] = OrderedDict()
 _cached_bytes = 0
-MAX_CACHE_BYTES = 128 * 1024 * 1024  # VIR_SEARCH_CACHE_MB, set by configure()
+MAX_CACHE_BYTES = 64 * 1024 * 1024  # VIR_SEARCH_CACHE_MB, set by configure()
 
 
 def configure(megabytes: int) -> None:
