@@ -8,12 +8,11 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.accounts import operations as ops
 from vir.accounts.operations import SignInResult
 from vir.accounts.schemas import MeSchema, TokenRequest, TokenResponse
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.core.db import db
 from vir.core.i18n import locale
 from vir.core.limits import by_address

@@ -395,24 +395,24 @@ def open_session(user: User, ip: str, user_agent: str) -> str:
     return key
 
 
-def _with_user(relationship: Any) -> tuple[Any, ...]:
-    """Loader options for a row's user with their roles and assignments: every signed-in
-    request reads all three, in one statement rather than four."""
-    user = joinedload(relationship)
-    return (user, user.joinedload(User.role_rows), user.joinedload(User.assignments))
-
-
-def resume_session(key: str) -> User | None:
-    """The user of a live session, or None if it was revoked, idle or too old."""
-    row = (
+def _row_and_user(model: Any, digest_column: Any, secret: str) -> Any:
+    """The session or token row whose digest is this secret's, with its user, their roles and
+    assignments: every signed-in request reads all four, in one statement rather than four."""
+    user = joinedload(model.user)
+    return (
         db.session.scalars(
-            select(UserSession)
-            .where(UserSession.key_hash == _digest(key))
-            .options(*_with_user(UserSession.user))
+            select(model)
+            .where(digest_column == _digest(secret))
+            .options(user, user.joinedload(User.role_rows), user.joinedload(User.assignments))
         )
         .unique()
         .first()
     )
+
+
+def resume_session(key: str) -> User | None:
+    """The user of a live session, or None if it was revoked, idle or too old."""
+    row = _row_and_user(UserSession, UserSession.key_hash, key)
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()
@@ -469,15 +469,7 @@ def issue_token(user: User, ip: str | None = None) -> tuple[str, ApiToken]:
 
 
 def resolve_token(token: str) -> tuple[User, ApiToken] | None:
-    row = (
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == _digest(token))
-            .options(*_with_user(ApiToken.user))
-        )
-        .unique()
-        .first()
-    )
+    row = _row_and_user(ApiToken, ApiToken.token_hash, token)
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import can_extend_deadline, can_manage_activities, load_activity, load_room, require
 from vir.activities import operations as ops
@@ -20,7 +19,7 @@ from vir.activities.schemas import (
     OutcomeLetterIn,
 )
 from vir.activities.serialise import activity_dict, notice_warnings
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.calendar import local_instant
 from vir.core.db import db
 from vir.rooms.operations import FolderError, room_for

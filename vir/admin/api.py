@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from vir.access import can_admin, require
@@ -14,7 +13,7 @@ from vir.accounts import operations as account_ops
 from vir.accounts.links import set_password_url
 from vir.accounts.models import User
 from vir.admin.schemas import AssignIn, OrganisationIn, OrganisationOut, UserIn, UserOut, UserPatch
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.audit.operations import record
 from vir.core.db import db
 from vir.notifications.operations import send_password_link, tell_coordinators_of_roles

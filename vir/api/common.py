@@ -6,11 +6,30 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+import flask_smorest
+import marshmallow as ma
 from flask_babel import gettext as _
 from flask_smorest import abort as smorest_abort
+from webargs.flaskparser import FlaskParser
 
 from vir.core.errors import Refusal
 from vir.storage import StorageError
+
+
+class _Parser(FlaskParser):
+    # A query parameter the endpoint does not know is refused, as an unknown JSON field is:
+    # a misspelt filter (since= for from=) was ignored, and the answer taken for a filtered one.
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every API blueprint: flask-smorest's, with VIR's argument parser."""
+
+    ARGUMENTS_PARSER = _Parser()
 
 
 def fail(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask import Response, stream_with_context
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from vir.access import audit_scope, require
+from vir.api.common import Blueprint
 from vir.audit import queries
 from vir.audit.schemas import AuditPage, AuditQuery
 from vir.core.db import db
@@ -28,7 +27,7 @@ def export_csv(stmt: Any) -> Response:
 
 @blp.get("/audit")
 @login_required
-@blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(AuditQuery, location="query")
 @blp.response(200, AuditPage)
 @blp.alt_response(200, content_type="text/csv", description="with format=csv", success=True)
 def audit(args: dict[str, Any]) -> Any:

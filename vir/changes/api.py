@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask_login import login_required
-from flask_smorest import Blueprint
 
 from vir.access import READ, load_document
-from vir.api.common import refusals
+from vir.api.common import Blueprint, refusals
 from vir.changes import operations as ops
 from vir.changes.schemas import CompareQuery, ComparisonSchema
 from vir.changes.serialise import comparison_dict
@@ -17,7 +15,7 @@ blp = Blueprint("api_changes", __name__, url_prefix="/api/v1", description="What
 
 @blp.get("/documents/<int:document_id>/compare")
 @login_required
-@blp.arguments(CompareQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(CompareQuery, location="query")
 @blp.response(200, ComparisonSchema)
 def compare(args: dict[str, Any], document_id: int) -> dict[str, Any]:
     """Word-level differences between two versions' text (``from``, ``to``; by default the

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import (
     READ,
@@ -14,7 +13,7 @@ from vir.access import (
     load_document,
     require,
 )
-from vir.api.common import refusals
+from vir.api.common import Blueprint, refusals
 from vir.comments import operations as ops
 from vir.comments import queries
 from vir.comments.models import CommentKind

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask import Response
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import READ, WRITE, can_restore, load_document, load_folder, require
 from vir.activities.rules import LateDeclaration
-from vir.api.common import fail, refusals
+from vir.api.common import Blueprint, fail, refusals
 from vir.core.db import db
 from vir.core.limits import limited
 from vir.core.uploads import takes_files
@@ -143,7 +141,7 @@ def new_version(fields: dict[str, Any], files: dict[str, Any], document_id: int)
 
 @blp.get("/documents/<int:document_id>/download")
 @login_required
-@blp.arguments(DownloadQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(DownloadQuery, location="query")
 @blp.response(200, description="the file (or, for S3, a redirect to a short-lived link)")
 def download(args: dict[str, Any], document_id: int) -> Response:
     """Download the current version, or ?version=N."""

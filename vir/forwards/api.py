@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import (
     READ,
@@ -20,7 +18,7 @@ from vir.access import (
     require,
 )
 from vir.activities.rules import LateDeclaration
-from vir.api.common import fail, refusals
+from vir.api.common import Blueprint, fail, refusals
 from vir.core.db import db
 from vir.core.limits import limited
 from vir.core.uploads import takes_files
@@ -92,7 +90,7 @@ def create(fields: dict[str, Any], files: dict[str, Any], slug: str) -> dict[str
 
 @blp.get("/forwards")
 @login_required
-@blp.arguments(ForwardListQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(ForwardListQuery, location="query")
 @blp.response(200, ForwardSchema(many=True))
 def list_forwards(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Forwards you sent (partners) and forwards to authorities whose inbox you may read."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.core.db import db
 from vir.holidays import operations as ops
 from vir.holidays.models import SchoolHoliday

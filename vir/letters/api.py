@@ -4,7 +4,6 @@ from typing import Any
 
 from flask import Response
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import (
     READ,
@@ -16,7 +15,7 @@ from vir.access import (
     load_release,
     require,
 )
-from vir.api.common import refusals
+from vir.api.common import Blueprint, refusals
 from vir.core.uploads import takes_files
 from vir.letters import operations as ops
 from vir.letters import queries

@@ -4,8 +4,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from vir.api.common import Blueprint
 from vir.core.db import utcnow
 from vir.letters.serialise import letter_dict, release_dict
 from vir.notifications.queries import whats_new
@@ -43,7 +43,7 @@ def _paper(v: Any) -> dict[str, Any]:
 
 @blp.get("/me/new")
 @login_required
-@blp.arguments(NewQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(NewQuery, location="query")
 @blp.response(200, WhatsNewOut)
 def new(args: dict[str, Any]) -> dict[str, Any]:
     """What is new for you in the last 7, 14 (default) or 30 days: the same items as the

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import login_required
-from flask_smorest import Blueprint
 
 from vir.access import READ, load_folder
-from vir.api.common import refusals
+from vir.api.common import Blueprint, refusals
 from vir.packs.responses import pack_response
 
 blp = Blueprint("api_packs", __name__, url_prefix="/api/v1", description="Conference packs")

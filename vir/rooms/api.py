@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import READ, WRITE, load_folder, load_room, readable_areas, visible_rooms
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.core.db import db
 from vir.core.i18n import locale
 from vir.rooms import operations as ops
@@ -39,7 +37,7 @@ def providers() -> list[dict[str, Any]]:
 
 @blp.get("/providers/<slug>/folders")
 @login_required
-@blp.arguments(FolderQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(FolderQuery, location="query")
 @blp.response(200, FolderSchema(many=True))
 def folders(args: dict[str, Any], slug: str) -> list[Folder]:
     """Folders of the areas you may read (or of one area)."""

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
 from vir.access import READ, load_document
-from vir.api.common import fail
+from vir.api.common import Blueprint, fail
 from vir.calendar import local_day_range
 from vir.core.limits import limited
 from vir.search import queries
@@ -38,7 +36,7 @@ def hit_dict(hit: queries.Hit) -> dict[str, Any]:
 @blp.get("/search")
 @limited("VIR_RATE_SEARCH")
 @login_required
-@blp.arguments(SearchQuery, location="query", unknown=ma.RAISE)
+@blp.arguments(SearchQuery, location="query")
 @blp.response(200, SearchResults)
 def search(args: dict[str, Any]) -> dict[str, Any]:
     """Words, "phrases", AND/OR/NOT, prefix*, field:value; only what you may read."""

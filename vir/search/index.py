@@ -4,7 +4,6 @@ paperless-ngx's index module), one searcher kept open and refreshed rather than 
 from __future__ import annotations
 
 import contextlib
-import functools
 import html
 import logging
 import pickle
@@ -31,7 +30,6 @@ from vir.search.codec import ArrayCodec, PackedPositions
 
 # Whoosh's default token pattern (whoosh.analysis.tokenizers.default_pattern).
 _TOKEN = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
-_stem = functools.lru_cache(maxsize=200_000)(porter_stem)
 log = logging.getLogger(__name__)
 _last = threading.local()
 
@@ -57,7 +55,7 @@ _MAX_STEMS = 500_000
 def _stem_or_drop(word: str) -> str:
     if len(_STEMS) > _MAX_STEMS:
         _STEMS.clear()
-    found = _STEMS[word] = "" if len(word) < 2 or word in STOP_WORDS else _stem(word)
+    found = _STEMS[word] = "" if len(word) < 2 or word in STOP_WORDS else porter_stem(word)
     return found
 
 
