@@ -10,7 +10,8 @@ and downloads, and ``--bulk-workers`` for sign-ins and uploads at vir-bulk.servi
 priority (its Nice=), and the task worker that indexes uploads at vir-worker.service's.
 ``--one-pool`` runs one gunicorn alone instead, the shape before the pools.
 
-A room holds a folder of ``--docs`` documents (about 12 KB of text each, indexed) and a
+A room holds a folder of ``--docs`` documents (2-40 KB of Zipf-distributed English
+and Welsh text each, as bench.search makes, indexed) and a
 working folder seeded with 30 PDFs of 1-5 MB. Then, in order:
 
 1. **Large folder**, one client, nothing else running: the HTML folder page of the large
@@ -61,7 +62,11 @@ from bench.common import (
     postgres_database,
     process_tree_cpu,
 )
-from bench.search import WORDS, record
+from bench.search import Corpus, record
+
+# Search words for the load: mid-frequency English and Welsh words of the benchmark corpus.
+_VOCAB = Corpus(0)
+WORDS = _VOCAB.en[100:2000] + _VOCAB.cy[100:1000]
 
 SERVER_CORE, CLIENT_CORE = 1, 0
 PASSWORD = "load benchmark password 1"  # noqa: S105 - accounts of a throwaway database
@@ -152,7 +157,7 @@ def build(work: Path, url: str | None, docs: int, clients: int) -> dict[str, Any
             )
             people.append((email, role))
         db.session.commit()
-        record([large], docs, random.Random(42))
+        record([large], Corpus(docs))
         reindex()
         folders = {"large": large.id, "working": working.id}
         db.engine.dispose()
