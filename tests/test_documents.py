@@ -549,3 +549,50 @@ def test_titles_default_to_a_readable_name(filename, title):
     from vir.documents.operations import title_from_filename
 
     assert title_from_filename(filename) == title
+
+
+def test_a_folder_list_says_what_each_documents_own_answer_says(app, client, auth, world):
+    """The list is read as rows (no ORM objects), apart from the document's own answer:
+    every field must still agree, for the newest version, a failed index (its reason only
+    to the uploader) and an uploader who has gone, and the trash stays out."""
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    plan = upload(client, editor, folder, "plan.txt", b"first plan", title="B plan").get_json()
+    r = client.post(
+        f"/api/v1/documents/{plan['id']}/versions",
+        headers=editor,
+        data={"file": (io.BytesIO(b"second plan"), "plan-2.txt"), "note": "rewritten"},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 201, r.get_json()
+    broken = upload(
+        client, editor, folder, "broken.pdf", b"%PDF-1.4\n" + b"\x00junk" * 300, title="A scan"
+    ).get_json()
+    gone = upload(client, editor, folder, "gone.txt", b"trashed", title="C gone").get_json()
+    assert client.delete(f"/api/v1/documents/{gone['id']}", headers=editor).status_code == 204
+    with app.app_context():
+        version = db.session.scalar(
+            select(DocumentVersion).where(DocumentVersion.document_id == plan["id"])
+        )
+        version.uploaded_by_id = None  # an uploader whose account was removed
+        from vir.search.models import DocumentText
+
+        scan = db.session.scalar(
+            select(DocumentVersion.id).where(DocumentVersion.document_id == broken["id"])
+        )
+        db.session.merge(
+            DocumentText(version_id=scan, text="", status="failed", reason="unreadable")
+        )
+        db.session.commit()
+    for who in (editor, auth.token("provider_viewer"), auth.token("inspector")):
+        listing = client.get(f"/api/v1/folders/{folder}/documents", headers=who).get_json()
+        assert gone["id"] not in [d["id"] for d in listing]
+        assert [d["title"] for d in listing] == sorted(d["title"] for d in listing)
+        for listed in listing:
+            own = client.get(f"/api/v1/documents/{listed['id']}", headers=who).get_json()
+            del own["versions"], own["forwarded"]
+            assert listed == own
+        by_id = {d["id"]: d for d in listing}
+        assert by_id[plan["id"]]["version"] == 2 and by_id[plan["id"]]["filename"] == "plan-2.txt"
+        assert by_id[broken["id"]]["index_status"] == "failed"
+        assert (by_id[broken["id"]]["index_reason"] is not None) == (who is editor)

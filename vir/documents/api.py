@@ -26,7 +26,7 @@ from vir.documents.schemas import (
     UploadFile,
     VersionFields,
 )
-from vir.documents.serialise import document_dict, index_rows
+from vir.documents.serialise import document_dict, listed_dict
 from vir.documents.validation import UploadRefused
 
 blp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Documents")
@@ -69,12 +69,11 @@ def list_documents(folder_id: int, pagination_parameters: Any) -> list[dict[str,
     """Documents in a folder (not those in the trash), by title, a page at a time
     (``page``, ``page_size``; the X-Pagination header gives the total)."""
     folder = load_folder(folder_id, READ)
-    total, documents = queries.page_in_folder(
+    total, rows = queries.listing_page(
         folder, offset=pagination_parameters.first_item, limit=pagination_parameters.page_size
     )
     pagination_parameters.item_count = total
-    index = index_rows([d.current.id for d in documents if d.versions])
-    return [document_dict(d, index=index) for d in documents]
+    return [listed_dict(row, folder) for row in rows]
 
 
 @blp.get("/folders/<int:folder_id>/trash")

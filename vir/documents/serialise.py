@@ -5,44 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import select
 
 from vir.access import can_see_index_failure
 from vir.core.db import db
 from vir.core.i18n import locale
 from vir.core.labels import index_reason
 from vir.documents.models import Document, DocumentVersion
+from vir.rooms.models import Folder
 
 
 def index_status(version: DocumentVersion) -> str:
     return _index_row(version)[0]
 
 
-def _index_row(
-    version: DocumentVersion, known: dict[int, tuple[str, str]] | None = None
-) -> tuple[str, str]:
+def _index_row(version: DocumentVersion) -> tuple[str, str]:
     from vir.search.models import DocumentText, IndexStatus
 
-    if known is not None:
-        return known.get(version.id, (IndexStatus.PENDING, ""))
     row = db.session.get(DocumentText, version.id)
     return (row.status, row.reason or "") if row is not None else (IndexStatus.PENDING, "")
-
-
-def index_rows(version_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Index status and reason of many versions in one statement (not the stored text)."""
-    from vir.search.models import DocumentText
-
-    if not version_ids:
-        return {}
-    return {
-        v: (status, reason or "")
-        for v, status, reason in db.session.execute(
-            select(DocumentText.version_id, DocumentText.status, DocumentText.reason).where(
-                DocumentText.version_id.in_(version_ids)
-            )
-        )
-    }
 
 
 def version_dict(v: DocumentVersion) -> dict[str, Any]:
@@ -68,44 +48,83 @@ def _active(value: str) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
 
+def listed_dict(row: Any, folder: Folder) -> dict[str, Any]:
+    """A row of `queries.listing_page` as the API lists it: the fields `document_dict`
+    gives a document with no versions or warnings."""
+    from vir.search.models import IndexStatus
+
+    body = _summary(
+        row,
+        row,
+        uploaded_by=row.uploaded_by,
+        provider=folder.room.provider.slug,
+        area=folder.area,
+        status=row.index_status or IndexStatus.PENDING,
+        reason=row.index_reason or "",
+    )
+    body["warnings"] = []
+    return body
+
+
+def _summary(
+    d: Any,
+    v: Any,
+    *,
+    uploaded_by: str | None,
+    provider: str,
+    area: str,
+    status: str,
+    reason: str,
+) -> dict[str, Any]:
+    """The fields every answer about a document has: ``d`` has the document's own, ``v``
+    its current version's (objects or one row with both)."""
+    # Why not all of its text is searchable (failures: only to those who may see them).
+    if status == "failed" and not can_see_index_failure(current_user, v):
+        reason = ""
+    return {
+        "id": d.id,
+        "title": d.title,
+        "filename": v.filename,
+        "media_type": v.media_type,
+        "size": v.size,
+        "sha256": v.sha256,
+        "version": v.version,
+        "category": d.category,
+        "description": d.description,
+        "uploaded_at": v.uploaded_at,
+        "uploaded_by": uploaded_by,
+        "folder_id": d.folder_id,
+        "provider": provider,
+        "area": area,
+        "deleted_at": d.deleted_at,
+        "late": v.late,
+        "late_reason": v.late_reason,
+        "index_status": status,
+        "scanned": v.scanned,
+        "active_content": _active(v.active_content),
+        "index_reason": reason or None,
+        "index_message": index_reason(reason) or None,
+    }
+
+
 def document_dict(
     d: Document,
     *,
     versions: bool = False,
     warnings: list[str] | None = None,
-    index: dict[int, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """``index``: statuses loaded beforehand for a list (`index_rows`)."""
     current = d.current
-    body: dict[str, Any] = {
-        "id": d.id,
-        "title": d.title,
-        "filename": current.filename,
-        "media_type": current.media_type,
-        "size": current.size,
-        "sha256": current.sha256,
-        "version": current.version,
-        "category": d.category,
-        "description": d.description,
-        "uploaded_at": current.uploaded_at,
-        "uploaded_by": current.uploaded_by.name if current.uploaded_by else None,
-        "folder_id": d.folder_id,
-        "provider": d.folder.room.provider.slug,
-        "area": d.folder.area,
-        "deleted_at": d.deleted_at,
-        "warnings": warnings or [],
-        "late": current.late,
-        "late_reason": current.late_reason,
-        "index_status": _index_row(current, index)[0],
-        "scanned": current.scanned,
-        "active_content": _active(current.active_content),
-    }
-    status, reason = _index_row(current, index)
-    # Why not all of its text is searchable (failures: only to those who may see them).
-    if status == "failed" and not can_see_index_failure(current_user, current):
-        reason = ""
-    body["index_reason"] = reason or None
-    body["index_message"] = index_reason(reason) or None
+    status, reason = _index_row(current)
+    body = _summary(
+        d,
+        current,
+        uploaded_by=current.uploaded_by.name if current.uploaded_by else None,
+        provider=d.folder.room.provider.slug,
+        area=d.folder.area,
+        status=status,
+        reason=reason,
+    )
+    body["warnings"] = warnings or []
     if versions:
         body["versions"] = [version_dict(v) for v in reversed(d.versions)]
         from vir.forwards.queries import for_document
