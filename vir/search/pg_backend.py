@@ -167,13 +167,18 @@ def _entries(
         and cost <= budget
         and "'" not in joined
         and "\\" not in joined
-        and max(map(len, positions.values())) <= MAX_POSITIONS
         and max(map(_last_position, positions.values())) <= MAX_POSITION
     ):
-        # The usual case, in one comprehension: nothing to quote, cut or clamp.
+        # The usual case, in one comprehension: nothing to quote or clamp. A word used more
+        # than MAX_POSITIONS times keeps its first ones, as PostgreSQL would (common words
+        # in long documents: most of a Zipf corpus's large texts have one).
         text_of = _POSITION.__getitem__
         parts += [
-            f"'{mark}{term}':{','.join(map(text_of, where))}" for term, where in positions.items()
+            f"'{mark}{term}':"
+            + ",".join(
+                map(text_of, where if len(where) <= MAX_POSITIONS else where[:MAX_POSITIONS])
+            )
+            for term, where in positions.items()
         ]
         return budget - cost
     return _careful_entries(parts, mark, weight, positions, budget)
