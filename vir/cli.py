@@ -326,6 +326,10 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
             "without text. To read them: apt-get install tesseract-ocr "
             "tesseract-ocr-eng tesseract-ocr-cym"
         )
+    from vir.search.operations import warm
+
+    with app.app_context():
+        warm()
     click.echo(f"VIR is running at http://{host}:{port}/  (Ctrl+C to stop)")
     import gc
 

@@ -7,6 +7,7 @@ import os
 
 from vir import create_app
 from vir.core.uploads import keep_large_buffers, sweep_spools
+from vir.search.operations import warm as warm_search
 
 keep_large_buffers()
 app = create_app()
@@ -20,6 +21,8 @@ if (
         "run without one (every upload is then marked 'not scanned')."
     )
 sweep_spools(app)  # spool files a killed worker left behind
+with app.app_context():
+    warm_search()  # each worker reads its word lists and index now, not on a user's search
 # Everything loaded so far lives as long as the process: leave it out of the collector's
 # full passes, which otherwise walk it all (a folder page took 115 ms instead of 22 ms on
 # each worker's full collection).

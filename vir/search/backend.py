@@ -109,6 +109,10 @@ class SearchBackend(Protocol):
     def reset(self) -> None:
         """Forget what this process keeps open (tests, and after a restore)."""
 
+    def warm(self) -> None:
+        """Read now what this process's first searches would otherwise read while a user
+        waits (a web worker calls it as it starts)."""
+
 
 _backends: dict[str, SearchBackend] = {}
 

@@ -1013,3 +1013,6 @@ class PostgresBackend:
 
     def reset(self) -> None:
         current_app.extensions.pop("vir_search_words", None)
+
+    def warm(self) -> None:
+        """Nothing: what a search reads is PostgreSQL's, shared by every process."""

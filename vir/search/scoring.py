@@ -486,6 +486,13 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     return _remember(_segment_key(reader, "lengths", fieldname), make)
 
 
+def warm(s: Searcher, fieldnames: tuple[str, ...]) -> None:
+    """Each segment's field lengths (the scorer's first read of a segment), made now."""
+    for leaf, _ in s.leaf_searchers():
+        for fieldname in fieldnames:
+            _lengths(leaf.reader(), fieldname)
+
+
 def column(s: Searcher, fieldname: str) -> np.ndarray:
     """A sortable numeric field's values as written (a document id, say) for every document
     number of the searcher."""

@@ -142,6 +142,12 @@ def _vocabulary(s: Searcher, fieldname: str) -> list[tuple[int, list[str]]]:
     return out
 
 
+def warm(s: Searcher) -> None:
+    """Each segment's word lists, read before anyone waits for them."""
+    for fieldname in TEXT_FIELDS:
+        _vocabulary(s, fieldname)
+
+
 def fuzzy(
     s: Searcher, fieldname: str, text: str, maxdist: int, stats: scoring.Stats, prefix: int = 0
 ) -> list[bytes]:

@@ -151,6 +151,14 @@ class WhooshBackend:
             return None
         return corrected if _match(s, again, allowed, stats).total else None
 
+    def warm(self) -> None:
+        """The searcher, each segment's field lengths and the word lists of "did you mean"
+        and patterns: at 5,000 documents the first search in a process took 450 ms and the
+        first suggestion 500 ms, instead of 20-50."""
+        with idx.searcher() as s:
+            vocabulary.warm(s)
+            scoring.warm(s, vocabulary.TEXT_FIELDS)
+
     def similar(
         self, document_id: int, words: dict[str, int], scope: Scope, limit: int
     ) -> list[tuple[int, float]]:
