@@ -161,6 +161,27 @@ def test_vir_doctor_says_what_is_wrong(app, runner):
     assert runner.invoke(args=["doctor"]).exit_code == 0
 
 
+def test_vir_doctor_says_whether_postgresql_autovacuum_runs(app, runner):
+    """With autovacuum off (as on the development machines' PostgreSQL), nothing analysed the
+    documents table and search joins were planned on guesses; a rebuild by a user that does
+    not own the index leaves GIN's pending list to it. A line of its own, never a failure."""
+    from sqlalchemy import text
+
+    from vir.core.db import db
+
+    out = runner.invoke(args=["doctor"])
+    assert out.exit_code == 0, out.output
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert "autovacuum" not in out.output
+            return
+        setting = db.session.execute(text("SHOW autovacuum")).scalar()
+    line = next(line for line in out.output.splitlines() if line.startswith("autovacuum"))
+    assert line.split()[1] == ("ok" if setting == "on" else "off"), line
+    if setting != "on":
+        assert "autovacuum = on" in line
+
+
 def test_every_request_has_an_id_in_its_answer_its_log_line_and_its_audit_rows(
     app, client, auth, world, caplog
 ):
