@@ -596,3 +596,21 @@ def test_a_folder_list_says_what_each_documents_own_answer_says(app, client, aut
         assert by_id[plan["id"]]["version"] == 2 and by_id[plan["id"]]["filename"] == "plan-2.txt"
         assert by_id[broken["id"]]["index_status"] == "failed"
         assert (by_id[broken["id"]]["index_reason"] is not None) == (who is editor)
+
+
+def test_a_page_far_past_the_end_is_empty_not_a_500(client, auth, world):
+    """page=92233720368547760 made an offset past 2**63: OverflowError from the database
+    driver, and a 500. Any page past the last is an empty one, with the total."""
+    import json
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    upload(client, editor, folder, "one.txt", b"one paper")
+    for page, size in (("92233720368547760", "100"), ("4611686018427387904", "500"), ("3", "1")):
+        r = client.get(
+            f"/api/v1/folders/{folder}/documents",
+            headers=editor,
+            query_string={"page": page, "page_size": size},
+        )
+        assert r.status_code == 200 and r.get_json() == [], (page, r.get_json())
+        assert json.loads(r.headers["X-Pagination"])["total"] >= 1

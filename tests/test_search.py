@@ -1034,3 +1034,26 @@ def test_a_worker_warms_up_before_its_first_search(app, client, auth, world, cap
             backend.warm = plain
     assert "warming up failed" in caplog.text
     assert _search(client, auth.token("inspector"), "kestrel").get_json()["total"] == 1
+
+
+def test_scores_are_numbers_when_a_readable_document_has_no_text(app, client, auth, world):
+    """Whoosh gives no field length for a document whose text could not be read; as NaN it
+    made every score of a search that could read such a document NaN, which is not JSON
+    (JSON.parse refuses the answer), and the order of the hits arbitrary."""
+    import json
+    import math
+
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    _upload(client, editor, folder, "broken.pdf", b"%PDF-1.4\n" + b"\x00junk" * 300)
+    _upload(client, editor, folder, "a.txt", b"kestrel kestrel survey")
+    _upload(client, editor, folder, "b.txt", b"kestrel survey of the estuary and its birds")
+    r = _search(client, auth.token("inspector"), "kestrel")
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in a JSON answer")
+
+    found = json.loads(r.get_data(as_text=True), parse_constant=refuse)
+    scores = [hit["score"] for hit in found["results"]]
+    assert len(scores) == 2 and all(math.isfinite(s) and s > 0 for s in scores), scores
+    assert scores == sorted(scores, reverse=True)

@@ -30,6 +30,9 @@ class Blueprint(flask_smorest.Blueprint):
     """Every API blueprint: flask-smorest's, with VIR's argument parser."""
 
     ARGUMENTS_PARSER = _Parser()
+    # Paged lists read page and page_size with a parser of their own: strict too (a
+    # misspelt per_page was ignored and the caller got 100 where they asked for 10).
+    PAGINATION_ARGUMENTS_PARSER = _Parser()
 
 
 def fail(

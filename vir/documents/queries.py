@@ -65,6 +65,8 @@ def listing_page(folder: Folder, *, offset: int, limit: int) -> tuple[int, list[
     count, listing = _listing_statements()
     params = {"folder_id": folder.id, "offset": offset, "limit": limit}
     total = db.session.scalar(count, params) or 0
+    if offset >= total:  # past the end (an offset past 2**63 is more than SQL's integers hold)
+        return total, []
     rows = db.session.execute(listing, params).all()
     return total, list(rows)
 

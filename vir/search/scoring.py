@@ -477,8 +477,12 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     """Each document's length of a field, as Whoosh's scorer reads it (1 when unknown)."""
 
     def make() -> np.ndarray:
+        # Whoosh answers None, not the default, for a document whose field is empty (a file
+        # whose text could not be read): as NaN it made the average length NaN, and with it
+        # every score of a search that could read such a document ("score": NaN, not JSON).
+        lengths = (reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all()))
         return np.fromiter(
-            (reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())),
+            (1 if n is None else n for n in lengths),
             dtype=np.float64,
             count=reader.doc_count_all(),
         )
