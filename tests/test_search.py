@@ -1057,3 +1057,39 @@ def test_scores_are_numbers_when_a_readable_document_has_no_text(app, client, au
     scores = [hit["score"] for hit in found["results"]]
     assert len(scores) == 2 and all(math.isfinite(s) and s > 0 for s in scores), scores
     assert scores == sorted(scores, reverse=True)
+
+
+def test_patterns_match_words_as_typed_not_their_stems(app, client, auth, world):
+    """ "mars*" was stemmed to "mar*" in the content and title and found "market" and
+    "marriage"; "running*" became "runn*". A pattern means the letters typed."""
+    editor = auth.token("provider_editor")
+    folder = world.folders[("cardiff", "provider")]
+    ids = {
+        name: _upload(client, editor, folder, f"{name}.txt", body.encode(), title=title)["id"]
+        for name, title, body in (
+            ("market", "Market towns", "The market and the marriage register."),
+            ("marsh", "Wetlands", "Marshes and the marsh harrier."),
+            ("mars", "Mars", "A school trip."),
+            ("runs", "Cross-country", "Running clubs after school."),
+        )
+    }
+
+    def found(q: str) -> set[int]:
+        body = _search(client, editor, q, per_page="50").get_json()
+        assert body["total"] == len(body["results"]), (q, body)
+        return {h["document_id"] for h in body["results"]}
+
+    assert found("mars*") == {ids["marsh"], ids["mars"]}
+    assert found("content:mars*") == {ids["marsh"]}
+    assert found("title:mars*") == {ids["mars"]}  # the title word as typed, though kept as a stem
+    assert found("ma?sh") == {ids["marsh"]}
+    assert found("running*") == {ids["runs"]}
+    assert found("marr*") == {ids["market"]}
+    snippet = next(
+        h["snippet"]
+        for h in _search(client, editor, "mars*").get_json()["results"]
+        if h["document_id"] == ids["marsh"]
+    )
+    assert "<mark>" in snippet and "market" not in snippet
+    r = _search(client, editor, "title:m?")
+    assert r.status_code == 422 and "two letters" in r.get_json()["error"]["message"]

@@ -16,7 +16,7 @@ from whoosh import highlight
 from whoosh.lang.porter import stem
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.query import NullQuery, Or, Query, Term
+from whoosh.query import NullQuery, Or, Prefix, Query, Term, Wildcard
 
 from vir.access import READ, can, readable_areas, visible_rooms
 from vir.core.db import db
@@ -83,6 +83,8 @@ class _Parser(QueryParser):
         tokenize: bool = True,
         removestops: bool = True,
     ) -> Query | None:
+        if termclass in (Prefix, Wildcard) and fieldname in _STEMMED_PATTERNS:
+            return self._pattern(fieldname, text, termclass, boost)
         forms = (
             variants(text, self.welsh)
             if (self.mutations and termclass is Term and fieldname in vocabulary.TEXT_FIELDS)
@@ -102,6 +104,32 @@ class _Parser(QueryParser):
         ]
         return Or(parts).normalize() if parts else None
 
+    def _pattern(self, fieldname: str, text: str, termclass: Any, boost: float) -> Query | None:
+        """A pattern means the words as written: stemmed, "mars*" became "mar*" and matched
+        "market" and "marriage" (five times the documents, and so slower). The content's words
+        as written are in `exact`; the title keeps only stems, so a title prefix is the typed
+        letters over them, or the typed word's own stem ("mars" is indexed as "mar"); a title
+        wild?card is left out (over stems it means little; the content and file name match
+        it as written)."""
+        if fieldname == "content":
+            return super().term_query("exact", text, termclass, boost, False, False)
+        plain = list(self.schema["exact"].process_text(text, mode="query", tokenize=False))
+        if not plain or not plain[0]:
+            return None
+        if termclass is Wildcard:
+            if _too_short(Wildcard(fieldname, plain[0])):
+                raise _short_pattern()
+            return None
+        stemmed = list(self.schema[fieldname].process_text(text, mode="query", tokenize=False))
+        parts: list[Query] = [Prefix(fieldname, plain[0], boost=boost)]
+        if stemmed and stemmed[0] and stemmed[0] != plain[0]:
+            parts.append(Term(fieldname, stemmed[0], boost=boost))
+        return Or(parts).normalize()
+
+
+# Fields indexed as stems, where a pattern (prefix*, wild?card) is matched as typed instead
+_STEMMED_PATTERNS = ("title", "content")
+
 
 def parse(text: str) -> Query:
     parser = _Parser(None, schema=idx.SCHEMA)  # words must all match
@@ -113,6 +141,8 @@ def parse(text: str) -> Query:
     parser.add_plugin(FuzzyTermPlugin())
     try:
         query = parser.parse(text)
+    except SearchError:
+        raise
     except Exception as exc:  # whoosh raises several kinds; all mean "cannot read this"
         raise SearchError(
             _("The search could not be understood. Check quotes and brackets.")
@@ -126,7 +156,7 @@ def parse(text: str) -> Query:
 def _check_patterns(q: Query) -> None:
     """A pattern stands for every word it matches: one with too few letters ("*", "a?*",
     "x~2") stands for most of the index, costing seconds and meaning little."""
-    from whoosh.query import Every, FuzzyTerm, Prefix, TermRange, Wildcard
+    from whoosh.query import Every, FuzzyTerm, TermRange
 
     leaves = list(q.leaves()) if not q.is_leaf() else [q]
     patterns = {
@@ -153,16 +183,23 @@ def _check_patterns(q: Query) -> None:
         elif isinstance(sub, FuzzyTerm):
             # two edits on a short word match most short words of the index
             short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS + (1 if sub.maxdist < 2 else 3)
-        elif isinstance(sub, Prefix):
-            short = len(sub.text) < vocabulary.MIN_PATTERN_LETTERS
-        elif isinstance(sub, Wildcard):
-            short = len(re.split(r"[*?]", sub.text, maxsplit=1)[0]) < vocabulary.MIN_PATTERN_LETTERS
+        elif isinstance(sub, (Prefix, Wildcard)):
+            short = _too_short(sub)
         else:
             continue
         if short:
-            raise SearchError(
-                _("Put at least two letters before * or ?, three before ~ and five before ~2.")
-            )
+            raise _short_pattern()
+
+
+def _too_short(q: Prefix | Wildcard) -> bool:
+    letters = q.text if isinstance(q, Prefix) else re.split(r"[*?]", q.text, maxsplit=1)[0]
+    return len(letters) < vocabulary.MIN_PATTERN_LETTERS
+
+
+def _short_pattern() -> SearchError:
+    return SearchError(
+        _("Put at least two letters before * or ?, three before ~ and five before ~2.")
+    )
 
 
 def search(
